@@ -1,0 +1,2 @@
+// Placeholder replaced by the logger module.
+export {};
