@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { spawnChild } from '../child/spawn-child.js';
+import { relayOutput } from '../child/output-relay.js';
+import type { WatchdogConfig } from '../config/load-config.js';
+import { EXIT } from '../exit-codes.js';
+import { killTree, newTreeMarker } from '../process/kill-tree.js';
+import { processStartTime } from '../process/proc-stat.js';
+import { systemClock } from '../supervisor/clock.js';
+import { Supervisor } from '../supervisor/supervisor.js';
+import type { Monitor, BackendGate } from '../supervisor/types.js';
+
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+
+export interface RunPlugins {
+  gate?: BackendGate;
+  monitors: Monitor[];
+}
+
+/** Builds the plug-ins a config asks for (backend monitor, bot probes, state file). */
+export type PluginFactory = (config: WatchdogConfig, logger: Logger) => Promise<RunPlugins> | RunPlugins;
+
+/** `bot-watchdog run`: supervise the bot until a signal, the policy or the limit ends it. Resolves with the exit code. */
+export async function runCommand(config: WatchdogConfig, logger: Logger, plugins: PluginFactory): Promise<number> {
+  if (process.pid === 1) {
+    logger.warn(
+      { event: 'watchdog.pid1' },
+      'running as PID 1: signals work, but Node cannot reap re-parented orphans (zombies); run under tini or `docker run --init`',
+    );
+  }
+  // The bot's output may go to a closed pipe; that must not bring the watchdog down.
+  process.stdout.on('error', () => {});
+
+  const { gate, monitors } = await plugins(config, logger);
+  const supervisor = new Supervisor(
+    {
+      command: config.command,
+      cwd: config.cwd,
+      env: config.env,
+      restart: config.restart,
+      stop: config.stop,
+      startup: config.startup,
+    },
+    {
+      spawn: (spec) => {
+        const child = spawnChild(spec);
+        relayOutput(child.stdout, process.stdout);
+        relayOutput(child.stderr, process.stderr);
+        return child;
+      },
+      killTree,
+      clock: systemClock,
+      logger,
+      newMarker: newTreeMarker,
+      startTimeOf: processStartTime,
+      monitors,
+      ...(gate ? { gate } : {}),
+    },
+  );
+
+  const onShutdown = (signal: NodeJS.Signals) => supervisor.shutdown(signal);
+  const onHangup = () => supervisor.hangup();
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onShutdown);
+  process.on('SIGHUP', onHangup);
+  logger.info(
+    { event: 'watchdog.start', version: process.env.npm_package_version, config: config.configFile ?? null, command: config.command },
+    'bot-watchdog started',
+  );
+  try {
+    return await supervisor.run();
+  } catch (error) {
+    logger.fatal({ event: 'watchdog.error', err: error }, 'internal error');
+    return EXIT.INTERNAL;
+  } finally {
+    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, onShutdown);
+    process.off('SIGHUP', onHangup);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * `${NAME}` inside any string of the config is replaced by that environment variable.
+ * `${NAME:-fallback}` uses the fallback when NAME is unset or empty; `$${` is a literal `${`.
+ * An unset variable without a fallback is a config error that names the field.
+ */
+export class EnvExpansionError extends Error {
+  constructor(
+    readonly path: (string | number)[],
+    readonly variable: string,
+  ) {
+    super(`environment variable ${variable} is not set`);
+    this.name = 'EnvExpansionError';
+  }
+}
+
+const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+export function expandString(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  path: (string | number)[] = [],
+): string {
+  return text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
+    if (match === '$${') return '${';
+    const value = env[name as string];
+    if (value !== undefined && (fallback === undefined || value !== '')) return value;
+    if (fallback !== undefined) return fallback;
+    throw new EnvExpansionError(path, name as string);
+  });
+}
+
+/** Returns a deep copy of a parsed JSON value with every string expanded. Keys are left alone. */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string | number)[] = []): unknown {
+  if (typeof value === 'string') return expandString(value, env, path);
+  if (Array.isArray(value)) return value.map((item, index) => expandEnv(item, env, [...path, index]));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = expandEnv(item, env, [...path, key]);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+/**
+ * The one interface every probe implements. A probe checks one thing once; monitors run probes on
+ * intervals (or keep a connection open) and turn transitions into logs and restart requests, and
+ * `bot-watchdog check` runs each configured probe once.
+ */
+export type Verdict = 'healthy' | 'unhealthy' | 'misconfigured';
+
+export interface ProbeResult {
+  /** Stable probe name: "mirai-http", "mirai-ws", "onebot-http", "onebot-ws", "http", "tcp", "heartbeat", "link", "bot-process". */
+  probe: string;
+  verdict: Verdict;
+  /** Short, human, secret-free: "code 0 from /about", "connection refused", "file is 95s old". */
+  reason: string;
+  latencyMs: number;
+  /** Evidence for logs and --json (file age, last link seen, mirai code…). Never secrets. */
+  details?: Record<string, unknown>;
+}
+
+export interface Probe {
+  readonly name: string;
+  /** Checks once. Never throws: failures are results. Honours `signal` (abort = stop waiting). */
+  check(signal?: AbortSignal): Promise<ProbeResult>;
+}
+
+/** Builds a result with the latency measured from `startedAt` (performance.now() based). */
+export function result(
+  probe: string,
+  verdict: Verdict,
+  reason: string,
+  startedAt: number,
+  details?: Record<string, unknown>,
+): ProbeResult {
+  const latencyMs = Math.max(0, Math.round(performance.now() - startedAt));
+  return details ? { probe, verdict, reason, latencyMs, details } : { probe, verdict, reason, latencyMs };
+}

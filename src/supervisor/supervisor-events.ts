@@ -1,0 +1,16 @@
+import { EventEmitter } from 'node:events';
+import type { ChildExit, ProbeReport, RunningChild, StopRequest, SupervisorState } from './types.js';
+import type { RestartReason } from './restart-reasons.js';
+
+export interface SupervisorEventMap {
+  state: [state: SupervisorState];
+  spawn: [child: RunningChild];
+  exit: [child: RunningChild, exit: ChildExit, uptimeMs: number];
+  stop: [child: RunningChild, request: StopRequest];
+  restart: [info: { reason: RestartReason; attempt: number; delayMs: number }];
+  giveup: [info: { restarts: number; windowMs: number }];
+  probe: [report: ProbeReport];
+}
+
+/** Typed events the supervisor emits for plug-ins (state file, metrics, probes). */
+export class SupervisorEvents extends EventEmitter<SupervisorEventMap> {}

@@ -1,0 +1,376 @@
+import type { Logger } from 'pino';
+import { EXIT, signalNumber, statusOf } from '../exit-codes.js';
+import { BackoffCounter, backoffDelay } from './backoff.js';
+import { RestartLimit } from './restart-limit.js';
+import { reasonRules, type RestartReason } from './restart-reasons.js';
+import { SupervisorEvents } from './supervisor-events.js';
+import type {
+  BackendGate,
+  ChildExit,
+  ChildHandle,
+  Clock,
+  KillTreeFn,
+  Monitor,
+  ProbeReport,
+  RunningChild,
+  SpawnSpec,
+  StopRequest,
+  SupervisorHandle,
+  SupervisorState,
+  TreeMarker,
+} from './types.js';
+
+export interface SupervisorOptions {
+  command: [string, ...string[]];
+  cwd: string;
+  env: Record<string, string>;
+  restart: {
+    policy: 'always' | 'on-failure' | 'never';
+    initialDelay: number;
+    maxDelay: number;
+    factor: number;
+    jitter: number;
+    resetAfter: number;
+    limit: { count: number; window: number };
+  };
+  stop: { signal: NodeJS.Signals; timeout: number };
+  startup: { waitForBackend: boolean; timeout: number };
+}
+
+export interface SupervisorDeps {
+  spawn: (spec: SpawnSpec) => ChildHandle;
+  killTree: KillTreeFn;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+  /** Env marker put in the bot's environment so the whole tree can be found, even re-parented daemons. */
+  newMarker: () => TreeMarker;
+  /** /proc start time of a pid, where available. */
+  startTimeOf?: (pid: number) => number | undefined;
+  gate?: BackendGate;
+  monitors?: Monitor[];
+}
+
+/** What ended one run of the bot. */
+interface RunOutcome {
+  exit: ChildExit;
+  uptimeMs: number;
+  requested: StopRequest | undefined;
+}
+
+/**
+ * The state machine: waiting-backend → running → stopping → backoff → … until a shutdown,
+ * the restart policy or the restart limit ends it. `run()` resolves with the exit code.
+ */
+export class Supervisor implements SupervisorHandle {
+  readonly events = new SupervisorEvents();
+  private currentState: SupervisorState = 'starting';
+  private child: (RunningChild & { handle: ChildHandle }) | undefined;
+  private stopRequest: StopRequest | undefined;
+  private wakeStop: (() => void) | undefined;
+  private shutdownSignal: NodeJS.Signals | undefined;
+  private hangupPending = false;
+  /** Aborted to cut a backoff or backend wait short (shutdown, SIGHUP). */
+  private interrupt = new AbortController();
+  private readonly backoff: BackoffCounter;
+  private readonly limit: RestartLimit;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: SupervisorOptions,
+    private readonly deps: SupervisorDeps,
+  ) {
+    this.backoff = new BackoffCounter(options.restart.resetAfter);
+    this.limit = new RestartLimit(options.restart.limit.count, options.restart.limit.window);
+    this.log = deps.logger;
+  }
+
+  state(): SupervisorState {
+    return this.currentState;
+  }
+
+  current(): RunningChild | undefined {
+    if (!this.child) return undefined;
+    const { handle: _handle, ...child } = this.child;
+    return child;
+  }
+
+  reportProbe(report: ProbeReport): void {
+    this.events.emit('probe', report);
+  }
+
+  requestRestart(reason: RestartReason, evidence?: Record<string, unknown>): boolean {
+    if (this.currentState !== 'running' || this.stopRequest || this.shutdownSignal) return false;
+    this.stopRequest = evidence ? { reason, evidence } : { reason };
+    this.wakeStop?.();
+    return true;
+  }
+
+  /**
+   * A graceful stop asked by a signal (SIGTERM, SIGINT, SIGQUIT). The tree gets stop.signal for
+   * SIGTERM and the same signal otherwise; a second request kills it at once.
+   */
+  shutdown(signal: NodeJS.Signals): void {
+    if (this.shutdownSignal) {
+      if (signal === 'SIGINT' || signal === 'SIGTERM') this.forceKill(signal);
+      return;
+    }
+    this.shutdownSignal = signal;
+    this.log.info({ event: 'watchdog.shutdown', signal }, `received ${signal}: stopping the bot`);
+    this.interrupt.abort();
+    this.wakeStop?.();
+  }
+
+  /** SIGHUP: restart the bot now, without backoff. */
+  hangup(): void {
+    if (this.shutdownSignal) return;
+    if (this.currentState === 'running') {
+      this.requestRestart('sighup');
+    } else if (this.currentState === 'backoff' || this.currentState === 'waiting-backend') {
+      this.hangupPending = true;
+      this.interrupt.abort();
+    }
+  }
+
+  async run(): Promise<number> {
+    for (const monitor of this.deps.monitors ?? []) await monitor.start(this);
+    try {
+      return await this.loop();
+    } finally {
+      this.setState('exiting');
+      for (const monitor of this.deps.monitors ?? []) {
+        try {
+          await monitor.stop();
+        } catch (error) {
+          this.log.warn({ event: 'monitor.error', monitor: monitor.name, err: error }, 'a monitor failed to stop');
+        }
+      }
+    }
+  }
+
+  private async loop(): Promise<number> {
+    const { restart, startup } = this.options;
+    let waitForBackend = startup.waitForBackend;
+    let firstStart = true;
+    let everStarted = false;
+
+    for (;;) {
+      if (this.deps.gate && waitForBackend && !this.hangupPending) {
+        const ready = await this.waitForBackend(firstStart ? startup.timeout : 0);
+        if (this.shutdownSignal) return this.exitWith(128 + signalNumber(this.shutdownSignal));
+        if (!ready && !this.hangupPending) {
+          this.log.error(
+            { event: 'backend.timeout', timeoutMs: startup.timeout },
+            `the backend was not ready within startup.timeout (${startup.timeout}ms): giving up`,
+          );
+          return this.exitWith(EXIT.BACKEND_TIMEOUT);
+        }
+      }
+      if (this.shutdownSignal) return this.exitWith(128 + signalNumber(this.shutdownSignal));
+      this.hangupPending = false;
+      firstStart = false;
+
+      const outcome = await this.runOnce();
+      const status = statusOf(outcome.exit);
+      if (outcome.exit.error && !everStarted) {
+        // A command that never ran (not found, not executable) will not start on a retry either.
+        const code = outcome.exit.error.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE;
+        this.log.error(
+          { event: 'child.error', command: this.options.command, error: outcome.exit.error.message },
+          `cannot start the bot: ${outcome.exit.error.message}`,
+        );
+        return this.exitWith(code);
+      }
+      everStarted = true;
+      if (this.shutdownSignal) return this.exitWith(status);
+      if (this.hangupPending) {
+        // SIGHUP arrived while the bot was exiting on its own: start again now.
+        this.log.info({ event: 'restart.scheduled', reason: 'sighup', attempt: 0, delayMs: 0 }, 'restarting the bot now');
+        waitForBackend = false;
+        continue;
+      }
+
+      const reason = this.reasonFor(outcome);
+      const rules = reasonRules(reason);
+      if (!this.policyAllows(reason, outcome.exit)) {
+        this.log.info(
+          { event: 'restart.skipped', reason, policy: restart.policy, status },
+          `not restarting (restart.policy is "${restart.policy}")`,
+        );
+        return this.exitWith(status);
+      }
+
+      const now = this.deps.clock.now();
+      if (rules.countsTowardLimit) {
+        if (this.limit.exceeded(now)) {
+          const info = { restarts: this.limit.recent(now), windowMs: restart.limit.window };
+          this.log.error(
+            { event: 'restart.giveup', restarts: info.restarts, window: restart.limit.window },
+            `giving up: ${info.restarts} restarts within ${restart.limit.window}ms (restart.limit)`,
+          );
+          this.events.emit('giveup', info);
+          return this.exitWith(EXIT.GAVE_UP);
+        }
+        this.limit.record(now);
+      }
+
+      const attempt = this.backoff.next(outcome.uptimeMs);
+      const delayMs = rules.backoff ? backoffDelay(attempt, restart, this.deps.random) : 0;
+      this.log.info({ event: 'restart.scheduled', reason, attempt, delayMs }, `restarting the bot in ${delayMs}ms (${reason})`);
+      this.events.emit('restart', { reason, attempt, delayMs });
+      if (delayMs > 0) {
+        this.setState('backoff');
+        await this.deps.clock.sleep(delayMs, this.freshInterrupt());
+        if (this.shutdownSignal) return this.exitWith(status);
+      }
+      waitForBackend = startup.waitForBackend && rules.waitForBackend;
+      // An outage seen at start must also be waited out when the config skips the start-up wait.
+      if (reason === 'backend-down' || reason === 'account-relogin') waitForBackend = true;
+    }
+  }
+
+  /** Why the bot went down: the stop that was asked for, or its own exit (during a backend outage, that outage). */
+  private reasonFor(outcome: RunOutcome): RestartReason {
+    if (outcome.requested) return outcome.requested.reason;
+    if (this.deps.gate && !this.deps.gate.isReady()) return 'backend-down';
+    return 'exited';
+  }
+
+  private policyAllows(reason: RestartReason, exit: ChildExit): boolean {
+    const { policy } = this.options.restart;
+    if (reason === 'sighup') return true;
+    if (policy === 'never') return false;
+    if (policy === 'on-failure' && reason === 'exited') return !(exit.code === 0 && exit.signal === null);
+    return true;
+  }
+
+  private async waitForBackend(timeoutMs: number): Promise<boolean> {
+    const gate = this.deps.gate as BackendGate;
+    if (gate.isReady()) return true;
+    this.setState('waiting-backend');
+    const interrupt = this.freshInterrupt();
+    const done = new AbortController();
+    const abortBoth = () => done.abort();
+    interrupt.addEventListener('abort', abortBoth, { once: true });
+    let timedOut = false;
+    const waits: Promise<void>[] = [gate.waitUntilReady(done.signal)];
+    if (timeoutMs > 0) {
+      waits.push(
+        this.deps.clock.sleep(timeoutMs, done.signal).then(() => {
+          if (!done.signal.aborted) timedOut = true;
+        }),
+      );
+    }
+    await Promise.race(waits);
+    done.abort();
+    interrupt.removeEventListener('abort', abortBoth);
+    return !timedOut && gate.isReady();
+  }
+
+  private async runOnce(): Promise<RunOutcome> {
+    this.stopRequest = undefined;
+    const marker = this.deps.newMarker();
+    const spec: SpawnSpec = {
+      command: this.options.command,
+      cwd: this.options.cwd,
+      env: { ...this.options.env, [marker.name]: marker.value },
+    };
+    const spawnedAt = this.deps.clock.now();
+    const handle = this.deps.spawn(spec);
+    if (handle.pid === undefined) {
+      const exit = await handle.exited;
+      return { exit, uptimeMs: 0, requested: undefined };
+    }
+    const pid = handle.pid;
+    const running: RunningChild & { handle: ChildHandle } = {
+      pid,
+      startTime: this.deps.startTimeOf?.(pid),
+      spawnedAt,
+      stdout: handle.stdout,
+      stderr: handle.stderr,
+      marker,
+      handle,
+    };
+    this.child = running;
+    this.log.info({ event: 'child.spawn', pid, command: this.options.command }, `started the bot (pid ${pid})`);
+    this.setState('running');
+    this.events.emit('spawn', this.current() as RunningChild);
+
+    const stopAsked = new Promise<void>((resolve) => {
+      this.wakeStop = resolve;
+      if (this.stopRequest || this.shutdownSignal) resolve();
+    });
+    const first = await Promise.race([handle.exited.then(() => 'exited' as const), stopAsked.then(() => 'stop' as const)]);
+    this.wakeStop = undefined;
+
+    const requested = this.stopRequest;
+    if (first === 'stop') {
+      const signal = this.stopSignal();
+      const stopInfo: StopRequest = requested ?? { reason: 'exited' };
+      this.log.info(
+        { event: 'child.stop', pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal, ...(stopInfo.evidence ?? {}) },
+        `stopping the bot (${this.shutdownSignal ? `shutdown on ${this.shutdownSignal}` : stopInfo.reason})`,
+      );
+      if (requested) this.events.emit('stop', this.current() as RunningChild, requested);
+      this.setState('stopping');
+      await this.killTree(running, signal, this.options.stop.timeout);
+    } else {
+      // The bot's main process is gone; what it left behind (daemons, helpers) goes too.
+      this.setState('stopping');
+      await this.killTree(running, this.options.stop.signal, this.options.stop.timeout);
+    }
+    const exit = await handle.exited;
+    const uptimeMs = this.deps.clock.now() - spawnedAt;
+    this.log.info(
+      { event: 'child.exit', pid, code: exit.code, signal: exit.signal, uptimeMs },
+      `the bot exited (${exit.signal ?? `code ${exit.code}`}) after ${uptimeMs}ms`,
+    );
+    this.events.emit('exit', this.current() as RunningChild, exit, uptimeMs);
+    this.child = undefined;
+    return { exit, uptimeMs, requested: this.shutdownSignal ? undefined : requested };
+  }
+
+  private stopSignal(): NodeJS.Signals {
+    const received = this.shutdownSignal;
+    if (received === 'SIGINT' || received === 'SIGQUIT') return received;
+    return this.options.stop.signal;
+  }
+
+  private async killTree(child: RunningChild, signal: NodeJS.Signals, timeout: number): Promise<void> {
+    const onSignal = (pids: number[], sent: NodeJS.Signals) => {
+      if (pids.length > 0) this.log.info({ event: 'child.kill', pids, signal: sent }, `sent ${sent} to ${pids.length} process(es)`);
+    };
+    const root = { pid: child.pid, pgid: child.pid, ...(child.startTime === undefined ? {} : { startTime: child.startTime }) };
+    const { survivors } = await this.deps.killTree(root, { signal, timeout, marker: child.marker, onSignal });
+    if (survivors.length > 0) {
+      this.log.error({ event: 'child.survivors', pids: survivors }, 'some processes of the bot tree could not be killed');
+    }
+  }
+
+  /** Second SIGINT/SIGTERM: SIGKILL the whole tree now. */
+  private forceKill(signal: NodeJS.Signals): void {
+    const child = this.child;
+    this.log.warn({ event: 'watchdog.force', signal }, `received ${signal} again: killing the bot tree now`);
+    if (!child) return;
+    const onSignal = (pids: number[], sent: NodeJS.Signals) => {
+      if (pids.length > 0) this.log.info({ event: 'child.kill', pids, signal: sent }, `sent ${sent} to ${pids.length} process(es)`);
+    };
+    void this.deps.killTree({ pid: child.pid, pgid: child.pid }, { signal: 'SIGKILL', timeout: 0, marker: child.marker, onSignal });
+  }
+
+  private freshInterrupt(): AbortSignal {
+    if (this.interrupt.signal.aborted && !this.shutdownSignal) this.interrupt = new AbortController();
+    return this.interrupt.signal;
+  }
+
+  private setState(state: SupervisorState): void {
+    if (this.currentState === state) return;
+    this.currentState = state;
+    this.events.emit('state', state);
+  }
+
+  private exitWith(code: number): number {
+    this.log.info({ event: 'watchdog.exit', code }, `exiting with code ${code}`);
+    return code;
+  }
+}

@@ -1,0 +1,259 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EXIT } from '../../src/exit-codes.js';
+import { baseOptions, FakeGate, harness } from './harness.js';
+
+test('restart policy "always": restarts after a crash and after a clean exit, with growing delays', async () => {
+  const h = harness(baseOptions());
+  await h.flush();
+  assert.equal(h.children.length, 1);
+  const delays: number[] = [];
+  for (const code of [1, 0, 1, 1]) {
+    await h.crash(code);
+    const scheduled = h.log.events('restart.scheduled').at(-1);
+    delays.push(scheduled?.delayMs as number);
+    await h.clock.advance(scheduled?.delayMs as number);
+  }
+  assert.deepEqual(delays, [1000, 2000, 4000, 8000]);
+  assert.equal(h.children.length, 5);
+  h.supervisor.shutdown('SIGTERM');
+  assert.equal(await h.done, 128 + 15);
+});
+
+test('backoff is capped at maxDelay and spread by jitter', async () => {
+  const h = harness(baseOptions({ restart: { maxDelay: 3000 } as never }));
+  await h.flush();
+  for (let i = 0; i < 4; i++) {
+    await h.crash(1);
+    await h.clock.advance(h.log.events('restart.scheduled').at(-1)?.delayMs as number);
+  }
+  assert.deepEqual(
+    h.log.events('restart.scheduled').map((r) => r.delayMs),
+    [1000, 2000, 3000, 3000],
+  );
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('backoff starts over after resetAfter of uptime', async () => {
+  const h = harness(baseOptions());
+  await h.flush();
+  await h.crash(1); // attempt 1: 1000
+  await h.clock.advance(1000);
+  await h.crash(1); // attempt 2: 2000
+  await h.clock.advance(2000);
+  await h.clock.advance(60_000); // a long good run
+  await h.crash(1); // back to attempt 1
+  const scheduled = h.log.events('restart.scheduled');
+  assert.deepEqual(
+    scheduled.map((r) => [r.attempt, r.delayMs]),
+    [
+      [1, 1000],
+      [2, 2000],
+      [1, 1000],
+    ],
+  );
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('restart policy "on-failure": a clean exit ends the watchdog with 0, a failure restarts', async () => {
+  const h = harness(baseOptions({ restart: { policy: 'on-failure' } as never }));
+  await h.flush();
+  await h.crash(3);
+  assert.equal(h.log.events('restart.scheduled').length, 1);
+  await h.clock.advance(1000);
+  assert.equal(h.children.length, 2);
+  await h.crash(0);
+  assert.equal(await h.done, 0);
+  assert.equal(h.children.length, 2);
+  assert.equal(h.log.events('watchdog.exit')[0]?.code, 0);
+});
+
+test('restart policy "never": the watchdog exits with the bot\'s status', async () => {
+  const h = harness(baseOptions({ restart: { policy: 'never' } as never }));
+  await h.flush();
+  await h.crash(null, 'SIGSEGV');
+  assert.equal(await h.done, 128 + 11);
+  assert.equal(h.children.length, 1);
+});
+
+test('gives up after restart.limit.count restarts within the window, and exits non-zero', async () => {
+  const h = harness(baseOptions({ restart: { limit: { count: 3, window: 60_000 } } as never }));
+  await h.flush();
+  for (let i = 0; i < 3; i++) {
+    await h.crash(1);
+    await h.clock.advance(h.log.events('restart.scheduled').at(-1)?.delayMs as number);
+  }
+  assert.equal(h.children.length, 4);
+  await h.crash(1);
+  assert.equal(await h.done, EXIT.GAVE_UP);
+  const giveup = h.log.events('restart.giveup');
+  assert.equal(giveup.length, 1);
+  assert.equal(giveup[0]?.restarts, 3);
+  assert.equal(giveup[0]?.window, 60_000);
+});
+
+test('restarts spread wider than the limit window never give up', async () => {
+  const h = harness(baseOptions({ restart: { limit: { count: 2, window: 10_000 }, resetAfter: 1_000_000 } as never }));
+  await h.flush();
+  for (let i = 0; i < 6; i++) {
+    await h.clock.advance(6000);
+    await h.crash(1);
+    await h.clock.advance(h.log.events('restart.scheduled').at(-1)?.delayMs as number);
+  }
+  assert.equal(h.children.length, 7);
+  assert.equal(h.exitCode(), undefined);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('a probe restart stops the tree with stop.signal and goes through backoff and the limit', async () => {
+  const h = harness(baseOptions({ restart: { limit: { count: 1, window: 60_000 } } as never, stop: { signal: 'SIGINT', timeout: 7000 } }));
+  await h.flush();
+  assert.equal(h.supervisor.requestRestart('link-lost', { lastSeenMs: 31000 }), true);
+  await h.flush();
+  assert.deepEqual(h.kills[0]?.request.signal, 'SIGINT');
+  assert.equal(h.kills[0]?.request.timeout, 7000);
+  const stop = h.log.events('child.stop')[0];
+  assert.equal(stop?.reason, 'link-lost');
+  assert.equal(stop?.lastSeenMs, 31000);
+  assert.equal(h.log.events('child.kill')[0]?.signal, 'SIGINT');
+  assert.equal(h.log.events('restart.scheduled')[0]?.reason, 'link-lost');
+  await h.clock.advance(1000);
+  h.supervisor.requestRestart('output-match');
+  await h.flush();
+  assert.equal(await h.done, EXIT.GAVE_UP);
+});
+
+test('requestRestart is refused when no bot runs', async () => {
+  const h = harness(baseOptions());
+  await h.flush();
+  await h.crash(1);
+  assert.equal(h.supervisor.state(), 'backoff');
+  assert.equal(h.supervisor.requestRestart('output-match'), false);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('backend outages never count toward the limit and wait for the backend instead of a backoff', async () => {
+  const gate = new FakeGate(false);
+  const h = harness(baseOptions({ restart: { limit: { count: 1, window: 60_000 } } as never }), { gate });
+  await h.flush();
+  assert.equal(h.children.length, 0, 'nothing is spawned before the backend is ready');
+  assert.equal(h.supervisor.state(), 'waiting-backend');
+  gate.set(true);
+  await h.flush();
+  assert.equal(h.children.length, 1);
+  for (let i = 0; i < 5; i++) {
+    gate.set(false);
+    h.supervisor.requestRestart('backend-down');
+    await h.flush();
+    assert.equal(h.supervisor.state(), 'waiting-backend');
+    assert.equal(h.children.length, i + 1);
+    gate.set(true);
+    await h.flush();
+    assert.equal(h.children.length, i + 2);
+  }
+  assert.ok(h.log.events('restart.scheduled').every((r) => r.delayMs === 0 && r.reason === 'backend-down'));
+  // The bot crashing by itself while the backend is away is an outage too.
+  gate.set(false);
+  await h.crash(1);
+  assert.equal(h.log.events('restart.scheduled').at(-1)?.reason, 'backend-down');
+  gate.set(true);
+  await h.flush();
+  assert.equal(h.exitCode(), undefined);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('startup.timeout gives up waiting for the backend with its own exit code', async () => {
+  const gate = new FakeGate(false);
+  const h = harness(baseOptions({ startup: { waitForBackend: true, timeout: 5000 } }), { gate });
+  await h.flush();
+  await h.clock.advance(4999);
+  assert.equal(h.exitCode(), undefined);
+  await h.clock.advance(1);
+  assert.equal(await h.done, EXIT.BACKEND_TIMEOUT);
+  assert.equal(h.children.length, 0);
+  assert.equal(h.log.events('backend.timeout').length, 1);
+});
+
+test('SIGTERM stops the tree and the watchdog exits with the bot\'s status', async () => {
+  const h = harness(baseOptions());
+  await h.flush();
+  h.supervisor.shutdown('SIGTERM');
+  assert.equal(await h.done, 128 + 15);
+  assert.equal(h.kills[0]?.request.signal, 'SIGTERM');
+  assert.equal(h.log.events('child.stop')[0]?.reason, 'shutdown');
+  assert.equal(h.log.events('watchdog.exit')[0]?.code, 143);
+});
+
+test('SIGINT is forwarded as SIGINT; a bot that exits 0 on it makes the watchdog exit 0', async () => {
+  const h = harness(baseOptions(), { killIgnores: true });
+  await h.flush();
+  h.supervisor.shutdown('SIGINT');
+  await h.flush();
+  assert.equal(h.kills[0]?.request.signal, 'SIGINT');
+  h.last().exit(0);
+  assert.equal(await h.done, 0);
+});
+
+test('a second SIGTERM kills the tree with SIGKILL at once', async () => {
+  const h = harness(baseOptions(), { killIgnores: true });
+  await h.flush();
+  h.supervisor.shutdown('SIGTERM');
+  await h.flush();
+  h.supervisor.shutdown('SIGTERM');
+  await h.flush();
+  assert.deepEqual(
+    h.kills.map((k) => [k.request.signal, k.request.timeout]),
+    [
+      ['SIGTERM', 5000],
+      ['SIGKILL', 0],
+    ],
+  );
+  h.last().exit(null, 'SIGKILL');
+  assert.equal(await h.done, 137);
+});
+
+test('a shutdown during the backoff exits at once, keeping the bot's last status', async () => {
+  const h = harness(baseOptions());
+  await h.flush();
+  await h.crash(1);
+  h.supervisor.shutdown('SIGTERM');
+  assert.equal(await h.done, 1, 'the last status of the bot is kept');
+  assert.equal(h.children.length, 1);
+});
+
+test('SIGHUP restarts the running bot now, and cuts a backoff short', async () => {
+  const h = harness(baseOptions({ restart: { limit: { count: 1, window: 60_000 } } as never }));
+  await h.flush();
+  h.supervisor.hangup();
+  await h.flush();
+  assert.equal(h.children.length, 2, 'restarted without backoff');
+  assert.equal(h.log.events('child.stop')[0]?.reason, 'sighup');
+  await h.crash(1);
+  assert.equal(h.supervisor.state(), 'backoff');
+  h.supervisor.hangup();
+  await h.flush();
+  assert.equal(h.children.length, 3);
+  assert.equal(h.exitCode(), undefined, 'SIGHUP restarts do not count toward the limit');
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('a command that cannot be started exits 127 (not found) without retrying', async () => {
+  const h = harness(baseOptions(), { spawnError: 'ENOENT' });
+  assert.equal(await h.done, EXIT.NOT_FOUND);
+  assert.equal(h.children.length, 1);
+  assert.match(String(h.log.events('child.error')[0]?.msg), /cannot start the bot/);
+});
+
+test('the bot gets the tree marker in its environment', async () => {
+  const h = harness(baseOptions());
+  await h.flush();
+  assert.equal(h.last().spec.env.BOT_WATCHDOG_TREE, 'test');
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
