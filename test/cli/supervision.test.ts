@@ -102,6 +102,7 @@ test('SIGHUP restarts the bot now, without backoff', async () => {
   const second = await run.waitForEvent('child.spawn', (r) => r.pid !== first.pid);
   assert.notEqual(second.pid, first.pid);
   assert.equal(run.logs().find((r) => r.event === 'child.stop')?.reason, 'sighup');
+  await run.waitForStdout(new RegExp(`healthy: ready pid=${second.pid}`));
   run.kill('SIGTERM');
   assert.equal((await run.exited).code, 0);
 });

@@ -86,7 +86,7 @@ export function runWatchdog(args: string[], options: { cwd?: string; env?: NodeJ
     logs: () => parseLogLines(err),
     waitForEvent: (event, predicate = () => true, timeoutMs = 20_000) =>
       waitFor(() => parseLogLines(err).find((r) => r.event === event && predicate(r)), `event ${event}`, timeoutMs),
-    waitForStdout: (pattern, timeoutMs = 20_000) => waitFor(() => (pattern.test(out) ? true : undefined), `stdout ${pattern}`, timeoutMs),
+    waitForStdout: (pattern, timeoutMs = 20_000) => waitFor(() => (pattern.test(out) ? true : undefined), `stdout ${pattern}`, timeoutMs).then(() => undefined),
     exited,
     kill: (signal = 'SIGTERM') => {
       child.kill(signal);

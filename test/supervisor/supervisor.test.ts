@@ -217,7 +217,7 @@ test('a second SIGTERM kills the tree with SIGKILL at once', async () => {
   assert.equal(await h.done, 137);
 });
 
-test('a shutdown during the backoff exits at once, keeping the bot's last status', async () => {
+test('a shutdown during the backoff exits at once, keeping the last status of the bot', async () => {
   const h = harness(baseOptions());
   await h.flush();
   await h.crash(1);
