@@ -1,20 +1,35 @@
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/config-error.js';
-import { loadConfig } from './config/load-config.js';
-import { LOG_FORMATS, LOG_LEVELS } from './config/schema.js';
-import { EXIT } from './exit-codes.js';
-import { createLogger } from './log/logger.js';
+import { LOG_FORMATS, LOG_LEVELS } from './config/constants.js';
+import { parseDuration } from './config/duration.js';
+import { CHECK_EXIT, EXIT, STATUS_EXIT } from './exit-codes.js';
+import { packageVersion } from './version.js';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+// Only what every command needs is imported here: commander and small modules. zod (the config
+// schema), pino and the supervisor are loaded by the commands that use them, so that a one-shot
+// `check` starts fast.
 
 interface RunOptions {
   config?: string;
   logLevel?: (typeof LOG_LEVELS)[number];
   logFormat?: (typeof LOG_FORMATS)[number];
+}
+
+interface CheckCliOptions {
+  config?: string;
+  json?: boolean;
+  only?: string[];
+  state?: string;
+  failures: number;
+  onUnhealthy?: string;
+  cooldown: number;
+  actionTimeout: number;
+  timeout: number;
+}
+
+interface StatusCliOptions {
+  config?: string;
+  json?: boolean;
 }
 
 /**
@@ -32,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(packageVersion(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .enablePositionalOptions()
-    .exitOverride()
+    .exitOverride(usageExit(EXIT.USAGE))
     .configureOutput({ outputError: (text, write) => write(text) })
     .showHelpAfterError('(run bot-watchdog --help for usage)');
 
@@ -53,19 +68,93 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await run(command, options);
     });
 
+  program
+    .command('check')
+    .description('run each configured probe once and exit: 0 healthy, 1 unhealthy, 3 could not check')
+    .option('-c, --config <file>', 'config file (default: ./watchdog.config.json when present)')
+    .option('--json', 'print one JSON object instead of lines')
+    .option('--only <probes>', 'run only these probes (comma-separated names, e.g. heartbeat,bot-process)', listOf, undefined)
+    .option('--timeout <duration>', 'longest time the probes may take together', positiveDuration, 10_000)
+    .option('--state <file>', 'remember results between runs in this file (for --failures, --on-unhealthy)')
+    .option('--failures <n>', 'report unhealthy only after n unhealthy runs in a row (needs --state)', wholeNumberAtLeast(1), 1)
+    .option('--on-unhealthy <command>', 'shell command to run (via /bin/sh -c) when unhealthy is reported (needs --state)')
+    .option('--cooldown <duration>', 'do not run --on-unhealthy again within this time', duration, 600_000)
+    .option('--action-timeout <duration>', 'kill the --on-unhealthy command after this time', positiveDuration, 120_000)
+    .exitOverride(usageExit(CHECK_EXIT.CANNOT_CHECK))
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 healthy, 1 unhealthy, 3 could not check (bad config or options, unreadable state).\n' +
+        '\nExamples:\n' +
+        '  bot-watchdog check --config /app/watchdog.config.json\n' +
+        '  bot-watchdog check --json --only heartbeat\n' +
+        '  bot-watchdog check --state /var/tmp/qchatgpt.check.json --failures 3 \\\n' +
+        '      --on-unhealthy "systemctl restart qchatgpt" --cooldown 10m',
+    )
+    .action(async (options: CheckCliOptions) => {
+      const { checkCommand } = await import('./commands/check.js');
+      exitCode = await checkCommand(options);
+    });
+
+  program
+    .command('status')
+    .description("show what the state file says: is the watchdog running, its bot, restarts, probe verdicts")
+    .option('-c, --config <file>', 'config file (default: ./watchdog.config.json when present)')
+    .option('--json', 'print one JSON object instead of lines')
+    .exitOverride(usageExit(STATUS_EXIT.UNKNOWN))
+    .addHelpText('after', '\nExit codes (as LSB init scripts): 0 running, 1 dead (killed), 3 not running, 4 unknown.')
+    .action(async (options: StatusCliOptions) => {
+      const { statusCommand } = await import('./commands/status.js');
+      exitCode = await statusCommand(options);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode === 0 ? 0 : EXIT.USAGE;
+      return error.exitCode;
     }
     throw error;
   }
   return exitCode === -1 ? 0 : exitCode;
 }
 
+/** Commander's exits become throws, with each command's own code for a usage error. */
+function usageExit(code: number): (error: CommanderError) => never {
+  return (error) => {
+    if (error.exitCode !== 0) error.exitCode = code;
+    throw error;
+  };
+}
+
+function listOf(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError('expected probe names separated by commas.');
+  return [...(previous ?? []), ...names];
+}
+
+function duration(value: string): number {
+  const parsed = parseDuration(value);
+  if (parsed === undefined) throw new InvalidArgumentError('expected a duration like "30s", "10m" or a number of milliseconds.');
+  return parsed;
+}
+
+function positiveDuration(value: string): number {
+  const parsed = duration(value);
+  if (parsed <= 0) throw new InvalidArgumentError('expected a duration greater than 0.');
+  return parsed;
+}
+
+function wholeNumberAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const parsed = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min) throw new InvalidArgumentError(`expected a whole number >= ${min}.`);
+    return parsed;
+  };
+}
+
 async function run(command: string[], options: RunOptions): Promise<number> {
+  const { loadConfig } = await import('./config/load-config.js');
   let config;
   try {
     config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), command });
@@ -76,6 +165,7 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     }
     throw error;
   }
+  const { createLogger } = await import('./log/logger.js');
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,

@@ -19,6 +19,13 @@ export const EXIT = {
 /** Exit codes of `bot-watchdog check`. 2 is never used: Docker reserves it. */
 export const CHECK_EXIT = { HEALTHY: 0, UNHEALTHY: 1, CANNOT_CHECK: 3 } as const;
 
+/**
+ * Exit codes of `bot-watchdog status`, as LSB init scripts use them: 0 the watchdog runs,
+ * 1 it is dead although the state file says it was running (killed), 3 it is not running
+ * (stopped, or never ran here), 4 unknown (bad config, unreadable state file).
+ */
+export const STATUS_EXIT = { RUNNING: 0, DEAD: 1, NOT_RUNNING: 3, UNKNOWN: 4 } as const;
+
 /** A status as a shell reports it: the code, or 128 + the signal's number (as tini does). */
 export function statusOf(exit: { code: number | null; signal: NodeJS.Signals | null }): number {
   if (exit.code !== null) return exit.code;

@@ -5,6 +5,7 @@ import type { WatchdogConfig } from '../config/load-config.js';
 import { EXIT } from '../exit-codes.js';
 import { killTree, newTreeMarker } from '../process/kill-tree.js';
 import { processStartTime } from '../process/proc-stat.js';
+import { claimInstance } from '../state/claim-instance.js';
 import { systemClock } from '../supervisor/clock.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Monitor, BackendGate } from '../supervisor/types.js';
@@ -30,6 +31,17 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   // The bot's output may go to a closed pipe; that must not bring the watchdog down.
   process.stdout.on('error', () => {});
 
+  // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.
+  const claim = await claimInstance({ stateFile: config.state.file, stop: config.stop }, logger);
+  if (!claim.ok) return claim.exitCode;
+  try {
+    return await supervise(config, logger, plugins);
+  } finally {
+    claim.lock.release();
+  }
+}
+
+async function supervise(config: WatchdogConfig, logger: Logger, plugins: PluginFactory): Promise<number> {
   const { gate, monitors } = await plugins(config, logger);
   const supervisor = new Supervisor(
     {

@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { EnvExpansionError, expandEnv } from './env-expand.js';
 import { fieldName, formatIssues } from './format-issues.js';
+import { DEFAULT_CONFIG_FILE, locateConfig } from './read-config-file.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
-export const DEFAULT_CONFIG_FILE = 'watchdog.config.json';
+export { DEFAULT_CONFIG_FILE } from './read-config-file.js';
 
 type Resolved<T, K extends keyof T, V> = Omit<T, K> & { [P in K]: V };
 
@@ -42,19 +42,8 @@ export interface LoadOptions {
 
 /** Reads, expands, validates and resolves the config. Throws ConfigError with one line per problem. */
 export function loadConfig(options: LoadOptions = {}): WatchdogConfig {
-  const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
-  const explicit = options.configFile !== undefined;
-  const configFile = resolve(cwd, options.configFile ?? DEFAULT_CONFIG_FILE);
-  const source = explicit ? options.configFile! : DEFAULT_CONFIG_FILE;
-
-  let raw: unknown = {};
-  let fileUsed: string | undefined;
-  if (explicit || existsSync(configFile)) {
-    raw = readJson(configFile, source);
-    fileUsed = configFile;
-  }
-  return resolveConfig(raw, { ...options, source, configFile: fileUsed, cwd, env });
+  const located = locateConfig(options);
+  return resolveConfig(located.raw, { ...options, source: located.source, configFile: located.configFile, cwd: located.cwd });
 }
 
 /** Validates an already-parsed JSON value (used by loadConfig and by tests). */
@@ -110,34 +99,6 @@ export function resolveConfig(
       },
     },
   };
-}
-
-function readJson(file: string, source: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    throw new ConfigError([`${source}: cannot read the config: ${why}`]);
-  }
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new ConfigError([`${source}: invalid JSON: ${jsonErrorWhere(text, error as Error)}`]);
-  }
-}
-
-/** Turns V8's "at position N" into a line and column a person can find. */
-function jsonErrorWhere(text: string, error: Error): string {
-  const message = error.message.replace(/^JSON\.parse: /, '');
-  const position = /position (\d+)/.exec(message);
-  if (!position) return message;
-  const offset = Number(position[1]);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `${message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
 }
 
 type AnySchema = z.core.$ZodType;

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
+
+export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
 /**
  * The one schema of watchdog.config.json: defaults, validation and (through
@@ -32,11 +35,6 @@ const bool = () => z.boolean({ error: () => 'expected true or false' });
 const str = () => z.string({ error: () => 'expected a string' });
 const nonEmptyString = () => str().min(1, { error: () => 'expected a non-empty string' });
 
-export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
-export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
-export const BACKEND_KINDS = ['mirai', 'onebot', 'http', 'tcp', 'none'] as const;
 
 const restartSchema = z
   .strictObject({

@@ -1,11 +1,15 @@
+import { existsSync } from 'node:fs';
 import type { WatchdogConfig } from '../config/load-config.js';
+import { BotProcessProbe } from './bot-process.js';
 import type { Probe } from './probe.js';
 
 /**
  * Every one-shot probe the config asks for, in a stable order: the backend first, then the bot.
  * `bot-watchdog check` runs each once; each probe module adds itself here.
  */
-export function buildProbes(_config: WatchdogConfig): Probe[] {
+export function buildProbes(config: WatchdogConfig): Probe[] {
   const probes: Probe[] = [];
+  // The watchdog's state file, when one has run with this config: are it and its bot alive?
+  if (existsSync(config.state.file)) probes.push(new BotProcessProbe(config.state.file));
   return probes;
 }

@@ -1,0 +1,237 @@
+import { performance } from 'node:perf_hooks';
+import { CHECK_EXIT } from '../exit-codes.js';
+import { formatDuration } from '../config/duration.js';
+import { result, type Probe, type ProbeResult } from '../probes/probe.js';
+import { decide, readMemory, writeMemory, type CheckMemory, type RunVerdict } from './check-memory.js';
+import type { ActionResult, runAction as RunAction } from './on-unhealthy.js';
+
+export interface CheckOptions {
+  /** `--only`: the names of the probes to run; all configured ones when absent. */
+  only?: string[];
+  /** The longest the probes may take, together (they run at once). */
+  timeoutMs: number;
+  /** `--state`: where consecutive results are kept between runs. */
+  memoryFile?: string;
+  /** `--failures`: unhealthy runs in a row before the status is unhealthy. */
+  failures: number;
+  /** `--on-unhealthy`: a shell command run when the status is unhealthy. */
+  onUnhealthy?: string;
+  cooldownMs: number;
+  actionTimeoutMs: number;
+}
+
+export interface CheckDeps {
+  /** Wall-clock milliseconds. */
+  now?: () => number;
+  /** Runs the action (loaded only when one is due). */
+  runAction?: typeof RunAction;
+}
+
+/** The `--on-unhealthy` part of a report. */
+export type ActionReport =
+  | ({ command: string; ran: true; startedAt: string } & Omit<ActionResult, 'command'>)
+  | { command: string; ran: false; skipped: 'not-unhealthy' | 'cooldown'; nextAllowedAt: string | null };
+
+/** One run of `check`, as `--json` prints it. Field names are stable (see the README). */
+export interface CheckReport {
+  /** What the exit code says: "healthy" 0, "unhealthy" 1, "cannot-check" 3. */
+  status: RunVerdict;
+  exitCode: number;
+  /** This run alone, before `--failures` is applied. */
+  verdict: RunVerdict;
+  checkedAt: string;
+  durationMs: number;
+  config: string | null;
+  probes: ProbeResult[];
+  /** With `--state`: the streak of unhealthy runs. */
+  failures: { consecutive: number; threshold: number; since: string | null } | null;
+  action: ActionReport | null;
+  /** Why the check could not be done (bad config, unreadable --state, unknown --only name…). */
+  errors: string[];
+}
+
+export const EXIT_OF: Record<RunVerdict, number> = {
+  healthy: CHECK_EXIT.HEALTHY,
+  unhealthy: CHECK_EXIT.UNHEALTHY,
+  'cannot-check': CHECK_EXIT.CANNOT_CHECK,
+};
+
+/** A report for a check that could not even start (bad config, bad options). */
+export function cannotCheck(errors: string[], startedAt: number, config: string | null = null, now: () => number = Date.now): CheckReport {
+  return {
+    status: 'cannot-check',
+    exitCode: CHECK_EXIT.CANNOT_CHECK,
+    verdict: 'cannot-check',
+    checkedAt: new Date(now()).toISOString(),
+    durationMs: Math.round(performance.now() - startedAt),
+    config,
+    probes: [],
+    failures: null,
+    action: null,
+    errors,
+  };
+}
+
+/**
+ * Runs each probe once, at the same time, within `timeoutMs`; folds the verdict into the
+ * `--state` memory; runs the `--on-unhealthy` action when it is due. Never throws for a failing
+ * probe: every outcome is in the report.
+ */
+export async function runCheck(configured: Probe[], options: CheckOptions, deps: CheckDeps = {}): Promise<CheckReport> {
+  const startedAt = performance.now();
+  const now = deps.now ?? Date.now;
+  const fail = (errors: string[]) => cannotCheck(errors, startedAt, null, now);
+
+  let probes = configured;
+  if (options.only) {
+    const names = new Set(configured.map((probe) => probe.name));
+    const unknown = options.only.filter((name) => !names.has(name));
+    if (unknown.length > 0) {
+      const known = names.size > 0 ? [...names].join(', ') : 'none';
+      return fail(unknown.map((name) => `--only: probe "${name}" is not configured here (configured: ${known})`));
+    }
+    probes = configured.filter((probe) => options.only!.includes(probe.name));
+  }
+  if (probes.length === 0) {
+    return fail([
+      'nothing to check: configure backend or probes.heartbeat, or start a watchdog with this config (its state file gives the bot-process probe)',
+    ]);
+  }
+
+  if (!options.memoryFile && (options.onUnhealthy !== undefined || options.failures > 1)) {
+    // Without memory, "N runs in a row" and the cooldown cannot work: cron would restart every minute.
+    return fail([`${options.onUnhealthy !== undefined ? '--on-unhealthy' : '--failures'} needs --state <file>, where check remembers its results between runs`]);
+  }
+  let memory: CheckMemory | undefined;
+  if (options.memoryFile) {
+    const read = readMemory(options.memoryFile);
+    if (read.status === 'unreadable') return fail([`--state ${options.memoryFile}: cannot read it: ${read.reason} (delete it to start over)`]);
+    memory = read.memory;
+  }
+
+  const results = await runProbes(probes, options.timeoutMs);
+  const verdict = aggregate(results);
+  const report: CheckReport = {
+    status: verdict,
+    exitCode: EXIT_OF[verdict],
+    verdict,
+    checkedAt: new Date(now()).toISOString(),
+    durationMs: 0,
+    config: null,
+    probes: results,
+    failures: null,
+    action: null,
+    errors: [],
+  };
+  const finish = (): CheckReport => {
+    report.exitCode = EXIT_OF[report.status];
+    report.durationMs = Math.round(performance.now() - startedAt);
+    return report;
+  };
+  if (!memory || !options.memoryFile) return finish();
+
+  const decision = decide(memory, verdict, { failures: options.failures, cooldownMs: options.cooldownMs, now: now() });
+  report.status = decision.status;
+  report.failures = { consecutive: decision.memory.consecutiveFailures, threshold: options.failures, since: decision.memory.failingSince };
+  const next = decision.memory;
+  const dueAction = options.onUnhealthy !== undefined && decision.action.run;
+  if (dueAction) next.lastAction = { command: options.onUnhealthy!, startedAt: new Date(now()).toISOString() };
+  // Remembered before the action runs: an overlapping run (a slow cron job) must see the cooldown.
+  try {
+    writeMemory(options.memoryFile, next);
+  } catch (error) {
+    report.status = 'cannot-check';
+    report.errors.push(`--state ${options.memoryFile}: cannot write it: ${(error as Error).message}`);
+    if (options.onUnhealthy) report.action = { command: options.onUnhealthy, ran: false, skipped: 'not-unhealthy', nextAllowedAt: null };
+    return finish();
+  }
+  if (options.onUnhealthy !== undefined) {
+    if (dueAction) {
+      const action = await act(options.onUnhealthy, results, next.consecutiveFailures, options, deps, now);
+      report.action = action;
+      if (action.ran) {
+        next.lastAction = {
+          command: action.command,
+          startedAt: action.startedAt,
+          exitCode: action.exitCode,
+          signal: action.signal,
+          timedOut: action.timedOut,
+          durationMs: action.durationMs,
+        };
+        try {
+          writeMemory(options.memoryFile, next);
+        } catch (error) {
+          report.errors.push(`--state ${options.memoryFile}: cannot write it: ${(error as Error).message}`);
+        }
+      }
+    } else {
+      const skipped = decision.action.run ? 'not-unhealthy' : decision.action.skipped;
+      const nextAllowedAt = !decision.action.run && decision.action.nextAllowedAt ? decision.action.nextAllowedAt : null;
+      report.action = { command: options.onUnhealthy, ran: false, skipped, nextAllowedAt };
+    }
+  }
+  return finish();
+}
+
+/** unhealthy if any probe is; otherwise cannot-check if any probe could not work; else healthy. */
+export function aggregate(results: ProbeResult[]): RunVerdict {
+  if (results.some((r) => r.verdict === 'unhealthy')) return 'unhealthy';
+  if (results.length === 0 || results.some((r) => r.verdict === 'misconfigured')) return 'cannot-check';
+  return 'healthy';
+}
+
+/** Runs every probe at once. A probe that has not answered when `timeoutMs` is up is unhealthy. */
+export async function runProbes(probes: Probe[], timeoutMs: number): Promise<ProbeResult[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await Promise.all(probes.map((probe) => runProbe(probe, controller.signal, timeoutMs)));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Grace after the abort for a probe to return its own "aborted" result. */
+const ABORT_GRACE_MS = 250;
+
+async function runProbe(probe: Probe, signal: AbortSignal, timeoutMs: number): Promise<ProbeResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve(result(probe.name, 'unhealthy', `no answer within ${formatDuration(timeoutMs)}`, started)),
+      timeoutMs + ABORT_GRACE_MS,
+    );
+  });
+  const answer = probe.check(signal).catch((error: unknown) =>
+    // A probe never throws by contract; if one does, this run could not check that thing.
+    result(probe.name, 'misconfigured', `probe error: ${error instanceof Error ? error.message : String(error)}`, started),
+  );
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function act(
+  command: string,
+  results: ProbeResult[],
+  failures: number,
+  options: CheckOptions,
+  deps: CheckDeps,
+  now: () => number,
+): Promise<ActionReport> {
+  const startedAt = new Date(now()).toISOString();
+  const run = deps.runAction ?? (await import('./on-unhealthy.js')).runAction;
+  const reason = results
+    .filter((r) => r.verdict !== 'healthy')
+    .map((r) => `${r.probe}: ${r.reason}`)
+    .join('; ');
+  const outcome = await run(command, {
+    timeoutMs: options.actionTimeoutMs,
+    env: { ...process.env, BOT_WATCHDOG_CHECK_FAILURES: String(failures), BOT_WATCHDOG_CHECK_REASON: reason },
+  });
+  const { command: _command, ...rest } = outcome;
+  return { command, ran: true, startedAt, ...rest };
+}

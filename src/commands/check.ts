@@ -1,0 +1,108 @@
+import { performance } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { cannotCheck, runCheck, type CheckReport } from '../check/run-check.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfigCached } from '../config/config-cache.js';
+import { formatDuration } from '../config/duration.js';
+import { lockPathFor } from '../state/instance-lock.js';
+
+export interface CheckCommandOptions {
+  config?: string;
+  json?: boolean;
+  only?: string[];
+  /** --state: check's memory between runs. */
+  state?: string;
+  failures: number;
+  onUnhealthy?: string;
+  cooldown: number;
+  actionTimeout: number;
+  timeout: number;
+}
+
+export interface Io {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** `bot-watchdog check`: runs each configured probe once; resolves with 0 healthy, 1 unhealthy, 3 cannot check. */
+export async function checkCommand(options: CheckCommandOptions, io: Io = process): Promise<number> {
+  const startedAt = performance.now();
+  const report = await check(options, startedAt);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    const text = formatCheckReport(report);
+    if (text) io.stdout.write(text);
+    for (const line of report.errors) io.stderr.write(`${line}\n`);
+  }
+  return report.exitCode;
+}
+
+async function check(options: CheckCommandOptions, startedAt: number): Promise<CheckReport> {
+  let config;
+  try {
+    config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
+  } catch (error) {
+    if (error instanceof ConfigError) return cannotCheck(error.problems, startedAt);
+    throw error;
+  }
+  const configFile = config.configFile ?? null;
+  const memoryFile = options.state === undefined ? undefined : resolve(options.state);
+  if (memoryFile !== undefined && (memoryFile === config.state.file || memoryFile === lockPathFor(config.state.file))) {
+    return cannotCheck([`--state ${options.state}: that is the watchdog's own state file; give check a file of its own`], startedAt, configFile);
+  }
+  const { buildProbes } = await import('../probes/build-probes.js');
+  const report = await runCheck(buildProbes(config), {
+    ...(options.only ? { only: options.only } : {}),
+    timeoutMs: options.timeout,
+    ...(memoryFile === undefined ? {} : { memoryFile }),
+    failures: options.failures,
+    ...(options.onUnhealthy === undefined ? {} : { onUnhealthy: options.onUnhealthy }),
+    cooldownMs: options.cooldown,
+    actionTimeoutMs: options.actionTimeout,
+  });
+  report.config = configFile;
+  return report;
+}
+
+/** The human form: one line per probe (name, verdict, latency, reason), then the status. */
+export function formatCheckReport(report: CheckReport): string {
+  const lines: string[] = [];
+  const nameWidth = Math.max(0, ...report.probes.map((p) => p.probe.length));
+  const verdictWidth = Math.max(0, ...report.probes.map((p) => p.verdict.length));
+  const latencyWidth = Math.max(0, ...report.probes.map((p) => `${p.latencyMs}ms`.length));
+  for (const probe of report.probes) {
+    lines.push(
+      `${probe.probe.padEnd(nameWidth)}  ${probe.verdict.padEnd(verdictWidth)}  ${`${probe.latencyMs}ms`.padStart(latencyWidth)}  ${probe.reason}`,
+    );
+  }
+  let summary = `${report.status} (exit ${report.exitCode})`;
+  if (report.failures) {
+    const { consecutive, threshold } = report.failures;
+    if (report.verdict === 'unhealthy' && report.status === 'healthy') {
+      summary += `: this run is unhealthy, ${consecutive} of ${threshold} failures in a row before it counts`;
+    } else if (report.status === 'unhealthy') {
+      summary += `: ${consecutive} failure${consecutive === 1 ? '' : 's'} in a row${report.failures.since ? ` since ${report.failures.since}` : ''}`;
+    }
+  }
+  lines.push(summary);
+  const action = report.action;
+  if (action?.ran) {
+    const how = action.error
+      ? `could not start: ${action.error}`
+      : action.timedOut
+        ? `timed out after ${formatDuration(action.durationMs)}, killed`
+        : action.signal
+          ? `killed by ${action.signal} after ${formatDuration(action.durationMs)}`
+          : `exit ${action.exitCode} after ${formatDuration(action.durationMs)}`;
+    lines.push(`on-unhealthy: ran ${JSON.stringify(action.command)}: ${how}`);
+    if (action.output) {
+      if (action.truncated) lines.push('  > …');
+      for (const line of action.output.replace(/\n$/, '').split('\n')) lines.push(`  > ${line}`);
+    }
+  } else if (action && action.skipped === 'cooldown') {
+    lines.push(`on-unhealthy: not run again before ${action.nextAllowedAt} (--cooldown)`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,152 @@
+import { ConfigError } from '../config/config-error.js';
+import { loadConfigCached } from '../config/config-cache.js';
+import { formatDuration } from '../config/duration.js';
+import { STATUS_EXIT } from '../exit-codes.js';
+import { liveness } from '../state/identity.js';
+import { readStateFile, type ProbeRecord, type StateFile } from '../state/state-file.js';
+import type { Io } from './check.js';
+
+export interface StatusCommandOptions {
+  config?: string;
+  json?: boolean;
+}
+
+/** `status --json`: field names are stable (see the README). */
+export interface StatusReport {
+  stateFile: string | null;
+  /** Whether the watchdog runs (the exit code says the same). */
+  running: boolean;
+  watchdog: {
+    pid: number;
+    alive: boolean;
+    state: StateFile['state'];
+    startedAt: string;
+    uptimeMs: number | null;
+    version: string;
+    config: string | null;
+  } | null;
+  bot: { pid: number; alive: boolean; startedAt: string; uptimeMs: number | null; command: string[] } | null;
+  restarts: number;
+  lastRestart: StateFile['lastRestart'];
+  lastExit: StateFile['lastExit'];
+  probes: Record<string, ProbeRecord>;
+  updatedAt: string | null;
+  error: string | null;
+}
+
+/** `bot-watchdog status`: reads the state file; exit codes as LSB init scripts (0, 1, 3, 4). */
+export async function statusCommand(options: StatusCommandOptions, io: Io = process, now: () => number = Date.now): Promise<number> {
+  const { report, exitCode } = await status(options, now);
+  if (options.json) io.stdout.write(`${JSON.stringify(report)}\n`);
+  else if (report.error && !report.watchdog) io.stderr.write(`${report.error}\n`);
+  else io.stdout.write(formatStatus(report, now));
+  return exitCode;
+}
+
+const empty = (stateFile: string | null, error: string): StatusReport => ({
+  stateFile,
+  running: false,
+  watchdog: null,
+  bot: null,
+  restarts: 0,
+  lastRestart: null,
+  lastExit: null,
+  probes: {},
+  updatedAt: null,
+  error,
+});
+
+async function status(options: StatusCommandOptions, now: () => number): Promise<{ report: StatusReport; exitCode: number }> {
+  let config;
+  try {
+    config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
+  } catch (error) {
+    if (error instanceof ConfigError) return { report: empty(null, error.problems.join('\n')), exitCode: STATUS_EXIT.UNKNOWN };
+    throw error;
+  }
+  const file = config.state.file;
+  const read = readStateFile(file);
+  if (read.status === 'missing') {
+    return { report: empty(file, `no state file at ${file}: no watchdog has run with this config here`), exitCode: STATUS_EXIT.NOT_RUNNING };
+  }
+  if (read.status === 'unreadable') {
+    return { report: empty(file, `cannot read the state file ${file}: ${read.reason}`), exitCode: STATUS_EXIT.UNKNOWN };
+  }
+  const { state } = read;
+  const uptime = (iso: string): number | null => {
+    const at = Date.parse(iso);
+    return Number.isFinite(at) ? Math.max(0, now() - at) : null;
+  };
+  const watchdogAlive = liveness(state.watchdog) !== 'gone';
+  const botAlive = state.bot ? liveness(state.bot) !== 'gone' : false;
+  const report: StatusReport = {
+    stateFile: file,
+    running: watchdogAlive,
+    watchdog: {
+      pid: state.watchdog.pid,
+      alive: watchdogAlive,
+      state: state.state,
+      startedAt: state.watchdog.startedAt,
+      uptimeMs: watchdogAlive ? uptime(state.watchdog.startedAt) : null,
+      version: state.watchdog.version,
+      config: state.watchdog.configFile,
+    },
+    bot: state.bot && {
+      pid: state.bot.pid,
+      alive: botAlive,
+      startedAt: state.bot.startedAt,
+      uptimeMs: botAlive ? uptime(state.bot.startedAt) : null,
+      command: state.bot.command,
+    },
+    restarts: state.restarts,
+    lastRestart: state.lastRestart,
+    lastExit: state.lastExit,
+    probes: state.probes,
+    updatedAt: state.updatedAt,
+    error: null,
+  };
+  const exitCode = watchdogAlive ? STATUS_EXIT.RUNNING : state.state === 'stopped' ? STATUS_EXIT.NOT_RUNNING : STATUS_EXIT.DEAD;
+  return { report, exitCode };
+}
+
+export function formatStatus(report: StatusReport, now: () => number = Date.now): string {
+  const ago = (iso: string | null | undefined): string => {
+    const at = iso ? Date.parse(iso) : NaN;
+    return Number.isFinite(at) ? `${formatDuration(Math.max(0, now() - at))} ago` : 'at an unknown time';
+  };
+  const lines: [string, string][] = [];
+  const { watchdog, bot } = report;
+  if (watchdog) {
+    lines.push([
+      'watchdog',
+      watchdog.alive
+        ? `running, pid ${watchdog.pid}, up ${formatDuration(watchdog.uptimeMs ?? 0)}, ${watchdog.state}`
+        : watchdog.state === 'stopped'
+          ? `not running (pid ${watchdog.pid} exited ${ago(report.updatedAt)})`
+          : `not running: pid ${watchdog.pid} died while ${watchdog.state} (killed?); last update ${ago(report.updatedAt)}`,
+    ]);
+  }
+  if (bot) {
+    const command = bot.command.join(' ');
+    lines.push([
+      'bot',
+      bot.alive
+        ? `running, pid ${bot.pid}, up ${formatDuration(bot.uptimeMs ?? 0)}${command ? `: ${command}` : ''}${watchdog && !watchdog.alive ? ' (orphaned: the next run stops it)' : ''}`
+        : `gone (pid ${bot.pid})`,
+    ]);
+  } else {
+    lines.push(['bot', report.lastExit ? `not running (pid ${report.lastExit.pid} exited ${ago(report.lastExit.at)})` : 'not running']);
+  }
+  lines.push([
+    'restarts',
+    `${report.restarts}${report.lastRestart ? `, last: ${report.lastRestart.reason} ${ago(report.lastRestart.at)}` : ''}`,
+  ]);
+  const probes = Object.entries(report.probes);
+  if (probes.length === 0) lines.push(['probes', 'none reported']);
+  probes.forEach(([name, probe], index) => {
+    lines.push([index === 0 ? 'probes' : '', `${name} ${probe.verdict}${probe.reason ? `: ${probe.reason}` : ''} (since ${ago(probe.since)})`]);
+  });
+  lines.push(['state file', `${report.stateFile} (updated ${ago(report.updatedAt)})`]);
+  const width = Math.max(...lines.map(([label]) => label.length));
+  return `${lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`).join('\n')}\n`;
+}

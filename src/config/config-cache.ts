@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { expandEnv } from './env-expand.js';
+import type { LoadOptions, WatchdogConfig } from './load-config.js';
+import { locateConfig, type LocatedConfig } from './read-config-file.js';
+
+/**
+ * `loadConfig` for one-shot commands (`check`, `status`) that must start fast. Validating with
+ * zod costs about as much as starting Node itself (loading zod alone is ~50-70 ms here), so the
+ * resolved config is kept in `.bot-watchdog/<config name>.cache.json` beside the config and reused
+ * while nothing it depends on has changed: the config's content after `${VAR}` expansion (so
+ * the environment is covered), where it is, the command-line overrides, and the code that
+ * validates it (the config modules, bot-watchdog's and zod's versions). Anything else validates
+ * as `loadConfig` does, with the same errors; an invalid config is never cached. A cache that
+ * cannot be written (read-only folder) only costs the time.
+ *
+ * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `env` and `command`
+ * (which may hold values expanded from the environment) are not stored but taken from the config
+ * file again on each use. The schema passes them through unchanged; each write checks that.
+ */
+const CACHE_FORMAT = 1;
+
+export async function loadConfigCached(options: LoadOptions = {}): Promise<WatchdogConfig> {
+  const located = locateConfig(options);
+  const env = options.env ?? process.env;
+  const validate = async (): Promise<WatchdogConfig> => {
+    const { resolveConfig } = await import('./load-config.js');
+    return resolveConfig(located.raw, { ...options, env, source: located.source, configFile: located.configFile, cwd: located.cwd });
+  };
+
+  let expanded: unknown;
+  try {
+    expanded = expandEnv(located.raw, env);
+  } catch {
+    return validate(); // reports the unset variable
+  }
+  if (expanded === null || typeof expanded !== 'object' || Array.isArray(expanded)) return validate();
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([
+        CACHE_FORMAT,
+        codeFingerprint(),
+        expanded,
+        located.configFile ?? null,
+        located.source,
+        // The working directory matters only without a config file (paths are relative to it then).
+        located.configFile ? null : located.cwd,
+        options.command ?? null,
+        options.requireCommand ?? true,
+      ]),
+    )
+    .digest('hex');
+  const file = cacheFileFor(located);
+  const restore = (stored: StoredConfig) => withSecrets(stored, expanded as RawConfig, options.command);
+  const cached = readCache(file, key);
+  if (cached) return restore(cached);
+
+  const config = await validate();
+  const stored = withoutSecrets(config);
+  // Cached only if the secrets come back exactly as the schema made them.
+  if (isDeepStrictEqual(normalized(restore(normalized(stored) as StoredConfig)), normalized(config))) {
+    try {
+      writeFileAtomic(file, `${JSON.stringify({ key, config: stored })}\n`);
+    } catch {
+      // read-only or foreign folder: validate every time
+    }
+  }
+  return config;
+}
+
+type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend'> & {
+  backend: Omit<WatchdogConfig['backend'], 'verifyKey' | 'accessToken'>;
+};
+
+interface RawConfig {
+  env?: Record<string, string>;
+  command?: string[];
+  backend?: { verifyKey?: string; accessToken?: string };
+}
+
+function withoutSecrets(config: WatchdogConfig): StoredConfig {
+  const { env: _env, command: _command, backend, ...rest } = config;
+  const { verifyKey: _verifyKey, accessToken: _accessToken, ...publicBackend } = backend;
+  return { ...rest, backend: publicBackend };
+}
+
+function withSecrets(stored: StoredConfig, raw: RawConfig, commandOverride: string[] | undefined): WatchdogConfig {
+  const verifyKey = raw.backend?.verifyKey;
+  const accessToken = raw.backend?.accessToken;
+  const command = commandOverride && commandOverride.length > 0 ? commandOverride : raw.command;
+  return {
+    ...stored,
+    env: raw.env ?? {},
+    command: (command ?? ['']) as [string, ...string[]],
+    backend: {
+      ...stored.backend,
+      ...(verifyKey === undefined ? {} : { verifyKey }),
+      ...(accessToken === undefined ? {} : { accessToken }),
+    },
+  } as WatchdogConfig;
+}
+
+/** As JSON keeps it: keys with undefined values dropped. */
+function normalized(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+/** Where the cache of a config lives: `.bot-watchdog/` beside it (the default state folder). */
+export function cacheFileFor(located: Pick<LocatedConfig, 'configFile' | 'cwd'>): string {
+  const base = located.configFile ? dirname(located.configFile) : located.cwd;
+  const name = located.configFile ? basename(located.configFile) : 'defaults';
+  return join(base, '.bot-watchdog', `${name}.cache.json`);
+}
+
+function readCache(file: string, key: string): StoredConfig | undefined {
+  try {
+    const stat = statSync(file);
+    // Only a cache we wrote ourselves is trusted.
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return undefined;
+    if ((stat.mode & 0o022) !== 0) return undefined;
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as { key?: unknown; config?: unknown };
+    if (entry.key !== key || entry.config === null || typeof entry.config !== 'object') return undefined;
+    return entry.config as StoredConfig;
+  } catch {
+    return undefined;
+  }
+}
+
+let fingerprint: string | undefined;
+
+/** A hash of the code that turns a config file into a WatchdogConfig. */
+function codeFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const hash = createHash('sha256');
+  const self = fileURLToPath(import.meta.url);
+  const dir = dirname(self);
+  const ext = extname(self);
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(ext)).sort()) {
+    hash.update(name).update('\0').update(readFileSync(join(dir, name))).update('\0');
+  }
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['../../package.json', 'zod/package.json']) {
+    try {
+      const path = pkg.startsWith('.') ? fileURLToPath(new URL(pkg, import.meta.url)) : require.resolve(pkg);
+      hash.update((JSON.parse(readFileSync(path, 'utf8')) as { version?: string }).version ?? '');
+    } catch {
+      hash.update('?');
+    }
+  }
+  fingerprint = hash.digest('hex');
+  return fingerprint;
+}

@@ -1,0 +1,9 @@
+/**
+ * Enumerations of the config that the command line also needs. They live apart from the zod
+ * schema so that the CLI can name them without loading zod (one-shot commands must start fast).
+ */
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
+export const BACKEND_KINDS = ['mirai', 'onebot', 'http', 'tcp', 'none'] as const;

@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** Mode of the file. Default 0600: state and caches are nobody else's business. */
+  mode?: number;
+  /** Mode of folders created on the way. Default 0700. */
+  dirMode?: number;
+}
+
+/**
+ * Writes `text` to `path` so that a reader sees the old content or the new one, never a part:
+ * a temp file in the same folder, then rename(2) over the target. Creates missing folders.
+ * No fsync: these files matter after a crash of the process, not of the machine (after a
+ * reboot every pid in them is void anyway).
+ */
+export function writeFileAtomic(path: string, text: string, options: AtomicWriteOptions = {}): void {
+  mkdirSync(dirname(path), { recursive: true, mode: options.dirMode ?? 0o700 });
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, text, { mode: options.mode ?? 0o600, flag: 'wx' });
+    renameSync(temp, path);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw error;
+  }
+}

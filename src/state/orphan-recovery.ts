@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import { findTree } from '../process/process-tree.js';
+import { killTree as defaultKillTree } from '../process/kill-tree.js';
+import type { KillTreeFn } from '../supervisor/types.js';
+import { bootId, liveness } from './identity.js';
+import type { StateFile } from './state-file.js';
+
+export interface OrphanRecoveryOptions {
+  stop: { signal: NodeJS.Signals; timeout: number };
+  logger: Logger;
+  killTree?: KillTreeFn;
+  /** The live processes of a tree (default: one /proc scan, see process-tree.ts). */
+  findTree?: (root: { pid: number; startTime: number }, marker: { name: string; value: string }) => number[];
+}
+
+export type OrphanOutcome =
+  /** The state names no bot, or nothing of its tree is alive. */
+  | { kind: 'none' }
+  /** The state's own watchdog still runs: its bot is not an orphan. */
+  | { kind: 'watchdog-alive'; pid: number }
+  /** The bot's identity cannot be checked here (no /proc): it is left alone. */
+  | { kind: 'unverifiable'; pid: number }
+  | { kind: 'stopped'; pid: number; pids: number[]; forced: boolean; survivors: number[] };
+
+/**
+ * Finds the bot a killed watchdog left behind and stops its whole tree, before a new bot is
+ * started: two bots on one QQ account fight over the session. The recorded root is trusted only
+ * if its pid, start time and boot all match; what it left behind (setsid'd helpers, daemons) is
+ * found through its process group and its tree marker, the same way a normal stop finds it.
+ */
+export async function recoverOrphan(state: StateFile | undefined, options: OrphanRecoveryOptions): Promise<OrphanOutcome> {
+  const bot = state?.bot;
+  if (!state || !bot) return { kind: 'none' };
+  const { logger } = options;
+  if (state.watchdog.pid !== process.pid && liveness(state.watchdog) === 'alive') {
+    return { kind: 'watchdog-alive', pid: state.watchdog.pid };
+  }
+  const boot = bootId();
+  if (bot.bootId !== undefined && boot !== undefined && bot.bootId !== boot) return { kind: 'none' };
+  if (bot.startTime === undefined || boot === undefined) {
+    logger.warn(
+      { event: 'orphan.unverifiable', pid: bot.pid },
+      `the state file names a bot (pid ${bot.pid}) whose identity cannot be checked here (no /proc): leaving it alone`,
+    );
+    return { kind: 'unverifiable', pid: bot.pid };
+  }
+
+  const root = { pid: bot.pid, startTime: bot.startTime };
+  const find = options.findTree ?? ((r, marker) => findTree(r, { marker }).map((info) => info.pid));
+  const members = find(root, bot.marker);
+  if (members.length === 0) return { kind: 'none' };
+
+  const rootAlive = members.includes(bot.pid);
+  logger.warn(
+    { event: 'orphan.found', pid: bot.pid, rootAlive, pids: members, watchdogPid: state.watchdog.pid, startedAt: bot.startedAt },
+    rootAlive
+      ? `the bot of a previous watchdog (pid ${state.watchdog.pid}) is still running (pid ${bot.pid}): stopping its tree before starting a new one`
+      : `processes of the bot of a previous watchdog (pid ${state.watchdog.pid}) are still running: stopping them before starting a new one`,
+  );
+  const kill = options.killTree ?? defaultKillTree;
+  const outcome = await kill(
+    { pid: bot.pid, pgid: bot.pid, startTime: bot.startTime },
+    {
+      signal: options.stop.signal,
+      timeout: options.stop.timeout,
+      marker: bot.marker,
+      onSignal: (pids, signal) => {
+        if (pids.length > 0) logger.info({ event: 'child.kill', pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
+      },
+    },
+  );
+  if (outcome.survivors.length > 0) {
+    logger.error({ event: 'orphan.survivors', pids: outcome.survivors }, 'some processes of the orphaned bot could not be stopped');
+  } else {
+    logger.info({ event: 'orphan.stopped', pid: bot.pid, forced: outcome.forced }, 'the orphaned bot is stopped');
+  }
+  return { kind: 'stopped', pid: bot.pid, pids: outcome.pids, forced: outcome.forced, survivors: outcome.survivors };
+}

@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
+import type { ChildExit, Monitor, ProbeReport, RunningChild, SupervisorHandle, SupervisorState } from '../supervisor/types.js';
+import { bootId, identityOf } from './identity.js';
+import { writeStateFile, type ProbeRecord, type StateFile, type WatchdogPhase } from './state-file.js';
+
+export interface StateWriterOptions {
+  file: string;
+  configFile: string | undefined;
+  /** The bot's command line, recorded for `status`. */
+  command: string[];
+  /** Version of bot-watchdog, recorded for `status`. */
+  version: string;
+  logger: Logger;
+  /** Wall-clock milliseconds (injectable for tests). */
+  now?: () => number;
+}
+
+/**
+ * The plug-in that keeps the state file current: it writes on every transition of the
+ * supervisor (state, spawn, exit, restart) and whenever a probe's verdict changes, and a last
+ * time ("stopped") when the watchdog exits. The bot's pid, start time and tree marker are in it
+ * from the moment it is spawned, so the next `run` can find the bot if this watchdog is killed.
+ */
+export class StateWriter implements Monitor {
+  readonly name = 'state-file';
+  private handle: SupervisorHandle | undefined;
+  private phase: WatchdogPhase = 'starting';
+  private bot: StateFile['bot'] = null;
+  private restarts = 0;
+  private lastRestart: StateFile['lastRestart'] = null;
+  private lastExit: StateFile['lastExit'] = null;
+  private readonly probes: Record<string, ProbeRecord> = {};
+  private readonly watchdog: StateFile['watchdog'];
+  private readonly now: () => number;
+  private failing = false;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly options: StateWriterOptions) {
+    this.now = options.now ?? Date.now;
+    this.watchdog = {
+      ...identityOf(process.pid),
+      startedAt: new Date(this.now() - Math.round(process.uptime() * 1000)).toISOString(),
+      version: options.version,
+      configFile: options.configFile ?? null,
+    };
+  }
+
+  start(handle: SupervisorHandle): void {
+    this.handle = handle;
+    this.listen(handle.events, 'state', (state) => this.onState(state));
+    this.listen(handle.events, 'spawn', (child) => this.onSpawn(child));
+    this.listen(handle.events, 'exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs));
+    this.listen(handle.events, 'restart', (info) => this.onRestart(info.reason));
+    this.listen(handle.events, 'probe', (report) => this.onProbe(report));
+    this.phase = handle.state();
+    this.write();
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.phase = 'stopped';
+    this.bot = null;
+    this.write();
+  }
+
+  /** The state as it would be written now. */
+  snapshot(): StateFile {
+    return {
+      version: 1,
+      updatedAt: new Date(this.now()).toISOString(),
+      watchdog: this.watchdog,
+      state: this.phase,
+      bot: this.bot,
+      restarts: this.restarts,
+      lastRestart: this.lastRestart,
+      lastExit: this.lastExit,
+      probes: this.probes,
+    };
+  }
+
+  private listen<K extends keyof SupervisorEventMap>(
+    events: SupervisorEvents,
+    event: K,
+    listener: (...args: SupervisorEventMap[K]) => void,
+  ): void {
+    const emitter = events as unknown as NodeJS.EventEmitter;
+    const wrapped = listener as (...args: unknown[]) => void;
+    emitter.on(event, wrapped);
+    this.unsubscribe.push(() => emitter.off(event, wrapped));
+  }
+
+  private onState(state: SupervisorState): void {
+    this.phase = state;
+    // "running" is emitted just before "spawn": record the bot already, in the same write.
+    const child = this.handle?.current();
+    if (state === 'running' && child && this.bot?.pid !== child.pid) this.bot = this.botRecord(child);
+    this.write();
+  }
+
+  private onSpawn(child: RunningChild): void {
+    if (this.bot?.pid === child.pid) return;
+    this.bot = this.botRecord(child);
+    this.write();
+  }
+
+  private onExit(child: RunningChild, exit: ChildExit, uptimeMs: number): void {
+    this.bot = null;
+    this.lastExit = { pid: child.pid, code: exit.code, signal: exit.signal, uptimeMs: Math.max(0, Math.round(uptimeMs)), at: this.iso() };
+    this.write();
+  }
+
+  private onRestart(reason: string): void {
+    this.restarts += 1;
+    this.lastRestart = { reason, at: this.iso() };
+    this.write();
+  }
+
+  private onProbe(report: ProbeReport): void {
+    const previous = this.probes[report.probe];
+    const at = this.iso();
+    const changed = previous?.verdict !== report.verdict;
+    this.probes[report.probe] = {
+      verdict: report.verdict,
+      ...(report.reason === undefined ? {} : { reason: report.reason }),
+      ...(report.latencyMs === undefined ? {} : { latencyMs: Math.max(0, Math.round(report.latencyMs)) }),
+      at,
+      since: changed || !previous ? at : previous.since,
+    };
+    // A verdict that holds is not a transition: it is written with the next one.
+    if (changed) this.write();
+  }
+
+  private botRecord(child: RunningChild): NonNullable<StateFile['bot']> {
+    const boot = bootId();
+    return {
+      pid: child.pid,
+      ...(child.startTime === undefined ? {} : { startTime: child.startTime }),
+      ...(boot === undefined ? {} : { bootId: boot }),
+      startedAt: this.iso(),
+      marker: { name: child.marker.name, value: child.marker.value },
+      command: [...this.options.command],
+    };
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  private write(): void {
+    try {
+      writeStateFile(this.options.file, this.snapshot());
+      if (this.failing) {
+        this.failing = false;
+        this.options.logger.info({ event: 'state.written', file: this.options.file }, 'the state file is written again');
+      }
+    } catch (error) {
+      // Supervision goes on without a state file; say so once, not on every transition.
+      if (!this.failing) {
+        this.failing = true;
+        this.options.logger.warn(
+          { event: 'state.error', file: this.options.file, error: (error as Error).message },
+          `cannot write the state file: ${(error as Error).message}`,
+        );
+      }
+    }
+  }
+}
