@@ -4,6 +4,7 @@ import { relayOutput } from '../child/output-relay.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import { EXIT } from '../exit-codes.js';
 import { killTree, newTreeMarker } from '../process/kill-tree.js';
+import { killTreeNow } from '../process/kill-tree-now.js';
 import { processStartTime } from '../process/proc-stat.js';
 import { claimInstance } from '../state/claim-instance.js';
 import { systemClock } from '../supervisor/clock.js';
@@ -71,8 +72,17 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
 
   const onShutdown = (signal: NodeJS.Signals) => supervisor.shutdown(signal);
   const onHangup = () => supervisor.hangup();
+  // A bug in the watchdog must not leave the bot running unsupervised: take its tree down too.
+  const onFatal = (error: unknown) => {
+    const child = supervisor.current();
+    const pids = child ? killTreeNow(child, child.marker) : [];
+    logger.fatal({ event: 'watchdog.crash', err: error, killed: pids }, 'internal error: the bot tree was killed');
+    process.exit(EXIT.INTERNAL);
+  };
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onShutdown);
   process.on('SIGHUP', onHangup);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
   logger.info(
     { event: 'watchdog.start', version: process.env.npm_package_version, config: config.configFile ?? null, command: config.command },
     'bot-watchdog started',
@@ -85,5 +95,7 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
   } finally {
     for (const signal of SHUTDOWN_SIGNALS) process.off(signal, onShutdown);
     process.off('SIGHUP', onHangup);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
   }
 }
