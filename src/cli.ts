@@ -74,12 +74,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'config file (default: ./watchdog.config.json when present)')
     .option('--json', 'print one JSON object instead of lines')
     .option('--only <probes>', 'run only these probes (comma-separated names, e.g. heartbeat,bot-process)', listOf, undefined)
-    .option('--timeout <duration>', 'longest time the probes may take together', positiveDuration, 10_000)
+    .addOption(durationOption('--timeout <duration>', 'longest time the probes may take together', 10_000, '10s', positiveDuration))
     .option('--state <file>', 'remember results between runs in this file (for --failures, --on-unhealthy)')
-    .option('--failures <n>', 'report unhealthy only after n unhealthy runs in a row (needs --state)', wholeNumberAtLeast(1), 1)
+    .addOption(
+      new Option('--failures <n>', 'report unhealthy only after n unhealthy runs in a row (needs --state)').argParser(wholeNumberAtLeast(1)).default(1),
+    )
     .option('--on-unhealthy <command>', 'shell command to run (via /bin/sh -c) when unhealthy is reported (needs --state)')
-    .option('--cooldown <duration>', 'do not run --on-unhealthy again within this time', duration, 600_000)
-    .option('--action-timeout <duration>', 'kill the --on-unhealthy command after this time', positiveDuration, 120_000)
+    .addOption(durationOption('--cooldown <duration>', 'do not run --on-unhealthy again within this time', 600_000, '10m', duration))
+    .addOption(durationOption('--action-timeout <duration>', 'kill the --on-unhealthy command after this time', 120_000, '2m', positiveDuration))
     .exitOverride(usageExit(CHECK_EXIT.CANNOT_CHECK))
     .addHelpText(
       'after',
@@ -125,6 +127,10 @@ function usageExit(code: number): (error: CommanderError) => never {
     if (error.exitCode !== 0) error.exitCode = code;
     throw error;
   };
+}
+
+function durationOption(flags: string, description: string, ms: number, shown: string, parse: (value: string) => number): Option {
+  return new Option(flags, description).argParser(parse).default(ms, shown);
 }
 
 function listOf(value: string, previous: string[] | undefined): string[] {

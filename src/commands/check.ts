@@ -5,7 +5,7 @@ import { cannotCheck, runCheck, type CheckReport } from '../check/run-check.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigCached } from '../config/config-cache.js';
 import { formatDuration } from '../config/duration.js';
-import { lockPathFor } from '../state/instance-lock.js';
+import { lockPathFor } from '../state/state-file.js';
 
 export interface CheckCommandOptions {
   config?: string;

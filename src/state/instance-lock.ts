@@ -4,6 +4,8 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { identityOf, liveness as defaultLiveness, type Liveness, type ProcessIdentity } from './identity.js';
 
+export { lockPathFor } from './state-file.js';
+
 /**
  * "Is another watchdog running with this state file?" — answered by a lock file beside it
  * (`<state.file>.lock`) that names its owner by pid, start time and boot id.
@@ -38,10 +40,6 @@ export interface LockDeps {
 
 const ATTEMPTS = 200;
 const RETRY_MS = 5;
-
-export function lockPathFor(stateFile: string): string {
-  return `${stateFile}.lock`;
-}
 
 export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Promise<LockAttempt> {
   const me: LockOwner = deps.identity ?? { ...identityOf(process.pid), startedAt: new Date().toISOString() };

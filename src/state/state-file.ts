@@ -52,6 +52,11 @@ export interface StateFile {
   probes: Record<string, ProbeRecord>;
 }
 
+/** The instance lock beside the state file (see instance-lock.ts). */
+export function lockPathFor(stateFile: string): string {
+  return `${stateFile}.lock`;
+}
+
 export type StateRead =
   | { status: 'ok'; state: StateFile }
   | { status: 'missing' }

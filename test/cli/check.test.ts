@@ -125,3 +125,14 @@ test('--state must not be the watchdog\'s own state file', async () => {
   assert.equal(JSON.parse(readFileSync(stateFile, 'utf8')).version, 1, 'left as it was');
   assert.ok(existsSync(stateFile));
 });
+
+test('--help lists check and status; check --help shows the exit codes and exits 0', async () => {
+  const help = runWatchdog(['--help']);
+  assert.equal((await help.exited).code, 0);
+  assert.match(help.stdout(), /^ {2}check \[options\] /m);
+  assert.match(help.stdout(), /^ {2}status \[options\] /m);
+  const checkHelp = runWatchdog(['check', '--help']);
+  assert.equal((await checkHelp.exited).code, 0);
+  assert.match(checkHelp.stdout(), /Exit codes: 0 healthy, 1 unhealthy, 3 could not check/);
+  assert.match(checkHelp.stdout(), /--on-unhealthy <command>/);
+});
