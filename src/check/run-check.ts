@@ -128,47 +128,44 @@ export async function runCheck(configured: Probe[], options: CheckOptions, deps:
     report.durationMs = Math.round(performance.now() - startedAt);
     return report;
   };
-  if (!memory || !options.memoryFile) return finish();
+  if (!options.memoryFile || !memory) return finish();
 
   const decision = decide(memory, verdict, { failures: options.failures, cooldownMs: options.cooldownMs, now: now() });
   report.status = decision.status;
   report.failures = { consecutive: decision.memory.consecutiveFailures, threshold: options.failures, since: decision.memory.failingSince };
-  const next = decision.memory;
-  const dueAction = options.onUnhealthy !== undefined && decision.action.run;
-  if (dueAction) next.lastAction = { command: options.onUnhealthy!, startedAt: new Date(now()).toISOString() };
-  // Remembered before the action runs: an overlapping run (a slow cron job) must see the cooldown.
+  const command = options.onUnhealthy;
+  const due = command !== undefined && decision.action.run;
+  const actionAt = new Date(now()).toISOString();
+  const next: CheckMemory = due ? { ...decision.memory, lastAction: { command, startedAt: actionAt } } : decision.memory;
+  // Remembered before the action runs, so that an overlapping run (a slow cron job) sees the
+  // cooldown. Without memory the cooldown cannot hold: then no action either.
   try {
     writeMemory(options.memoryFile, next);
   } catch (error) {
     report.status = 'cannot-check';
     report.errors.push(`--state ${options.memoryFile}: cannot write it: ${(error as Error).message}`);
-    if (options.onUnhealthy) report.action = { command: options.onUnhealthy, ran: false, skipped: 'not-unhealthy', nextAllowedAt: null };
     return finish();
   }
-  if (options.onUnhealthy !== undefined) {
-    if (dueAction) {
-      const action = await act(options.onUnhealthy, results, next.consecutiveFailures, options, deps, now);
-      report.action = action;
-      if (action.ran) {
-        next.lastAction = {
-          command: action.command,
-          startedAt: action.startedAt,
-          exitCode: action.exitCode,
-          signal: action.signal,
-          timedOut: action.timedOut,
-          durationMs: action.durationMs,
-        };
-        try {
-          writeMemory(options.memoryFile, next);
-        } catch (error) {
-          report.errors.push(`--state ${options.memoryFile}: cannot write it: ${(error as Error).message}`);
-        }
-      }
-    } else {
-      const skipped = decision.action.run ? 'not-unhealthy' : decision.action.skipped;
-      const nextAllowedAt = !decision.action.run && decision.action.nextAllowedAt ? decision.action.nextAllowedAt : null;
-      report.action = { command: options.onUnhealthy, ran: false, skipped, nextAllowedAt };
-    }
+  if (command === undefined) return finish();
+  if (!due) {
+    const skipped = decision.action.run ? null : decision.action;
+    report.action = { command, ran: false, skipped: skipped?.skipped ?? 'not-unhealthy', nextAllowedAt: skipped?.nextAllowedAt ?? null };
+    return finish();
+  }
+  const action = await act(command, actionAt, results, next.consecutiveFailures, options, deps);
+  report.action = action;
+  next.lastAction = {
+    command,
+    startedAt: actionAt,
+    exitCode: action.exitCode,
+    signal: action.signal,
+    timedOut: action.timedOut,
+    durationMs: action.durationMs,
+  };
+  try {
+    writeMemory(options.memoryFile, next);
+  } catch (error) {
+    report.errors.push(`--state ${options.memoryFile}: cannot write it: ${(error as Error).message}`);
   }
   return finish();
 }
@@ -216,13 +213,12 @@ async function runProbe(probe: Probe, signal: AbortSignal, timeoutMs: number): P
 
 async function act(
   command: string,
+  startedAt: string,
   results: ProbeResult[],
   failures: number,
   options: CheckOptions,
   deps: CheckDeps,
-  now: () => number,
-): Promise<ActionReport> {
-  const startedAt = new Date(now()).toISOString();
+): Promise<Extract<ActionReport, { ran: true }>> {
   const run = deps.runAction ?? (await import('./on-unhealthy.js')).runAction;
   const reason = results
     .filter((r) => r.verdict !== 'healthy')
