@@ -1,0 +1,36 @@
+// `check` must start fast (bench/check.ts measures it): it must not load what it does not use.
+// This asserts which modules a check loads, which does not depend on the machine's speed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { identityOf } from '../../src/state/identity.js';
+import { writeStateFile } from '../../src/state/state-file.js';
+import { sampleState } from '../state/sample-state.js';
+import { BIN, fixture } from '../helpers/watchdog-process.js';
+
+function checkImports(args: string[], cwd: string): { status: number | null; imports: string[] } {
+  const run = spawnSync(process.execPath, ['--import', fixture('trace-imports/register.mjs'), BIN, 'check', ...args], { cwd, encoding: 'utf8' });
+  const imports = run.stderr.split('\n').filter((l) => l.startsWith('import ')).map((l) => l.slice(7));
+  return { status: run.status, imports };
+}
+
+test('a check with an unchanged config loads neither zod nor pino nor the supervisor', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-lazy-'));
+  const config = join(dir, 'watchdog.config.json');
+  writeFileSync(config, JSON.stringify({ command: ['python3', 'main.py'] }));
+  const me = identityOf(process.pid);
+  writeStateFile(join(dir, '.bot-watchdog', 'state.json'), sampleState({ watchdog: { ...sampleState().watchdog, ...me }, bot: { ...sampleState().bot!, ...me } }));
+
+  const first = checkImports(['--config', config, '--only', 'bot-process'], dir);
+  assert.equal(first.status, 0);
+  assert.ok(first.imports.some((url) => url.includes('/node_modules/zod/')), 'the first run validates the config with zod');
+
+  const second = checkImports(['--config', config, '--only', 'bot-process'], dir);
+  assert.equal(second.status, 0);
+  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/dist/supervisor/', '/dist/log/']) {
+    assert.deepEqual(second.imports.filter((url) => url.includes(heavy)), [], `${heavy} was loaded`);
+  }
+});
