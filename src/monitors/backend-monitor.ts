@@ -31,8 +31,11 @@ export interface BackendMonitorOptions {
 
 type PollState = 'unknown' | 'up' | 'down' | 'misconfigured';
 
-/** Evidence of an outage, logged with `backend.down` and passed to `child.stop`. */
-type Evidence = Record<string, unknown> & { probe: string; reason: string };
+/**
+ * Evidence of an outage, logged with `backend.down` and `child.stop`. `lastReason`, not `reason`:
+ * in `child.stop`, `reason` is the restart reason (`backend-down`).
+ */
+type Evidence = Record<string, unknown> & { probe: string; lastReason: string };
 
 /**
  * Watches the backend independently of the bot and decides when the bot must go down and when it
@@ -62,6 +65,8 @@ export class BackendMonitor implements Monitor, BackendGate {
     stale: false,
   };
   private linkFailed = false;
+  /** The current link has delivered a heartbeat (OneBot): logged once per link. */
+  private heartbeatSeen = false;
   private readonly linkMisconfigured = new Set<string>();
   private accountOffline: { event: string; at: number } | undefined;
   private ready = false;
@@ -163,7 +168,7 @@ export class BackendMonitor implements Monitor, BackendGate {
       poll.streak += 1;
       if (poll.streak >= this.options.failureThreshold && poll.state !== 'down') {
         poll.state = 'down';
-        this.outageConfirmed({ probe: result.probe, reason: result.reason, failures: poll.streak });
+        this.outageConfirmed({ probe: result.probe, lastReason: result.reason, failures: poll.streak });
       }
     }
     this.update();
@@ -189,7 +194,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     });
     keeper.on('blip', (loss, result) => this.onBlip(probe, loss, result));
     keeper.on('down', (loss, result) => {
-      const evidence: Evidence = { probe, cause: loss.cause, reason: loss.reason, ...(loss.closeCode === undefined ? {} : { closeCode: loss.closeCode }) };
+      const evidence: Evidence = { probe, cause: loss.cause, lastReason: loss.reason, ...(loss.closeCode === undefined ? {} : { closeCode: loss.closeCode }) };
       if (result) evidence['reconnect'] = result.reason;
       this.markLinkFailed(probe, loss.reason, result);
       this.outageConfirmed(evidence);
@@ -222,6 +227,7 @@ export class BackendMonitor implements Monitor, BackendGate {
       this.log.debug({ event: 'ws.up', probe, reason: result.reason, latencyMs: result.latencyMs, ...(result.details ?? {}) }, `${probe}: ${result.reason}`);
       // A new session: whatever the old one said about the account is no longer known.
       this.accountOffline = undefined;
+      this.heartbeatSeen = false;
       if (this.poll.stale) void this.loop.checkNow();
       this.update();
     });
@@ -240,7 +246,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     const evidence: Evidence = {
       probe,
       cause: loss.cause,
-      reason: loss.reason,
+      lastReason: loss.reason,
       ...(loss.closeCode === undefined ? {} : { closeCode: loss.closeCode }),
       blip: true,
       downMs,
@@ -255,6 +261,13 @@ export class BackendMonitor implements Monitor, BackendGate {
 
   private onSignal(probe: string, signal: LinkSignal): void {
     const mode = this.options.link?.accountOffline;
+    if (signal.kind === 'heartbeat' && !this.heartbeatSeen) {
+      this.heartbeatSeen = true;
+      this.log.debug(
+        { event: 'ws.heartbeat', probe, intervalMs: signal.intervalMs ?? null },
+        `${probe}: heartbeats ${signal.intervalMs ? `every ${signal.intervalMs}ms; none for ${2 * signal.intervalMs}ms = dead` : 'without an interval: not watched'}`,
+      );
+    }
     const online = signal.online;
     if (online === undefined) return;
     const event = signal.kind === 'account' ? signal.event : 'heartbeat';
@@ -265,7 +278,7 @@ export class BackendMonitor implements Monitor, BackendGate {
       this.accountOffline = { event, at: performance.now() };
       this.log.warn({ event: 'backend.account-offline', probe, type: event, ...details }, `the QQ account went offline (${event})`);
       if (mode === 'outage') {
-        this.outageConfirmed({ probe, reason: `the QQ account is offline (${event} status.online=false)` });
+        this.outageConfirmed({ probe, lastReason: `the QQ account is offline (${event} status.online=false)` });
       }
       this.update();
       return;
@@ -298,7 +311,7 @@ export class BackendMonitor implements Monitor, BackendGate {
   private outageConfirmed(evidence: Evidence): void {
     if (this.outage || !this.everReady || this.stopped) return;
     this.outage = { since: performance.now(), evidence };
-    this.log.warn({ event: 'backend.down', ...evidence }, `the backend is down (${evidence.probe}: ${evidence.reason})`);
+    this.log.warn({ event: 'backend.down', ...evidence }, `the backend is down (${evidence.probe}: ${evidence.lastReason})`);
     if (this.handle?.current()) this.handle.requestRestart('backend-down', evidence);
   }
 

@@ -309,7 +309,8 @@ export class Supervisor implements SupervisorHandle {
       const signal = this.stopSignal();
       const stopInfo: StopRequest = requested ?? { reason: 'exited' };
       this.log.info(
-        { event: 'child.stop', pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal, ...(stopInfo.evidence ?? {}) },
+        // Evidence first: a probe's fields never overwrite the stop's own.
+        { ...(stopInfo.evidence ?? {}), event: 'child.stop', pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal },
         `stopping the bot (${this.shutdownSignal ? `shutdown on ${this.shutdownSignal}` : stopInfo.reason})`,
       );
       if (requested) this.events.emit('stop', this.current() as RunningChild, requested);

@@ -84,7 +84,7 @@ test('failureThreshold failed polls: backend.down once, a backend-down restart w
   assert.equal(h.handle.restarts.length, 0, 'two failures are not an outage');
   assert.equal(h.monitor.isReady(), true, 'below the threshold the backend still counts as ready');
   await advance(t, 1000);
-  assert.deepEqual(h.handle.restarts, [{ reason: 'backend-down', evidence: { probe: 'mirai-http', reason: 'GET /about: connection refused', failures: 3 } }]);
+  assert.deepEqual(h.handle.restarts, [{ reason: 'backend-down', evidence: { probe: 'mirai-http', lastReason: 'GET /about: connection refused', failures: 3 } }]);
   assert.equal(h.monitor.isReady(), false);
   assert.equal(h.log.events('backend.down').length, 1);
   await advance(t, 5000);
