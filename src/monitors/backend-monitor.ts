@@ -58,11 +58,13 @@ export class BackendMonitor implements Monitor, BackendGate {
   private readonly log: Logger;
   private readonly waitingLogEvery: number;
 
-  private poll: { state: PollState; streak: number; last: ProbeResult | undefined; stale: boolean } = {
+  /** `stale`: the link dropped since the last good poll; only a poll started after `staleSince` clears it. */
+  private poll: { state: PollState; streak: number; last: ProbeResult | undefined; stale: boolean; staleSince: number } = {
     state: 'unknown',
     streak: 0,
     last: undefined,
     stale: false,
+    staleSince: 0,
   };
   private linkFailed = false;
   /** The current link has delivered a heartbeat (OneBot): logged once per link. */
@@ -163,7 +165,8 @@ export class BackendMonitor implements Monitor, BackendGate {
     if (result.verdict === 'healthy' || result.verdict === 'misconfigured') {
       poll.state = result.verdict === 'healthy' ? 'up' : 'misconfigured';
       poll.streak = 0;
-      poll.stale = false;
+      // A check that was already under way when the link dropped says nothing about after the drop.
+      if (performance.now() - result.latencyMs + 1 >= poll.staleSince) poll.stale = false; // +1: latencyMs is rounded
     } else {
       poll.streak += 1;
       if (poll.streak >= this.options.failureThreshold && poll.state !== 'down') {
@@ -190,6 +193,7 @@ export class BackendMonitor implements Monitor, BackendGate {
       this.report({ probe, verdict: 'unhealthy', reason: loss.reason, latencyMs: 0 });
       // Whatever the poll said before the drop is old news now.
       this.poll.stale = true;
+      this.poll.staleSince = performance.now();
       this.update();
     });
     keeper.on('blip', (loss, result) => this.onBlip(probe, loss, result));

@@ -13,6 +13,7 @@ export class ScriptedPoll implements Probe {
   readonly name: string;
   verdict: Verdict = 'healthy';
   reason = 'ok';
+  latencyMs = 0;
   calls = 0;
 
   constructor(name = 'mirai-http') {
@@ -26,7 +27,7 @@ export class ScriptedPoll implements Probe {
 
   check(): Promise<ProbeResult> {
     this.calls += 1;
-    return Promise.resolve({ probe: this.name, verdict: this.verdict, reason: this.reason, latencyMs: 1 });
+    return Promise.resolve({ probe: this.name, verdict: this.verdict, reason: this.reason, latencyMs: this.latencyMs });
   }
 }
 

@@ -143,6 +143,22 @@ test('a blip (drop, immediate reconnect works): the running bot is restarted onc
   await h.monitor.stop();
 });
 
+test('after a drop only a poll that started after it makes the backend ready again', async (t) => {
+  fakeTimers(t);
+  const h = monitorHarness();
+  h.monitor.start(h.handle);
+  await flush();
+  h.poll.latencyMs = 60_000; // as if this answer had been under way since before the drop
+  h.link.last.lose('closed', 1006);
+  await flush();
+  assert.equal(h.monitor.isReady(), false);
+  assert.match(h.monitor.lastReason() ?? '', /mirai-http: checking again after the link dropped/);
+  h.poll.latencyMs = 0;
+  await advance(t, 1000);
+  assert.equal(h.monitor.isReady(), true);
+  await h.monitor.stop();
+});
+
 test('a bot started after the drop is not restarted for it', async (t) => {
   fakeTimers(t);
   const h = monitorHarness();

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveConfig } from '../../src/config/load-config.js';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, resolveConfig } from '../../src/config/load-config.js';
 import { createBackendMonitor } from '../../src/monitors/create-backend-monitor.js';
 import { buildProbes } from '../../src/probes/build-probes.js';
 import { FakeMirai } from '../helpers/fake-mirai.js';
@@ -35,4 +36,15 @@ test('the backend monitor exists for every kind but "none"; websocket on http/tc
   assert.ok(createBackendMonitor(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }), logger));
   assert.ok(createBackendMonitor(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }), logger));
   assert.equal(events('config.ignored').length, 1);
+});
+
+test('the example watchdog.config.json watches Mirai with the WebSocket link, loadable without env vars', () => {
+  const env = { ...process.env };
+  delete env['MIRAI_VERIFY_KEY'];
+  const example = loadConfig({ configFile: fileURLToPath(new URL('../../watchdog.config.json', import.meta.url)), env });
+  assert.equal(example.backend.kind, 'mirai');
+  assert.equal(example.backend.url, 'http://127.0.0.1:8080');
+  assert.equal(example.backend.verifyKey, 'yirimirai', "QChatGPT's default key as the fallback");
+  assert.equal(example.probes.websocket.enabled, true);
+  assert.deepEqual(buildProbes(example).map((p) => p.name), ['mirai-http', 'mirai-ws']);
 });
