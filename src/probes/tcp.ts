@@ -32,7 +32,14 @@ export class TcpProbe implements Probe {
         socket.destroy();
         resolve(result(this.name, verdict, reason, started, { target }));
       };
-      const socket = net.connect({ host: this.host, port: this.port });
+      let socket: net.Socket;
+      try {
+        socket = net.connect({ host: this.host, port: this.port });
+      } catch (error) {
+        // e.g. a port above 65535: say so rather than throw. Not "misconfigured": for the start
+        // gate that means "the server answers", and nothing answered here.
+        return resolve(result(this.name, 'unhealthy', `cannot connect to ${target}: ${(error as Error).message}`, started, { target }));
+      }
       const onAbort = () => finish('unhealthy', `no connection within ${Math.round(performance.now() - started)}ms`);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -51,6 +51,12 @@ test('tcp: a connect in time is healthy; refused and aborted are unhealthy', asy
   assert.equal((await new TcpProbe(`tcp://127.0.0.1:${port}`).check(aborted.signal)).verdict, 'unhealthy');
 });
 
+test('tcp: an impossible port is a result, not an exception', async () => {
+  const result = await new TcpProbe('tcp://127.0.0.1:99999').check();
+  assert.equal(result.verdict, 'unhealthy');
+  assert.match(result.reason, /cannot connect to 127\.0\.0\.1:99999/);
+});
+
 test('tcp URLs: host:port and [v6]:port', () => {
   assert.deepEqual(parseTcpUrl('tcp://db:5432'), { host: 'db', port: 5432 });
   assert.deepEqual(parseTcpUrl('tcp://[::1]:8080/'), { host: '::1', port: 8080 });

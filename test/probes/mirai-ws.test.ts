@@ -159,9 +159,13 @@ test('persistent link: account events for our bot become signals; garbage frames
   await next;
   fake.pushEvent({ type: 'FriendInputStatusChangedEvent', qq: QQ });
   fake.pushEvent({ type: 'BotOfflineEventDropped', qq: 42 }); // another bot
+  await fake.fault('garbage');
+  fake.pushEvent({ type: 'BotOfflineEventDropped', qq: QQ }); // arrives as bytes that are not JSON
+  await fake.clearFaults();
   next = got(2);
   fake.pushEvent({ type: 'BotReloginEvent', qq: QQ });
   await next;
+  assert.equal(connection.isOpen, true, 'garbage does not end the link');
   assert.deepEqual(signals, [
     { kind: 'account', online: false, event: 'BotOfflineEventForce', details: { qq: QQ, title: '下线', message: 'another device' } },
     { kind: 'account', online: true, event: 'BotReloginEvent', details: { qq: QQ } },
