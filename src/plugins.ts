@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
+import { createBackendMonitor } from './monitors/create-backend-monitor.js';
 import { StateWriter } from './state/state-writer.js';
 import type { Monitor } from './supervisor/types.js';
 import { packageVersion } from './version.js';
@@ -16,5 +17,7 @@ export async function buildPlugins(config: WatchdogConfig, logger: Logger): Prom
   monitors.push(
     new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger }),
   );
-  return { monitors };
+  const backend = createBackendMonitor(config, logger);
+  if (backend) monitors.push(backend);
+  return { ...(backend ? { gate: backend } : {}), monitors };
 }

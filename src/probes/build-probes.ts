@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { WatchdogConfig } from '../config/load-config.js';
+import { backendProbes } from './backend-probes.js';
 import { BotProcessProbe } from './bot-process.js';
 import type { Probe } from './probe.js';
 
@@ -9,6 +10,7 @@ import type { Probe } from './probe.js';
  */
 export function buildProbes(config: WatchdogConfig): Probe[] {
   const probes: Probe[] = [];
+  probes.push(...backendProbes(config));
   // The watchdog's state file, when one has run with this config: are it and its bot alive?
   if (existsSync(config.state.file)) probes.push(new BotProcessProbe(config.state.file));
   return probes;
