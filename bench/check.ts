@@ -31,14 +31,14 @@ export interface CheckBenchRow {
  * A project folder for the check: a heartbeat file when the heartbeat probe exists; otherwise the
  * state file of a live "watchdog" (this process) for the bot-process probe.
  */
-function setUp(): { dir: string; config: string; probe: string; cleanup: () => void } {
+async function setUp(): Promise<{ dir: string; config: string; probe: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-bench-check-'));
   const config = join(dir, 'watchdog.config.json');
   writeFileSync(join(dir, 'heartbeat'), 'alive');
   writeFileSync(config, JSON.stringify({ command: ['python3', 'main.py'], probes: { heartbeat: { file: 'heartbeat', maxAge: '90s' } } }));
   const resolved = loadConfig({ configFile: config });
   let probe = 'heartbeat';
-  if (!buildProbes(resolved).some((p) => p.name === 'heartbeat')) {
+  if (!(await buildProbes(resolved)).some((p) => p.name === 'heartbeat')) {
     probe = 'bot-process';
     const me = identityOf(process.pid);
     const at = new Date().toISOString();
@@ -71,8 +71,8 @@ function row(name: string, command: string, times: number[]): CheckBenchRow {
 }
 
 /** Runs the floor and the check alternately, so both see the same machine load. */
-export function benchCheck(runs = RUNS): { rows: CheckBenchRow[]; probe: string } {
-  const project = setUp();
+export async function benchCheck(runs = RUNS): Promise<{ rows: CheckBenchRow[]; probe: string }> {
+  const project = await setUp();
   try {
     const check = [BIN, 'check', '--config', project.config, '--only', project.probe];
     const cache = cacheFileFor({ configFile: project.config, cwd: project.dir });
@@ -116,7 +116,7 @@ export function meetsTarget(rows: CheckBenchRow[]): boolean {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { rows, probe } = benchCheck();
+  const { rows, probe } = await benchCheck();
   console.log(`Start-to-exit time of \`bot-watchdog check --only ${probe}\`, spawned like a health check (node ${process.version})\n`);
   console.log(formatTable(rows));
   const ok = meetsTarget(rows);

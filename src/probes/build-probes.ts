@@ -1,16 +1,19 @@
 import { existsSync } from 'node:fs';
 import type { WatchdogConfig } from '../config/load-config.js';
-import { backendProbes } from './backend-probes.js';
 import { BotProcessProbe } from './bot-process.js';
 import type { Probe } from './probe.js';
 
 /**
  * Every one-shot probe the config asks for, in a stable order: the backend first, then the bot.
- * `bot-watchdog check` runs each once; each probe module adds itself here.
+ * `bot-watchdog check` runs each once; each probe module adds itself here. Modules that are
+ * slow to load are imported only when the config asks for them: a check must start fast.
  */
-export function buildProbes(config: WatchdogConfig): Probe[] {
+export async function buildProbes(config: WatchdogConfig): Promise<Probe[]> {
   const probes: Probe[] = [];
-  probes.push(...backendProbes(config));
+  if (config.backend.kind !== 'none') {
+    const { backendProbes } = await import('./backend-probes.js');
+    probes.push(...backendProbes(config));
+  }
   // The watchdog's state file, when one has run with this config: are it and its bot alive?
   if (existsSync(config.state.file)) probes.push(new BotProcessProbe(config.state.file));
   return probes;

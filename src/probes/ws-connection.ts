@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { errorReason } from './net-errors.js';
 import { result, type ProbeResult, type Verdict } from './probe.js';
 import { snippet } from './untrusted.js';
@@ -96,6 +96,18 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
   open(options: OpenOptions = {}): Promise<ProbeResult> {
     if (this.phase !== 'new') throw new Error('a WsConnection opens once');
     this.phase = 'opening';
+    const loading = performance.now();
+    // ws is loaded on first use: a one-shot check that opens no link does not pay for it.
+    return loadWebSocket().then(
+      (WebSocketClass) => this.connect(WebSocketClass, options),
+      (error: unknown) => {
+        this.phase = 'done';
+        return result(this.protocol.probe, 'unhealthy', errorReason(error), loading, { url: this.target.display });
+      },
+    );
+  }
+
+  private connect(WebSocketClass: typeof WebSocket, options: OpenOptions): Promise<ProbeResult> {
     const started = performance.now();
     const { probe } = this.protocol;
     const { timeout, signal } = options;
@@ -120,10 +132,11 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
       const onAbort = () =>
         settle('unhealthy', `${upgraded ? 'no first frame' : 'no WebSocket handshake'} within ${Math.round(performance.now() - started)}ms`);
       if (signal?.aborted) return onAbort();
+      if (this.phase === 'done') return settle('unhealthy', 'closed before the link was opened');
 
       let ws: WebSocket;
       try {
-        ws = new WebSocket(this.target.url, {
+        ws = new WebSocketClass(this.target.url, {
           headers: this.target.headers,
           perMessageDeflate: false,
           maxPayload: MAX_FRAME_BYTES,
@@ -190,7 +203,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
 
   private ping(): void {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN || this.phase !== 'open') return;
+    if (!ws || ws.readyState !== ws.OPEN || this.phase !== 'open') return;
     try {
       ws.ping();
     } catch {
@@ -242,8 +255,8 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
     this.stopTimers();
     if (this.phase !== 'open') this.phase = 'done';
     const ws = this.ws;
-    if (!ws || ws.readyState === WebSocket.CLOSED) return;
-    if (polite && ws.readyState === WebSocket.OPEN) {
+    if (!ws || ws.readyState === ws.CLOSED) return;
+    if (polite && ws.readyState === ws.OPEN) {
       ws.close(1000);
       const cutoff = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
       cutoff.unref();
@@ -252,6 +265,13 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
       ws.terminate();
     }
   }
+}
+
+let webSocketModule: Promise<typeof WebSocket> | undefined;
+
+function loadWebSocket(): Promise<typeof WebSocket> {
+  webSocketModule ??= import('ws').then((module) => module.WebSocket);
+  return webSocketModule;
 }
 
 function closeReason(code: number, reason: string, error: string | undefined): string {

@@ -30,7 +30,22 @@ test('a check with an unchanged config loads neither zod nor pino nor the superv
 
   const second = checkImports(['--config', config, '--only', 'bot-process'], dir);
   assert.equal(second.status, 0);
-  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/dist/supervisor/', '/dist/log/']) {
+  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/node_modules/ws/', '/dist/supervisor/', '/dist/log/', '/dist/probes/backend-probes.js']) {
     assert.deepEqual(second.imports.filter((url) => url.includes(heavy)), [], `${heavy} was loaded`);
   }
+});
+
+test('with a backend configured, a check that opens no WebSocket does not load ws', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-lazy-'));
+  const config = join(dir, 'watchdog.config.json');
+  writeFileSync(config, JSON.stringify({ command: ['python3', 'main.py'], backend: { kind: 'mirai', url: 'http://127.0.0.1:1', verifyKey: 'k', qq: 1 } }));
+  const me = identityOf(process.pid);
+  writeStateFile(join(dir, '.bot-watchdog', 'state.json'), sampleState({ watchdog: { ...sampleState().watchdog, ...me }, bot: { ...sampleState().bot!, ...me } }));
+  checkImports(['--config', config, '--only', 'bot-process'], dir);
+  const run = checkImports(['--config', config, '--only', 'bot-process'], dir);
+  assert.equal(run.status, 0);
+  assert.deepEqual(run.imports.filter((url) => url.includes('/node_modules/ws/')), []);
+  const all = checkImports(['--config', config], dir);
+  assert.equal(all.status, 1, 'mirai is not running');
+  assert.ok(all.imports.some((url) => url.includes('/node_modules/ws/')), 'the mirai-ws probe loads ws when it runs');
 });

@@ -8,22 +8,24 @@ import { FakeMirai } from '../helpers/fake-mirai.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 
 const config = (backend: Record<string, unknown>, probes: Record<string, unknown> = {}) => resolveConfig({ command: ['x'], backend, probes });
+/** The backend probes check would run (bot-process joins them when a state file exists). */
+const backendOnly = async (c: ReturnType<typeof config>) => (await buildProbes(c)).filter((p) => p.name !== 'bot-process');
 
-test('bot-watchdog check gets the backend poll and, when enabled, the WebSocket handshake, per kind', () => {
-  const names = (c: ReturnType<typeof config>) => buildProbes(c).map((p) => p.name);
-  assert.deepEqual(names(config({})), []);
-  assert.deepEqual(names(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k', qq: 1 })), ['mirai-http', 'mirai-ws']);
-  assert.deepEqual(names(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }, { websocket: { enabled: false } })), ['mirai-http']);
-  assert.deepEqual(names(config({ kind: 'onebot', url: 'http://h:5700', accessToken: 't' })), ['onebot-http', 'onebot-ws']);
-  assert.deepEqual(names(config({ kind: 'http', url: 'http://h/health' })), ['http']);
-  assert.deepEqual(names(config({ kind: 'tcp', url: 'tcp://h:1' })), ['tcp']);
+test('bot-watchdog check gets the backend poll and, when enabled, the WebSocket handshake, per kind', async () => {
+  const names = async (c: ReturnType<typeof config>) => (await backendOnly(c)).map((p) => p.name);
+  assert.deepEqual(await names(config({})), []);
+  assert.deepEqual(await names(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k', qq: 1 })), ['mirai-http', 'mirai-ws']);
+  assert.deepEqual(await names(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }, { websocket: { enabled: false } })), ['mirai-http']);
+  assert.deepEqual(await names(config({ kind: 'onebot', url: 'http://h:5700', accessToken: 't' })), ['onebot-http', 'onebot-ws']);
+  assert.deepEqual(await names(config({ kind: 'http', url: 'http://h/health' })), ['http']);
+  assert.deepEqual(await names(config({ kind: 'tcp', url: 'tcp://h:1' })), ['tcp']);
 });
 
 test('the one-shot mirai probes pass against a live fake, and leave no session behind', async (t) => {
   const fake = await FakeMirai.start({ verifyKey: 'key-1', bots: [5] });
   t.after(() => fake.stop());
   for (const websocket of [{}, { enabled: false }]) {
-    const probes = buildProbes(config({ kind: 'mirai', url: fake.url, verifyKey: 'key-1', qq: 5 }, { websocket }));
+    const probes = await backendOnly(config({ kind: 'mirai', url: fake.url, verifyKey: 'key-1', qq: 5 }, { websocket }));
     for (const probe of probes) assert.equal((await probe.check()).verdict, 'healthy', probe.name);
   }
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -38,7 +40,7 @@ test('the backend monitor exists for every kind but "none"; websocket on http/tc
   assert.equal(events('config.ignored').length, 1);
 });
 
-test('the example watchdog.config.json watches Mirai with the WebSocket link, loadable without env vars', () => {
+test('the example watchdog.config.json watches Mirai with the WebSocket link, loadable without env vars', async () => {
   const env = { ...process.env };
   delete env['MIRAI_VERIFY_KEY'];
   const example = loadConfig({ configFile: fileURLToPath(new URL('../../watchdog.config.json', import.meta.url)), env });
@@ -46,5 +48,5 @@ test('the example watchdog.config.json watches Mirai with the WebSocket link, lo
   assert.equal(example.backend.url, 'http://127.0.0.1:8080');
   assert.equal(example.backend.verifyKey, 'yirimirai', "QChatGPT's default key as the fallback");
   assert.equal(example.probes.websocket.enabled, true);
-  assert.deepEqual(buildProbes(example).map((p) => p.name), ['mirai-http', 'mirai-ws']);
+  assert.deepEqual((await backendOnly(example)).map((p) => p.name), ['mirai-http', 'mirai-ws']);
 });
