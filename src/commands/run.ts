@@ -32,6 +32,10 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   // The bot's output may go to a closed pipe; that must not bring the watchdog down.
   process.stdout.on('error', () => {});
 
+  logger.info(
+    { event: 'watchdog.start', version: process.env.npm_package_version, config: config.configFile ?? null, command: config.command },
+    'bot-watchdog started',
+  );
   // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.
   const claim = await claimInstance({ stateFile: config.state.file, stop: config.stop }, logger);
   if (!claim.ok) return claim.exitCode;
@@ -83,10 +87,6 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
   process.on('SIGHUP', onHangup);
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
-  logger.info(
-    { event: 'watchdog.start', version: process.env.npm_package_version, config: config.configFile ?? null, command: config.command },
-    'bot-watchdog started',
-  );
   try {
     return await supervisor.run();
   } catch (error) {

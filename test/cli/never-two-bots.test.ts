@@ -56,11 +56,14 @@ test('SIGKILL the watchdog, start it again: orphan.found, the old bot is stopped
   const { file, stateFile } = project({
     command: [process.execPath, fixture('bots/mirai-js-bot.mjs')],
     env: { MIRAI_URL: fake.url, MIRAI_VERIFY_KEY: KEY, MIRAI_QQ: String(QQ) },
+    // The watchdog watches Mirai too: its own link goes to /event, the bot's to /all.
+    backend: { kind: 'mirai', url: fake.url, verifyKey: KEY, qq: QQ },
   });
+  const isBotLink = (c: { path: string }) => c.path === '/all';
   let first: WatchdogRun | undefined;
   let second: WatchdogRun | undefined;
   try {
-    const oldConnected = fake.waitForConnection(undefined, 20_000);
+    const oldConnected = fake.waitForConnection(isBotLink, 20_000);
     first = runWatchdog(['run', '--config', file]);
     const oldSpawn = await first.waitForEvent('child.spawn');
     const oldBot = oldSpawn.pid as number;
@@ -72,10 +75,10 @@ test('SIGKILL the watchdog, start it again: orphan.found, the old bot is stopped
     first.kill('SIGKILL');
     await first.exited;
     assert.ok(isSameProcess(oldBot, oldStart), 'the orphaned bot is still running');
-    assert.deepEqual(fake.connections().map((c) => c.id), [oldConnection.id]);
+    assert.deepEqual(fake.connections().filter(isBotLink).map((c) => c.id), [oldConnection.id]);
 
     const oldGone = fake.waitForDisconnect((c) => c.id === oldConnection.id, 20_000);
-    const newConnected = fake.waitForConnection((c) => c.id !== oldConnection.id, 20_000);
+    const newConnected = fake.waitForConnection((c) => isBotLink(c) && c.id !== oldConnection.id, 20_000);
     second = runWatchdog(['run', '--config', file]);
     const found = await second.waitForEvent('orphan.found');
     assert.equal(found.pid, oldBot);
@@ -86,12 +89,16 @@ test('SIGKILL the watchdog, start it again: orphan.found, the old bot is stopped
     const newConnection = await newConnected;
 
     assert.equal(isSameProcess(oldBot, oldStart), false, 'the orphaned bot was stopped');
-    const events = second.logs().map((r) => r.event);
-    assert.ok(events.indexOf('child.kill') < events.indexOf('child.spawn'), 'the orphan was stopped before the new bot started');
-    const connections = fake.connections();
-    assert.equal(connections.length, 1, 'exactly one bot is connected');
-    assert.equal(connections[0]?.id, newConnection.id);
-    assert.equal(socketOwner(newConnection.remotePort, fake.port, [newBot, oldBot]), newBot, 'and it is the new bot');
+    const events = second.logs().map((r) => r.event ?? '');
+    const firstBackendEvent = events.findIndex((e) => e.startsWith('backend.'));
+    assert.ok(events.indexOf('orphan.stopped') < events.indexOf('child.spawn'), 'the orphan was stopped before the new bot started');
+    assert.ok(firstBackendEvent === -1 || events.indexOf('orphan.stopped') < firstBackendEvent, 'and before the backend was waited for');
+
+    // Every live link belongs to the new bot or to the new watchdog's own backend probe.
+    const watchdogPid = second.pid;
+    const owners = fake.connections().map((c) => socketOwner(c.remotePort, fake.port, [newBot, oldBot, watchdogPid]));
+    assert.deepEqual(owners.filter((pid) => pid !== watchdogPid), [newBot], 'exactly one bot is connected, the new one');
+    assert.equal(socketOwner(newConnection.remotePort, fake.port, [newBot]), newBot);
   } finally {
     await stopAll([first, second], stateFile);
     await fake.stop();
