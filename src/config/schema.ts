@@ -16,9 +16,15 @@ const durationInput = z.union(
   { error: () => DURATION_EXPECTED },
 );
 
+/** Node's timers hold at most 2^31−1 ms (about 24.8 days); a longer delay would fire at once. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
 /** A duration field; parsed into milliseconds. */
 export const duration = (description: string) =>
-  durationInput.transform((value) => parseDuration(value) as number).describe(description);
+  durationInput
+    .transform((value) => parseDuration(value) as number)
+    .refine((ms) => ms <= MAX_DURATION_MS, { message: 'expected a duration of at most "24d"' })
+    .describe(description);
 
 const positiveDuration = (description: string) =>
   duration(description).refine((v) => v > 0, { message: 'expected a duration greater than 0' });

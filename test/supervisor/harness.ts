@@ -75,7 +75,10 @@ export class FakeGate implements BackendGate {
 }
 
 /** A supervisor wired to fakes: spawns FakeChild, kills by making the child exit with the signal. */
-export function harness(options: SupervisorOptions, extra: { gate?: FakeGate; spawnError?: string; killIgnores?: boolean } = {}) {
+export function harness(
+  options: SupervisorOptions,
+  extra: { gate?: FakeGate; spawnError?: string; killIgnores?: boolean; /** killTree waits for this before it resolves */ killHold?: Promise<void> } = {},
+) {
   const clock = new FakeClock();
   const log = memoryLogger();
   const children: FakeChild[] = [];
@@ -95,6 +98,7 @@ export function harness(options: SupervisorOptions, extra: { gate?: FakeGate; sp
         request.onSignal?.([root.pid], request.signal);
         child.exit(null, request.signal);
       }
+      await extra.killHold;
       return { pids: [root.pid], forced: false, survivors: [] };
     },
     clock,
