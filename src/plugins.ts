@@ -1,12 +1,17 @@
 import type { Logger } from 'pino';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
+import { buildBotMonitors } from './monitors/bot-monitors.js';
+import type { Monitor } from './supervisor/types.js';
 
 /**
  * The plug-ins the config asks for: the backend monitor (a gate for starts and a source of
  * backend-down restarts), the probes that watch the bot itself, and the state file writer.
  * Each lives in its own module; this is the one place that wires them.
  */
-export async function buildPlugins(_config: WatchdogConfig, _logger: Logger): Promise<RunPlugins> {
-  return { monitors: [] };
+export async function buildPlugins(config: WatchdogConfig, logger: Logger): Promise<RunPlugins> {
+  const monitors: Monitor[] = [];
+  // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
+  monitors.push(...buildBotMonitors(config, logger));
+  return { monitors };
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
-import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, SpawnSpec } from '../../src/supervisor/types.js';
+import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, Monitor, SpawnSpec } from '../../src/supervisor/types.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 
@@ -75,7 +75,10 @@ export class FakeGate implements BackendGate {
 }
 
 /** A supervisor wired to fakes: spawns FakeChild, kills by making the child exit with the signal. */
-export function harness(options: SupervisorOptions, extra: { gate?: FakeGate; spawnError?: string; killIgnores?: boolean } = {}) {
+export function harness(
+  options: SupervisorOptions,
+  extra: { gate?: FakeGate; spawnError?: string; killIgnores?: boolean; monitors?: Monitor[] } = {},
+) {
   const clock = new FakeClock();
   const log = memoryLogger();
   const children: FakeChild[] = [];
@@ -102,6 +105,7 @@ export function harness(options: SupervisorOptions, extra: { gate?: FakeGate; sp
     random: () => 0.5,
     newMarker: () => ({ name: 'BOT_WATCHDOG_TREE', value: 'test' }),
     ...(extra.gate ? { gate: extra.gate } : {}),
+    ...(extra.monitors ? { monitors: extra.monitors } : {}),
   });
   let exitCode: number | undefined;
   const done = supervisor.run().then((code) => (exitCode = code));
