@@ -1,12 +1,16 @@
 // "heartbeat": a file the bot touches or writes (its log file will do) must have changed within maxAge.
-import { stat as fsStat } from 'node:fs/promises';
+import { readdir as fsReaddir, stat as fsStat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../supervisor/clock.js';
 import { result, type Probe, type ProbeResult } from './probe.js';
 
 export interface HeartbeatFileOptions {
-  /** Absolute path. */
+  /**
+   * Absolute path. `*` and `?` in the file name (not in the folders) make it a pattern: the most
+   * recently changed matching file counts (QChatGPT writes logs/qchatgpt-<start time>.log).
+   */
   file: string;
   /** Older than this = hung. */
   maxAge: number;
@@ -15,6 +19,7 @@ export interface HeartbeatFileOptions {
   /** Wall-clock milliseconds: what file mtimes are written in. */
   wallNow?: () => number;
   stat?: (path: string) => Promise<Stats>;
+  readdir?: (path: string) => Promise<string[]>;
 }
 
 /** An mtime up to this far ahead of our wall clock is just timestamp granularity, not a clock step. */
@@ -49,13 +54,15 @@ export class HeartbeatFileProbe implements Probe {
   private readonly now: () => number;
   private readonly wallNow: () => number;
   private readonly stat: (path: string) => Promise<Stats>;
+  private readonly readdir: (path: string) => Promise<string[]>;
   /** The version (mtime) last seen, when it was first and last seen, and when the one before was last seen. */
-  private version: { mtimeMs: number; firstSeen: number; lastSeen: number; previousLastSeen: number | undefined } | undefined;
+  private version: { key: string; firstSeen: number; lastSeen: number; previousLastSeen: number | undefined } | undefined;
 
   constructor(private readonly options: HeartbeatFileOptions) {
     this.now = options.now ?? systemClock.now;
     this.wallNow = options.wallNow ?? Date.now;
     this.stat = options.stat ?? ((path) => fsStat(path));
+    this.readdir = options.readdir ?? ((path) => fsReaddir(path));
   }
 
   async check(): Promise<ProbeResult> {
@@ -64,32 +71,35 @@ export class HeartbeatFileProbe implements Probe {
     // Taken before the stat: whatever version the stat returns existed at or after this time.
     const seenAt = this.now();
     let stats: Stats;
+    let path = file;
     try {
-      stats = await this.stat(file);
+      ({ path, stats } = await this.resolve(file));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
       if (code === 'ENOENT') {
-        return result(this.name, 'unhealthy', `${file} does not exist`, started, { file, exists: false, maxAgeMs: maxAge });
+        const what = isPattern(file) ? `no file matches ${file}` : `${file} does not exist`;
+        return result(this.name, 'unhealthy', what, started, { file, exists: false, maxAgeMs: maxAge });
       }
       const why = MISCONFIGURED_CODES[code] ?? (error as Error).message;
       return result(this.name, 'misconfigured', `cannot stat ${file}: ${why} (${code})`, started, { file, code });
     }
     if (stats.isDirectory()) {
-      return result(this.name, 'misconfigured', `${file} is a folder: point probes.heartbeat.file at a file the bot writes`, started, { file });
+      return result(this.name, 'misconfigured', `${path} is a folder: point probes.heartbeat.file at a file the bot writes`, started, { file: path });
     }
     if (!stats.isFile()) {
-      return result(this.name, 'misconfigured', `${file} is not a regular file`, started, { file });
+      return result(this.name, 'misconfigured', `${path} is not a regular file`, started, { file: path });
     }
 
-    const age = this.ageOf(stats.mtimeMs, seenAt);
+    const age = this.ageOf(`${path}\0${stats.mtimeMs}`, stats.mtimeMs, seenAt);
     const details = {
-      file,
+      file: path,
+      ...(path === file ? {} : { pattern: file }),
       ageMs: Math.round(age.ms),
       maxAgeMs: maxAge,
       mtime: new Date(stats.mtimeMs).toISOString(),
       ...(age.note ? { clock: age.note } : {}),
     };
-    const text = `${file} was last changed ${seconds(age.ms)} ago${age.note ? ` (${age.note})` : ''}`;
+    const text = `${path} was last changed ${seconds(age.ms)} ago${age.note ? ` (${age.note})` : ''}`;
     return result(this.name, age.ms >= maxAge ? 'unhealthy' : 'healthy', age.ms >= maxAge ? `${text}, more than maxAge ${seconds(maxAge)}` : text, started, details);
   }
 
@@ -100,10 +110,32 @@ export class HeartbeatFileProbe implements Probe {
     return typeof age === 'number' && typeof maxAge === 'number' ? maxAge - age : undefined;
   }
 
-  private ageOf(mtimeMs: number, now: number): { ms: number; note?: string } {
+  /** The file, or for a pattern the most recently changed regular file that matches (ENOENT if none). */
+  private async resolve(file: string): Promise<{ path: string; stats: Stats }> {
+    if (!isPattern(file)) return { path: file, stats: await this.stat(file) };
+    const dir = dirname(file);
+    const matcher = globToRegExp(basename(file));
+    let newest: { path: string; stats: Stats } | undefined;
+    for (const name of await this.readdir(dir)) {
+      if (!matcher.test(name)) continue;
+      const path = join(dir, name);
+      let stats: Stats;
+      try {
+        stats = await this.stat(path);
+      } catch {
+        continue; // removed meanwhile (log rotation)
+      }
+      if (stats.isFile() && (!newest || stats.mtimeMs > newest.stats.mtimeMs)) newest = { path, stats };
+    }
+    if (!newest) throw Object.assign(new Error(`no file matches ${file}`), { code: 'ENOENT' });
+    return newest;
+  }
+
+  /** `key` names one version of the file: its path and mtime. */
+  private ageOf(key: string, mtimeMs: number, now: number): { ms: number; note?: string } {
     const previous = this.version;
-    if (!previous || previous.mtimeMs !== mtimeMs) {
-      this.version = { mtimeMs, firstSeen: now, lastSeen: now, previousLastSeen: previous?.lastSeen };
+    if (!previous || previous.key !== key) {
+      this.version = { key, firstSeen: now, lastSeen: now, previousLastSeen: previous?.lastSeen };
     } else {
       previous.lastSeen = now;
     }
@@ -123,4 +155,14 @@ export class HeartbeatFileProbe implements Probe {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+}
+
+function isPattern(file: string): boolean {
+  return /[*?]/.test(basename(file));
+}
+
+/** `*` = any run of characters, `?` = one character; everything else literal. */
+function globToRegExp(glob: string): RegExp {
+  const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`);
 }

@@ -160,3 +160,47 @@ test('stat is injectable and a thrown oddity is a misconfiguration, never an exc
   const fake = new HeartbeatFileProbe({ file: '/x', maxAge: 1, stat: async () => ({ isDirectory: () => false, isFile: () => true, mtimeMs: 0 }) as Stats });
   assert.equal((await fake.check()).verdict, 'unhealthy');
 });
+
+test('a pattern in the file name (QChatGPT writes logs/qchatgpt-<start time>.log): the newest match counts', async (t) => {
+  const dir = tmp(t);
+  const logs = join(dir, 'logs');
+  const { probe, clock, advance } = probeOn(join(logs, 'qchatgpt-*.log'), 5000);
+  let r = await probe.check();
+  assert.equal(r.verdict, 'unhealthy', 'no folder yet: nothing matches');
+  assert.match(r.reason, /no file matches .*qchatgpt-\*\.log/);
+  mkdirSync(logs);
+  writeFileSync(join(logs, 'qchatgpt-2024-01-01-10-00-00.log'), 'old run');
+  writeFileSync(join(logs, 'qchatgpt-2024-01-02-10-00-00.log'), 'this run');
+  writeFileSync(join(logs, 'other.log'), 'not ours');
+  mkdirSync(join(logs, 'qchatgpt-folder.log'));
+  setMtime(join(logs, 'qchatgpt-2024-01-01-10-00-00.log'), clock.wall - 60_000);
+  setMtime(join(logs, 'qchatgpt-2024-01-02-10-00-00.log'), clock.wall - 1000);
+  setMtime(join(logs, 'other.log'), clock.wall);
+  r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.equal(r.details?.['file'], join(logs, 'qchatgpt-2024-01-02-10-00-00.log'));
+  assert.equal(r.details?.['pattern'], join(logs, 'qchatgpt-*.log'));
+  assert.equal(r.details?.['ageMs'], 1000);
+  advance(4000);
+  assert.equal((await probe.check()).verdict, 'unhealthy');
+  // The bot restarts and writes a new file: fresh again.
+  writeFileSync(join(logs, 'qchatgpt-2024-01-02-10-05-00.log'), 'next run');
+  setMtime(join(logs, 'qchatgpt-2024-01-02-10-05-00.log'), clock.wall);
+  r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.match(String(r.details?.['file']), /10-05-00\.log$/);
+  // Regex characters in the pattern are literal.
+  const literal = probeOn(join(logs, 'qchatgpt-2024-01-0?-10-0[0].log'), 5000);
+  assert.equal((await literal.probe.check()).verdict, 'unhealthy');
+});
+
+test('config: the heartbeat file (pattern or not) is resolved against the config folder; its interval defaults from maxAge', async () => {
+  const { resolveConfig } = await import('../../src/config/load-config.js');
+  const config = resolveConfig(
+    { command: ['bot'], probes: { heartbeat: { file: 'logs/qchatgpt-*.log', maxAge: '30m' } } },
+    { configFile: '/srv/qchatgpt/watchdog.config.json' },
+  );
+  assert.deepEqual(config.probes.heartbeat, { file: '/srv/qchatgpt/logs/qchatgpt-*.log', maxAge: 1_800_000, interval: 5000 });
+  const probes = (await import('../../src/probes/build-probes.js')).buildProbes(config);
+  assert.deepEqual(probes.map((p) => p.name), ['heartbeat'], 'bot-watchdog check runs the heartbeat probe');
+});
