@@ -104,6 +104,9 @@ export class OutputMonitor implements Monitor {
     const pattern = this.patterns.find((p) => p.test(line.text));
     if (!pattern) return;
     armed.matched = true;
+    // This run is being restarted: its silence no longer matters.
+    if (armed.silenceTimer) clearTimeout(armed.silenceTimer);
+    armed.silenceTimer = undefined;
     const text = line.text.length > EVIDENCE_CHARS ? `${line.text.slice(0, EVIDENCE_CHARS)}…` : line.text;
     const evidence = { pattern: pattern.source, line: text, stream: line.stream, ...(line.partial ? { partial: true } : {}) };
     const reason = `the bot printed a line matching /${pattern.source}/`;
@@ -126,6 +129,8 @@ export class OutputMonitor implements Monitor {
         this.scheduleSilenceCheck(armed);
         return;
       }
+      // Already being stopped (another probe, a signal): not a new failure.
+      if (this.handle?.state() !== 'running') return;
       const silentForMs = now - armed.lastOutput;
       const lastOutputAt = armed.printed ? new Date(Date.now() - silentForMs).toISOString() : null;
       const reason = `no output from the bot for ${(silentForMs / 1000).toFixed(1)}s (silence ${(silence / 1000).toFixed(1)}s)`;
