@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
 import { buildBotMonitors } from './monitors/bot-monitors.js';
+import { createBackendMonitor } from './monitors/create-backend-monitor.js';
 import type { Monitor } from './supervisor/types.js';
 
 /**
@@ -11,7 +12,9 @@ import type { Monitor } from './supervisor/types.js';
  */
 export async function buildPlugins(config: WatchdogConfig, logger: Logger): Promise<RunPlugins> {
   const monitors: Monitor[] = [];
+  const backend = createBackendMonitor(config, logger);
+  if (backend) monitors.push(backend);
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
   monitors.push(...buildBotMonitors(config, logger));
-  return { monitors };
+  return { ...(backend ? { gate: backend } : {}), monitors };
 }

@@ -4,6 +4,7 @@ import { relayOutput } from '../child/output-relay.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import { EXIT } from '../exit-codes.js';
 import { killTree, newTreeMarker } from '../process/kill-tree.js';
+import { killTreeNow } from '../process/kill-tree-now.js';
 import { processStartTime } from '../process/proc-stat.js';
 import { systemClock } from '../supervisor/clock.js';
 import { Supervisor } from '../supervisor/supervisor.js';
@@ -59,8 +60,17 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
 
   const onShutdown = (signal: NodeJS.Signals) => supervisor.shutdown(signal);
   const onHangup = () => supervisor.hangup();
+  // A bug in the watchdog must not leave the bot running unsupervised: take its tree down too.
+  const onFatal = (error: unknown) => {
+    const child = supervisor.current();
+    const pids = child ? killTreeNow(child, child.marker) : [];
+    logger.fatal({ event: 'watchdog.crash', err: error, killed: pids }, 'internal error: the bot tree was killed');
+    process.exit(EXIT.INTERNAL);
+  };
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onShutdown);
   process.on('SIGHUP', onHangup);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
   logger.info(
     { event: 'watchdog.start', version: process.env.npm_package_version, config: config.configFile ?? null, command: config.command },
     'bot-watchdog started',
@@ -73,5 +83,7 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   } finally {
     for (const signal of SHUTDOWN_SIGNALS) process.off(signal, onShutdown);
     process.off('SIGHUP', onHangup);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
   }
 }

@@ -103,15 +103,20 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
         logger,
         onResult: (result) => {
           if (this.armed !== armed) return;
-          const starting = result.details?.['starting'] === true;
-          handle.reportProbe({
-            probe: result.probe,
-            verdict: starting ? 'unknown' : result.verdict,
-            reason: result.reason,
-            latencyMs: result.latencyMs,
-            at: Date.now(),
-          });
           this.scheduleRecheck(armed, result, inner, graceEnd);
+          const starting = result.details?.['starting'] === true;
+          try {
+            handle.reportProbe({
+              probe: result.probe,
+              verdict: starting ? 'unknown' : result.verdict,
+              reason: result.reason,
+              latencyMs: result.latencyMs,
+              at: Date.now(),
+            });
+          } catch (error) {
+            // A listener's bug (state file, metrics) must not take the watchdog down.
+            logger.warn({ event: 'monitor.error', monitor: this.name, err: error }, 'a probe report listener failed');
+          }
         },
         onFailed: (result) => {
           if (this.armed !== armed) return; // a check that finished after its run ended
@@ -133,7 +138,7 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
     if (due >= this.options.interval) return;
     armed.recheck = setTimeout(() => {
       armed.recheck = undefined;
-      if (this.armed === armed) void armed.loop.checkNow();
+      if (this.armed === armed) armed.loop.checkNow().catch(() => {});
     }, Math.max(1, Math.ceil(due) + 1));
     armed.recheck.unref?.();
   }

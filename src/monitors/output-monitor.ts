@@ -142,7 +142,12 @@ export class OutputMonitor implements Monitor {
   }
 
   private report(probe: string, verdict: 'healthy' | 'unhealthy' | 'unknown', reason: string): void {
-    this.handle?.reportProbe({ probe, verdict, reason, latencyMs: 0, at: Date.now() });
+    try {
+      this.handle?.reportProbe({ probe, verdict, reason, latencyMs: 0, at: Date.now() });
+    } catch (error) {
+      // A listener's bug (state file, metrics) must not take the watchdog down.
+      this.options.logger.warn({ event: 'monitor.error', monitor: this.name, err: error }, 'a probe report listener failed');
+    }
   }
 
   private disarm(): void {

@@ -159,9 +159,10 @@ export class Supervisor implements SupervisorHandle {
         const ready = await this.waitForBackend(firstStart ? startup.timeout : 0);
         if (this.shutdownSignal) return this.exitWith(128 + signalNumber(this.shutdownSignal));
         if (!ready && !this.hangupPending) {
+          const lastReason = this.deps.gate.lastReason?.();
           this.log.error(
-            { event: 'backend.timeout', timeoutMs: startup.timeout },
-            `the backend was not ready within startup.timeout (${startup.timeout}ms): giving up`,
+            { event: 'backend.timeout', timeoutMs: startup.timeout, ...(lastReason ? { lastReason } : {}) },
+            `the backend was not ready within startup.timeout (${startup.timeout}ms)${lastReason ? `: ${lastReason}` : ''}; giving up`,
           );
           return this.exitWith(EXIT.BACKEND_TIMEOUT);
         }
@@ -308,7 +309,8 @@ export class Supervisor implements SupervisorHandle {
       const signal = this.stopSignal();
       const stopInfo: StopRequest = requested ?? { reason: 'exited' };
       this.log.info(
-        { event: 'child.stop', pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal, ...(stopInfo.evidence ?? {}) },
+        // Evidence first: a probe's fields never overwrite the stop's own.
+        { ...(stopInfo.evidence ?? {}), event: 'child.stop', pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal },
         `stopping the bot (${this.shutdownSignal ? `shutdown on ${this.shutdownSignal}` : stopInfo.reason})`,
       );
       if (requested) this.events.emit('stop', this.current() as RunningChild, requested);

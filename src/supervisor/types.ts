@@ -82,6 +82,8 @@ export interface BackendGate {
   /** Resolves once the backend is ready; resolves early when `signal` aborts. Logs its own progress. */
   waitUntilReady(signal: AbortSignal): Promise<void>;
   isReady(): boolean;
+  /** Why the backend is not ready, for the message when startup.timeout gives up. */
+  lastReason?(): string | undefined;
 }
 
 /** What a plug-in (probe, state writer, metrics) gets from the supervisor. */

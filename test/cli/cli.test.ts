@@ -83,7 +83,8 @@ test('./watchdog.config.json is used when present, and the command after -- over
 });
 
 test('the bot\'s stdout and stderr pass through unchanged (colours, UTF-8, partial lines)', async () => {
-  const run = runWatchdog(['run', '--log-format', 'json', '--', process.execPath, fixture('bots/echo-output.mjs')]);
+  // A folder without a watchdog.config.json: the repository's example one watches a Mirai backend.
+  const run = runWatchdog(['run', '--log-format', 'json', '--', process.execPath, fixture('bots/echo-output.mjs')], { cwd: tmp() });
   await run.waitForStdout(/partial-no-newline$/);
   await run.waitForEvent('child.spawn');
   assert.equal(run.stdout(), '\x1b[32mgreen 绿色\x1b[0m\nline two\npartial-no-newline');
@@ -93,7 +94,7 @@ test('the bot\'s stdout and stderr pass through unchanged (colours, UTF-8, parti
 });
 
 test('a command that does not exist: one clear error, exit 127, no retry loop', async () => {
-  const run = runWatchdog(['run', '--log-format', 'json', '--', 'surely-not-a-command-bw']);
+  const run = runWatchdog(['run', '--log-format', 'json', '--', 'surely-not-a-command-bw'], { cwd: tmp() });
   assert.equal((await run.exited).code, 127);
   const errors = run.logs().filter((r) => r.event === 'child.error');
   assert.equal(errors.length, 1);

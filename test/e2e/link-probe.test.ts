@@ -72,3 +72,29 @@ for (const bot of BOTS) {
     assert.deepEqual([scheduled?.reason, scheduled?.attempt], ['link-lost', 1]);
   });
 }
+
+test('with the mirai backend monitor on: the link target defaults to backend.url, and the watchdog\'s own link never counts', async (t) => {
+  const fake = await startFake(t);
+  const botLinked = fake.waitForConnection((c) => c.path === '/all', 30_000);
+  const run = startWatchdog(t, {
+    ...botConfig('qchatgpt_like.py', fake),
+    backend: { kind: 'mirai', url: fake.url, verifyKey: KEY, qq: QQ },
+    startup: { grace: `${STARTUP_GRACE_MS}ms` },
+    probes: { link: { grace: `${GRACE_MS}ms`, interval: '200ms' } },
+  });
+  const first = await botLinked;
+  const spawn = await run.waitForEvent('child.spawn');
+  const watchdogLink = fake.connections().find((c) => c.path !== '/all');
+  assert.ok(watchdogLink, 'the backend monitor keeps its own link to the same port');
+  const graceEnds = Date.parse(String(spawn.time)) + STARTUP_GRACE_MS;
+  await waitUntil(() => Date.now() >= graceEnds, 20_000, 20);
+
+  const droppedAt = Date.now();
+  assert.equal(fake.dropConnection((c) => c.id === first.id), 1);
+  const stop = await run.waitForEvent('child.stop', (r) => r.reason === 'link-lost');
+  assert.ok(msSince(droppedAt, stop) <= GRACE_MS + 2000);
+  assert.equal(stop.target, `127.0.0.1:${fake.port}`);
+  assert.equal(run.logs().filter((r) => r.event === 'child.stop' && r.reason === 'backend-down').length, 0, 'the backend stayed healthy');
+  assert.ok(fake.connections().some((c) => c.id === watchdogLink.id), 'the watchdog\'s own link was not dropped');
+  await fake.waitForConnection((c) => c.path === '/all' && c.id !== first.id, 30_000);
+});

@@ -24,8 +24,12 @@ export interface WatchdogRun {
  * Runs the real CLI (bin/bot-watchdog.js, built code) with JSON logs, capturing its stdout (the
  * bot's output passed through) and stderr (our log lines and the bot's stderr).
  */
-export function runWatchdog(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): WatchdogRun {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function runWatchdog(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; /** e.g. ['unshare', '--pid', '--fork'] */ launcher?: string[] } = {},
+): WatchdogRun {
+  const [program, ...launcherArgs] = [...(options.launcher ?? []), process.execPath];
+  const child = spawn(program as string, [...launcherArgs, BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

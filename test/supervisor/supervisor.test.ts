@@ -257,3 +257,14 @@ test('the bot gets the tree marker in its environment', async () => {
   h.supervisor.shutdown('SIGTERM');
   await h.done;
 });
+
+test('startup.timeout names the last reason the gate gave', async () => {
+  const gate = Object.assign(new FakeGate(false), { lastReason: () => 'mirai-http: GET /about: connection refused' });
+  const h = harness(baseOptions({ startup: { waitForBackend: true, timeout: 1000 } }), { gate });
+  await h.flush();
+  await h.clock.advance(1000);
+  assert.equal(await h.done, EXIT.BACKEND_TIMEOUT);
+  const record = h.log.events('backend.timeout')[0];
+  assert.equal(record?.lastReason, 'mirai-http: GET /about: connection refused');
+  assert.match(String(record?.msg), /startup\.timeout \(1000ms\): mirai-http: GET \/about: connection refused; giving up/);
+});

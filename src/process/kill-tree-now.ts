@@ -1,0 +1,27 @@
+import { procAvailable } from './proc-stat.js';
+import { findTree, type TreeMarker } from './process-tree.js';
+
+/**
+ * Last resort when the watchdog itself is about to die of an unexpected error: SIGKILL the bot's
+ * whole tree synchronously, so no bot is left running without its watchdog.
+ */
+export function killTreeNow(root: { pid: number; startTime?: number }, marker: TreeMarker): number[] {
+  const pids = new Set<number>();
+  try {
+    process.kill(-root.pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+  if (procAvailable()) {
+    for (const info of findTree(root, { marker })) pids.add(info.pid);
+  }
+  pids.add(root.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return [...pids];
+}

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, resolveConfig } from '../../src/config/load-config.js';
+import { createBackendMonitor } from '../../src/monitors/create-backend-monitor.js';
+import { buildProbes } from '../../src/probes/build-probes.js';
+import { FakeMirai } from '../helpers/fake-mirai.js';
+import { memoryLogger } from '../helpers/log-sink.js';
+
+const config = (backend: Record<string, unknown>, probes: Record<string, unknown> = {}) => resolveConfig({ command: ['x'], backend, probes });
+
+test('bot-watchdog check gets the backend poll and, when enabled, the WebSocket handshake, per kind', () => {
+  const names = (c: ReturnType<typeof config>) => buildProbes(c).map((p) => p.name);
+  assert.deepEqual(names(config({})), []);
+  assert.deepEqual(names(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k', qq: 1 })), ['mirai-http', 'mirai-ws']);
+  assert.deepEqual(names(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }, { websocket: { enabled: false } })), ['mirai-http']);
+  assert.deepEqual(names(config({ kind: 'onebot', url: 'http://h:5700', accessToken: 't' })), ['onebot-http', 'onebot-ws']);
+  assert.deepEqual(names(config({ kind: 'http', url: 'http://h/health' })), ['http']);
+  assert.deepEqual(names(config({ kind: 'tcp', url: 'tcp://h:1' })), ['tcp']);
+});
+
+test('the one-shot mirai probes pass against a live fake, and leave no session behind', async (t) => {
+  const fake = await FakeMirai.start({ verifyKey: 'key-1', bots: [5] });
+  t.after(() => fake.stop());
+  for (const websocket of [{}, { enabled: false }]) {
+    const probes = buildProbes(config({ kind: 'mirai', url: fake.url, verifyKey: 'key-1', qq: 5 }, { websocket }));
+    for (const probe of probes) assert.equal((await probe.check()).verdict, 'healthy', probe.name);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(fake.sessions(), 0);
+});
+
+test('the backend monitor exists for every kind but "none"; websocket on http/tcp is ignored with a warning', () => {
+  const { logger, events } = memoryLogger();
+  assert.equal(createBackendMonitor(config({}), logger), undefined);
+  assert.ok(createBackendMonitor(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }), logger));
+  assert.ok(createBackendMonitor(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }), logger));
+  assert.equal(events('config.ignored').length, 1);
+});
+
+test('the example watchdog.config.json watches Mirai with the WebSocket link, loadable without env vars', () => {
+  const env = { ...process.env };
+  delete env['MIRAI_VERIFY_KEY'];
+  const example = loadConfig({ configFile: fileURLToPath(new URL('../../watchdog.config.json', import.meta.url)), env });
+  assert.equal(example.backend.kind, 'mirai');
+  assert.equal(example.backend.url, 'http://127.0.0.1:8080');
+  assert.equal(example.backend.verifyKey, 'yirimirai', "QChatGPT's default key as the fallback");
+  assert.equal(example.probes.websocket.enabled, true);
+  assert.deepEqual(buildProbes(example).map((p) => p.name), ['mirai-http', 'mirai-ws']);
+});
