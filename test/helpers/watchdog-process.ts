@@ -20,6 +20,12 @@ export interface WatchdogRun {
   kill: (signal?: NodeJS.Signals) => void;
 }
 
+/** Watchdogs still running when the test file ends (a failed test) get SIGTERM, and stop their bots. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGTERM');
+});
+
 /**
  * Runs the real CLI (bin/bot-watchdog.js, built code) with JSON logs, capturing its stdout (the
  * bot's output passed through) and stderr (our log lines and the bot's stderr).
@@ -34,6 +40,8 @@ export function runWatchdog(
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
