@@ -114,7 +114,7 @@ const probesSchema = z
       .prefault({}),
     heartbeat: z
       .strictObject({
-        file: nonEmptyString().describe('A file the bot touches or writes (its log file will do)'),
+        file: nonEmptyString().describe('A file the bot touches or writes (its log file will do); * and ? in the file name: the newest match'),
         maxAge: positiveDuration('mtime older than this = hung').default(90_000),
         interval: positiveDuration('Time between checks (default: a quarter of maxAge, at most 5s)').optional(),
       })

@@ -1,5 +1,6 @@
 import type { WatchdogConfig } from '../config/load-config.js';
 import { backendProbes } from './backend-probes.js';
+import { HeartbeatFileProbe } from './heartbeat-file.js';
 import type { Probe } from './probe.js';
 
 /**
@@ -9,5 +10,9 @@ import type { Probe } from './probe.js';
 export function buildProbes(config: WatchdogConfig): Probe[] {
   const probes: Probe[] = [];
   probes.push(...backendProbes(config));
+  // The bot: its heartbeat file. (The link probe needs the running bot's process tree, and the
+  // output probes its output: they only exist under `run`.)
+  const heartbeat = config.probes.heartbeat;
+  if (heartbeat) probes.push(new HeartbeatFileProbe({ file: heartbeat.file, maxAge: heartbeat.maxAge }));
   return probes;
 }

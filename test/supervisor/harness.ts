@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
-import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, SpawnSpec } from '../../src/supervisor/types.js';
+import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, Monitor, SpawnSpec } from '../../src/supervisor/types.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 
@@ -77,7 +77,14 @@ export class FakeGate implements BackendGate {
 /** A supervisor wired to fakes: spawns FakeChild, kills by making the child exit with the signal. */
 export function harness(
   options: SupervisorOptions,
-  extra: { gate?: FakeGate; spawnError?: string; killIgnores?: boolean; /** killTree waits for this before it resolves */ killHold?: Promise<void> } = {},
+  extra: {
+    gate?: FakeGate;
+    spawnError?: string;
+    killIgnores?: boolean;
+    monitors?: Monitor[];
+    /** killTree waits for this before it resolves */
+    killHold?: Promise<void>;
+  } = {},
 ) {
   const clock = new FakeClock();
   const log = memoryLogger();
@@ -106,6 +113,7 @@ export function harness(
     random: () => 0.5,
     newMarker: () => ({ name: 'BOT_WATCHDOG_TREE', value: 'test' }),
     ...(extra.gate ? { gate: extra.gate } : {}),
+    ...(extra.monitors ? { monitors: extra.monitors } : {}),
   });
   let exitCode: number | undefined;
   const done = supervisor.run().then((code) => (exitCode = code));
