@@ -28,8 +28,9 @@ if (files.length === 0) {
   console.error(`no test files matched ${filters.join(' ') || 'test/**/*.test.ts'}`);
   process.exit(1);
 }
-// Most tests wait on real processes and sockets, not on the CPU: run a few files at once.
-const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism() * 2));
+// One test file per core: the end-to-end tests start real processes, and a starved fake server
+// or watchdog would turn timing into false alarms.
+const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, availableParallelism()));
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=60000', ...files];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('bot-watchdog')
     .description(
-      'Keeps an unmodified QQ chat bot alive: supervises its whole process tree, probes its backend\n' +
+      'Keeps an unmodified QQ chat bot alive: supervises its whole process tree, probes its backend ' +
         '(mirai-api-http, OneBot v11) and the bot itself, and restarts it with backoff.',
     )
     .version(packageVersion(), '-v, --version', 'print the version')
@@ -178,5 +178,5 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     secrets: [config.backend.verifyKey, config.backend.accessToken],
   });
   const [{ runCommand }, { buildPlugins }] = await Promise.all([import('./commands/run.js'), import('./plugins.js')]);
-  return runCommand(config, logger, buildPlugins);
+  return runCommand(config, logger, buildPlugins, packageVersion());
 }

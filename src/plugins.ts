@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
+import { buildBotMonitors } from './monitors/bot-monitors.js';
 import { createBackendMonitor } from './monitors/create-backend-monitor.js';
 import { StateWriter } from './state/state-writer.js';
 import type { Monitor } from './supervisor/types.js';
@@ -19,5 +20,7 @@ export async function buildPlugins(config: WatchdogConfig, logger: Logger): Prom
   );
   const backend = createBackendMonitor(config, logger);
   if (backend) monitors.push(backend);
+  // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
+  monitors.push(...buildBotMonitors(config, logger));
   return { ...(backend ? { gate: backend } : {}), monitors };
 }

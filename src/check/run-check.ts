@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { CHECK_EXIT } from '../exit-codes.js';
-import { formatDuration } from '../config/duration.js';
+import { humanDuration } from '../human-duration.js';
 import { result, type Probe, type ProbeResult } from '../probes/probe.js';
 import { decide, readMemory, writeMemory, type CheckMemory, type RunVerdict } from './check-memory.js';
 import type { ActionResult, runAction as RunAction } from './on-unhealthy.js';
@@ -196,7 +196,7 @@ async function runProbe(probe: Probe, signal: AbortSignal, timeoutMs: number): P
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<ProbeResult>((resolve) => {
     timer = setTimeout(
-      () => resolve(result(probe.name, 'unhealthy', `no answer within ${formatDuration(timeoutMs)}`, started)),
+      () => resolve(result(probe.name, 'unhealthy', `no answer within ${humanDuration(timeoutMs)}`, started)),
       timeoutMs + ABORT_GRACE_MS,
     );
   });

@@ -5,6 +5,10 @@ import type { ChildExit, ChildHandle, SpawnSpec } from '../supervisor/types.js';
  * Starts the bot without a shell: its own process group and session (so the whole tree can be
  * signalled), stdin inherited, stdout and stderr piped so they can be passed through and scanned.
  * Nothing is buffered and nothing is killed by execa: stopping is the kill-tree module's job.
+ *
+ * `exited` settles when the bot's main process exits — not when its pipes close: a helper the bot
+ * started may hold them open for ever, and the supervisor must see the exit (and stop that helper).
+ * `outputClosed` settles once every writer has closed the pipes.
  */
 export function spawnChild(spec: SpawnSpec): ChildHandle {
   const [file, ...args] = spec.command;
@@ -22,11 +26,18 @@ export function spawnChild(spec: SpawnSpec): ChildHandle {
     stripFinalNewline: false,
     windowsHide: true,
   });
-  const exited: Promise<ChildExit> = subprocess.then(
+  const settled = subprocess.then(
     (result) => toExit(result),
     (error: unknown) => toExit(error as ExecaLikeResult),
   );
-  return { pid: subprocess.pid, stdout: subprocess.stdout, stderr: subprocess.stderr, exited };
+  const exited: Promise<ChildExit> =
+    subprocess.pid === undefined
+      ? settled // it never ran: execa's result says why
+      : new Promise((resolve) => {
+          subprocess.once('exit', (code, signal) => resolve({ code, signal }));
+        });
+  const outputClosed = settled.then(() => undefined);
+  return { pid: subprocess.pid, stdout: subprocess.stdout, stderr: subprocess.stderr, exited, outputClosed };
 }
 
 interface ExecaLikeResult {

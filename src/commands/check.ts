@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { cannotCheck, runCheck, type CheckReport } from '../check/run-check.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigCached } from '../config/config-cache.js';
-import { formatDuration } from '../config/duration.js';
+import { humanDuration } from '../human-duration.js';
 import { lockPathFor } from '../state/state-file.js';
 
 export interface CheckCommandOptions {
@@ -92,10 +92,10 @@ export function formatCheckReport(report: CheckReport): string {
     const how = action.error
       ? `could not start: ${action.error}`
       : action.timedOut
-        ? `timed out after ${formatDuration(action.durationMs)}, killed`
+        ? `timed out after ${humanDuration(action.durationMs)}, killed`
         : action.signal
-          ? `killed by ${action.signal} after ${formatDuration(action.durationMs)}`
-          : `exit ${action.exitCode} after ${formatDuration(action.durationMs)}`;
+          ? `killed by ${action.signal} after ${humanDuration(action.durationMs)}`
+          : `exit ${action.exitCode} after ${humanDuration(action.durationMs)}`;
     lines.push(`on-unhealthy: ran ${JSON.stringify(action.command)}: ${how}`);
     if (action.output) {
       if (action.truncated) lines.push('  > …');

@@ -22,7 +22,7 @@ export interface RunPlugins {
 export type PluginFactory = (config: WatchdogConfig, logger: Logger) => Promise<RunPlugins> | RunPlugins;
 
 /** `bot-watchdog run`: supervise the bot until a signal, the policy or the limit ends it. Resolves with the exit code. */
-export async function runCommand(config: WatchdogConfig, logger: Logger, plugins: PluginFactory): Promise<number> {
+export async function runCommand(config: WatchdogConfig, logger: Logger, plugins: PluginFactory, version: string): Promise<number> {
   if (process.pid === 1) {
     logger.warn(
       { event: 'watchdog.pid1' },
@@ -31,9 +31,10 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   }
   // The bot's output may go to a closed pipe; that must not bring the watchdog down.
   process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
 
   logger.info(
-    { event: 'watchdog.start', version: process.env.npm_package_version, config: config.configFile ?? null, command: config.command },
+    { event: 'watchdog.start', version, config: config.configFile ?? null, command: config.command },
     'bot-watchdog started',
   );
   // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigCached } from '../config/config-cache.js';
-import { formatDuration } from '../config/duration.js';
+import { humanDuration } from '../human-duration.js';
 import { STATUS_EXIT } from '../exit-codes.js';
 import { liveness } from '../state/identity.js';
 import { readStateFile, type ProbeRecord, type StateFile } from '../state/state-file.js';
@@ -112,7 +112,7 @@ async function status(options: StatusCommandOptions, now: () => number): Promise
 export function formatStatus(report: StatusReport, now: () => number = Date.now): string {
   const ago = (iso: string | null | undefined): string => {
     const at = iso ? Date.parse(iso) : NaN;
-    return Number.isFinite(at) ? `${formatDuration(Math.max(0, now() - at))} ago` : 'at an unknown time';
+    return Number.isFinite(at) ? `${humanDuration(Math.max(0, now() - at))} ago` : 'at an unknown time';
   };
   const lines: [string, string][] = [];
   const { watchdog, bot } = report;
@@ -120,7 +120,7 @@ export function formatStatus(report: StatusReport, now: () => number = Date.now)
     lines.push([
       'watchdog',
       watchdog.alive
-        ? `running, pid ${watchdog.pid}, up ${formatDuration(watchdog.uptimeMs ?? 0)}, ${watchdog.state}`
+        ? `running, pid ${watchdog.pid}, up ${humanDuration(watchdog.uptimeMs ?? 0)}, ${watchdog.state}`
         : watchdog.state === 'stopped'
           ? `not running (pid ${watchdog.pid} exited ${ago(report.updatedAt)})`
           : `not running: pid ${watchdog.pid} died while ${watchdog.state} (killed?); last update ${ago(report.updatedAt)}`,
@@ -131,7 +131,7 @@ export function formatStatus(report: StatusReport, now: () => number = Date.now)
     lines.push([
       'bot',
       bot.alive
-        ? `running, pid ${bot.pid}, up ${formatDuration(bot.uptimeMs ?? 0)}${command ? `: ${command}` : ''}${watchdog && !watchdog.alive ? ' (orphaned: the next run stops it)' : ''}`
+        ? `running, pid ${bot.pid}, up ${humanDuration(bot.uptimeMs ?? 0)}${command ? `: ${command}` : ''}${watchdog && !watchdog.alive ? ' (orphaned: the next run stops it)' : ''}`
         : `gone (pid ${bot.pid})`,
     ]);
   } else {

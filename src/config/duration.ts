@@ -17,9 +17,3 @@ export function parseDuration(value: unknown): number | undefined {
   const parsed = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : ms(trimmed as ms.StringValue);
   return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? Math.round(parsed) : undefined;
 }
-
-/** Formats milliseconds for humans: 1500 → "1.5s", 300000 → "5m". */
-export function formatDuration(milliseconds: number): string {
-  if (milliseconds < 1000) return `${milliseconds}ms`;
-  return ms(milliseconds);
-}

@@ -38,8 +38,13 @@ function expectation(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** Fields whose values are secrets: an error names them but never echoes what was written. */
+const SECRET_FIELD = /(verify_?key|access_?token|token|password|secret)$/i;
+
 function got(issue: z.core.$ZodIssue): string {
   if (!('input' in issue) || issue.input === undefined || issue.code === 'unrecognized_keys') return '';
+  const last = issue.path[issue.path.length - 1];
+  if (typeof last === 'string' && SECRET_FIELD.test(last)) return ' (value not shown: it is a secret)';
   if (issue.code === 'invalid_type' && issue.input === undefined) return '';
   return `, got ${preview(issue.input)}`;
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
@@ -43,7 +44,19 @@ export interface LoadOptions {
 /** Reads, expands, validates and resolves the config. Throws ConfigError with one line per problem. */
 export function loadConfig(options: LoadOptions = {}): WatchdogConfig {
   const located = locateConfig(options);
-  return resolveConfig(located.raw, { ...options, source: located.source, configFile: located.configFile, cwd: located.cwd });
+  const config = resolveConfig(located.raw, { ...options, source: located.source, configFile: located.configFile, cwd: located.cwd });
+  if ((options.requireCommand ?? true) && !isDirectory(config.cwd)) {
+    throw new ConfigError([`${located.source}: cwd: directory not found: ${config.cwd}`]);
+  }
+  return config;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Validates an already-parsed JSON value (used by loadConfig and by tests). */

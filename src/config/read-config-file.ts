@@ -41,14 +41,41 @@ function readJson(file: string, source: string): unknown {
   }
 }
 
-/** Turns V8's "at position N" into a line and column a person can find. */
+/**
+ * Turns V8's message into "what, at line L, column C". V8's excerpt of the text is dropped: the
+ * file may hold secrets (a verifyKey next to the typo).
+ */
 function jsonErrorWhere(text: string, error: Error): string {
-  const message = error.message.replace(/^JSON\.parse: /, '');
-  const position = /position (\d+)/.exec(message);
-  if (!position) return message;
-  const offset = Number(position[1]);
+  const what = error.message
+    .replace(/ (in JSON )?at position \d+.*$/s, '')
+    .replace(/, (\.\.\.)?".*$/s, '')
+    .replace(/ is not valid JSON$/, '');
+  const position = /position (\d+)/.exec(error.message);
+  const token = /^Unexpected token '(.)'/.exec(what)?.[1];
+  const offset = position
+    ? Number(position[1])
+    : token !== undefined
+      ? firstOutsideStrings(text, token)
+      : /end of JSON input/.test(what)
+        ? text.length
+        : undefined;
+  if (offset === undefined) return what;
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const column = offset - before.lastIndexOf('\n');
-  return `${message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
+  return `${what} at line ${line}, column ${column}`;
+}
+
+/** Offset of the first `char` that is not inside a JSON string, for messages that give none. */
+function firstOutsideStrings(text: string, char: string): number | undefined {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === char) return i;
+  }
+  return undefined;
 }

@@ -19,9 +19,15 @@ const durationInput = z.union(
   { error: () => DURATION_EXPECTED },
 );
 
+/** Node's timers hold at most 2^31−1 ms (about 24.8 days); a longer delay would fire at once. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
 /** A duration field; parsed into milliseconds. */
 export const duration = (description: string) =>
-  durationInput.transform((value) => parseDuration(value) as number).describe(description);
+  durationInput
+    .transform((value) => parseDuration(value) as number)
+    .refine((ms) => ms <= MAX_DURATION_MS, { message: 'expected a duration of at most "24d"' })
+    .describe(description);
 
 const positiveDuration = (description: string) =>
   duration(description).refine((v) => v > 0, { message: 'expected a duration greater than 0' });
@@ -106,7 +112,7 @@ const probesSchema = z
       .prefault({}),
     heartbeat: z
       .strictObject({
-        file: nonEmptyString().describe('A file the bot touches or writes (its log file will do)'),
+        file: nonEmptyString().describe('A file the bot touches or writes (its log file will do); * and ? in the file name: the newest match'),
         maxAge: positiveDuration('mtime older than this = hung').default(90_000),
         interval: positiveDuration('Time between checks (default: a quarter of maxAge, at most 5s)').optional(),
       })

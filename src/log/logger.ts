@@ -33,7 +33,7 @@ export function createLogger(options: LoggerOptions): Logger {
       },
       hooks: {
         logMethod(args, method) {
-          // Objects are scrubbed in formatters.log, after pino's serializers have run.
+          // Objects are scrubbed in formatters.log (Errors stay Errors there, for pino's err serializer).
           const cleaned = args.map((arg) => (typeof arg === 'string' ? redact(arg) : arg)) as Parameters<typeof method>;
           method.apply(this, cleaned);
         },

@@ -23,10 +23,13 @@ export function createRedactor(secretValues: readonly (string | undefined)[]): (
     if (depth > 8 || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
     if (value instanceof Error) {
-      // Stays an Error so pino's err serializer still names its type.
-      const copy = new Error(scrubString(value.message));
-      copy.name = value.name;
-      copy.stack = value.stack === undefined ? undefined : scrubString(value.stack);
+      // Stays an instance of its own class (with its code, cause…) so pino's err serializer still
+      // names its type; only the texts are scrubbed.
+      const copy = Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, value);
+      Object.defineProperty(copy, 'message', { value: scrubString(value.message), enumerable: false, writable: true, configurable: true });
+      if (value.stack !== undefined) {
+        Object.defineProperty(copy, 'stack', { value: scrubString(value.stack), enumerable: false, writable: true, configurable: true });
+      }
       return copy;
     }
     const out: Record<string, unknown> = {};

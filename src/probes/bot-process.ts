@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { formatDuration } from '../config/duration.js';
+import { humanDuration } from '../human-duration.js';
 import { liveness } from '../state/identity.js';
 import { readStateFile } from '../state/state-file.js';
 import { result, type Probe, type ProbeResult } from './probe.js';
@@ -62,12 +62,12 @@ export class BotProcessProbe implements Probe {
 
   private since(iso: string): string {
     const at = Date.parse(iso);
-    return Number.isFinite(at) ? formatDuration(Math.max(0, this.now() - at)) : 'for an unknown time';
+    return Number.isFinite(at) ? humanDuration(Math.max(0, this.now() - at)) : 'for an unknown time';
   }
 
   private ago(iso: string): string {
     const at = Date.parse(iso);
-    return Number.isFinite(at) ? `${formatDuration(Math.max(0, this.now() - at))} ago` : 'at an unknown time';
+    return Number.isFinite(at) ? `${humanDuration(Math.max(0, this.now() - at))} ago` : 'at an unknown time';
   }
 }
 

@@ -53,7 +53,7 @@ export function miraiProtocol(qq: number): LinkProtocol {
     },
     frame(text): LinkSignal | undefined {
       const frame = parseJsonObject(text);
-      if (!frame || String(frame['syncId']) !== '-1' || !isObject(frame['data'])) return undefined;
+      if (!frame || frame['syncId'] !== '-1' && frame['syncId'] !== -1 || !isObject(frame['data'])) return undefined;
       const event = frame['data'];
       const type = event['type'];
       if (typeof type !== 'string') return undefined;

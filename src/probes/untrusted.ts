@@ -19,11 +19,22 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
 
 /** A short, printable excerpt of untrusted text for a reason or a log field. */
 export function snippet(text: unknown, max = 80): string {
-  const flat = String(text)
+  const flat = printable(text)
     .replace(/[\u0000-\u001f\u007f-\u009f\ufffd]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Any value as text, without calling a toString that a hostile JSON object may have replaced. */
+function printable(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') return String(value);
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '[object]';
+  }
 }
 
 /** A JSON number or a decimal string as an integer (mirai and OneBot use both), else undefined. */

@@ -165,7 +165,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
         this.alive();
         const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
         if (!settled) {
-          const judged = this.protocol.firstFrame(text);
+          const judged = judgeSafely(() => this.protocol.firstFrame(text));
           if (judged.ok) settle('healthy', judged.reason, judged.details);
           else settle(judged.verdict, judged.reason, judged.details);
           return;
@@ -190,9 +190,17 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
   }
 
   private onFrame(text: string): void {
-    const signal = this.protocol.frame(text);
+    let signal: LinkSignal | undefined;
+    try {
+      signal = this.protocol.frame(text);
+    } catch {
+      return; // a frame our parser chokes on carries no signal; the link itself is judged by pings
+    }
     if (!signal) return;
-    if (signal.kind === 'heartbeat' && signal.intervalMs !== undefined && signal.intervalMs > 0) this.armHeartbeat(signal.intervalMs);
+    if (signal.kind === 'heartbeat' && signal.intervalMs !== undefined && signal.intervalMs > 0) {
+      // The interval comes from the server: keep it sane (and within what a timer can hold).
+      this.armHeartbeat(Math.min(MAX_HEARTBEAT_INTERVAL_MS, Math.max(MIN_HEARTBEAT_INTERVAL_MS, signal.intervalMs)));
+    }
     this.emit('signal', signal);
   }
 
@@ -278,4 +286,17 @@ function closeReason(code: number, reason: string, error: string | undefined): s
   if (code === 1006) return `connection dropped without a close frame (1006${error ? `, ${error}` : ''})`;
   const text = reason ? `: ${snippet(reason)}` : '';
   return `closed by the server with code ${code}${text}`;
+}
+
+/** Bounds for a heartbeat interval announced by the server. */
+const MIN_HEARTBEAT_INTERVAL_MS = 100;
+const MAX_HEARTBEAT_INTERVAL_MS = 10 * 60_000;
+
+/** A first-frame judgement that cannot throw, whatever the server sent. */
+function judgeSafely(judge: () => FirstFrameJudgement): FirstFrameJudgement {
+  try {
+    return judge();
+  } catch {
+    return { ok: false, verdict: 'unhealthy', reason: 'the first WebSocket frame could not be understood' };
+  }
 }

@@ -1,4 +1,4 @@
-import { procAvailable } from './proc-stat.js';
+import { isSameProcess, procAvailable } from './proc-stat.js';
 import { findTree, type TreeMarker } from './process-tree.js';
 
 /**
@@ -7,15 +7,19 @@ import { findTree, type TreeMarker } from './process-tree.js';
  */
 export function killTreeNow(root: { pid: number; startTime?: number }, marker: TreeMarker): number[] {
   const pids = new Set<number>();
-  try {
-    process.kill(-root.pid, 'SIGKILL');
-  } catch {
-    // the group is gone already
+  // A pid taken over by another process since is not the bot: leave it (and its group) alone.
+  const rootIsBot = root.startTime === undefined || !procAvailable() || isSameProcess(root.pid, root.startTime);
+  if (rootIsBot) {
+    try {
+      process.kill(-root.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+    pids.add(root.pid);
   }
   if (procAvailable()) {
     for (const info of findTree(root, { marker })) pids.add(info.pid);
   }
-  pids.add(root.pid);
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -32,8 +32,4 @@ export class BackoffCounter {
     this.attempt += 1;
     return this.attempt;
   }
-
-  reset(): void {
-    this.attempt = 0;
-  }
 }

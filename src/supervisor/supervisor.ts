@@ -20,6 +20,9 @@ import type {
   TreeMarker,
 } from './types.js';
 
+/** How long the bot's last output may take to pass through after its tree is gone. */
+const OUTPUT_DRAIN_MS = 1000;
+
 export interface SupervisorOptions {
   command: [string, ...string[]];
   cwd: string;
@@ -121,14 +124,29 @@ export class Supervisor implements SupervisorHandle {
     this.wakeStop?.();
   }
 
-  /** SIGHUP: restart the bot now, without backoff. */
+  /**
+   * SIGHUP: restart the bot now, without backoff. It cuts a backoff short, and a SIGHUP that
+   * arrives while the tree is being stopped starts the bot right after. It does not override the
+   * backend gate: a bot started while its backend is down could not connect.
+   */
   hangup(): void {
     if (this.shutdownSignal) return;
-    if (this.currentState === 'running') {
-      this.requestRestart('sighup');
-    } else if (this.currentState === 'backoff' || this.currentState === 'waiting-backend') {
-      this.hangupPending = true;
-      this.interrupt.abort();
+    switch (this.currentState) {
+      case 'running':
+        if (!this.requestRestart('sighup')) this.hangupPending = true;
+        break;
+      case 'stopping':
+        this.hangupPending = true;
+        break;
+      case 'backoff':
+        this.hangupPending = true;
+        this.interrupt.abort();
+        break;
+      case 'waiting-backend':
+        this.log.info({ event: 'watchdog.sighup', state: this.currentState }, 'SIGHUP: the bot starts as soon as the backend is ready');
+        break;
+      default:
+        break;
     }
   }
 
@@ -153,12 +171,15 @@ export class Supervisor implements SupervisorHandle {
     let waitForBackend = startup.waitForBackend;
     let firstStart = true;
     let everStarted = false;
+    /** The last bot's status: what a shutdown exits with once a bot has run (else 128 + signal). */
+    let lastStatus: number | undefined;
+    const shutdownCode = () => lastStatus ?? 128 + signalNumber(this.shutdownSignal as NodeJS.Signals);
 
     for (;;) {
-      if (this.deps.gate && waitForBackend && !this.hangupPending) {
+      if (this.deps.gate && waitForBackend) {
         const ready = await this.waitForBackend(firstStart ? startup.timeout : 0);
-        if (this.shutdownSignal) return this.exitWith(128 + signalNumber(this.shutdownSignal));
-        if (!ready && !this.hangupPending) {
+        if (this.shutdownSignal) return this.exitWith(shutdownCode());
+        if (!ready) {
           const lastReason = this.deps.gate.lastReason?.();
           this.log.error(
             { event: 'backend.timeout', timeoutMs: startup.timeout, ...(lastReason ? { lastReason } : {}) },
@@ -167,27 +188,30 @@ export class Supervisor implements SupervisorHandle {
           return this.exitWith(EXIT.BACKEND_TIMEOUT);
         }
       }
-      if (this.shutdownSignal) return this.exitWith(128 + signalNumber(this.shutdownSignal));
+      if (this.shutdownSignal) return this.exitWith(shutdownCode());
       this.hangupPending = false;
       firstStart = false;
 
       const outcome = await this.runOnce();
-      const status = statusOf(outcome.exit);
-      if (outcome.exit.error && !everStarted) {
-        // A command that never ran (not found, not executable) will not start on a retry either.
-        const code = outcome.exit.error.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE;
+      const spawnError = outcome.exit.error;
+      const status = spawnError ? (spawnError.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE) : statusOf(outcome.exit);
+      lastStatus = status;
+      if (spawnError) {
         this.log.error(
-          { event: 'child.error', command: this.options.command, error: outcome.exit.error.message },
-          `cannot start the bot: ${outcome.exit.error.message}`,
+          { event: 'child.error', command: this.options.command, code: spawnError.code, error: spawnError.message },
+          `cannot start the bot: ${spawnError.message}`,
         );
-        return this.exitWith(code);
+        // A command that never ran (not found, not executable) will not start on a retry either.
+        if (!everStarted) return this.exitWith(status);
       }
       everStarted = true;
       if (this.shutdownSignal) return this.exitWith(status);
       if (this.hangupPending) {
-        // SIGHUP arrived while the bot was exiting on its own: start again now.
-        this.log.info({ event: 'restart.scheduled', reason: 'sighup', attempt: 0, delayMs: 0 }, 'restarting the bot now');
-        waitForBackend = false;
+        // SIGHUP arrived while the bot was going down: start again now, without backoff.
+        this.hangupPending = false;
+        this.log.info({ event: 'restart.scheduled', reason: 'sighup', attempt: 0, delayMs: 0 }, 'restarting the bot now (SIGHUP)');
+        this.events.emit('restart', { reason: 'sighup', attempt: 0, delayMs: 0 });
+        waitForBackend = startup.waitForBackend && !(this.deps.gate?.isReady() ?? true);
         continue;
       }
 
@@ -215,7 +239,9 @@ export class Supervisor implements SupervisorHandle {
         this.limit.record(now);
       }
 
-      const attempt = this.backoff.next(outcome.uptimeMs);
+      // Only restarts that wait a backoff count as attempts: an outage or a SIGHUP does not make
+      // the next crash wait longer.
+      const attempt = rules.backoff ? this.backoff.next(outcome.uptimeMs) : 0;
       const delayMs = rules.backoff ? backoffDelay(attempt, restart, this.deps.random) : 0;
       this.log.info({ event: 'restart.scheduled', reason, attempt, delayMs }, `restarting the bot in ${delayMs}ms (${reason})`);
       this.events.emit('restart', { reason, attempt, delayMs });
@@ -223,6 +249,7 @@ export class Supervisor implements SupervisorHandle {
         this.setState('backoff');
         await this.deps.clock.sleep(delayMs, this.freshInterrupt());
         if (this.shutdownSignal) return this.exitWith(status);
+        this.hangupPending = false;
       }
       waitForBackend = startup.waitForBackend && rules.waitForBackend;
       // An outage seen at start must also be waited out when the config skips the start-up wait.
@@ -237,9 +264,13 @@ export class Supervisor implements SupervisorHandle {
     return 'exited';
   }
 
+  /**
+   * The policy judges the bot's own failures (its exit, a hang a probe saw). Stops the watchdog
+   * asked for because of the backend or the operator (SIGHUP) are always followed by a start.
+   */
   private policyAllows(reason: RestartReason, exit: ChildExit): boolean {
     const { policy } = this.options.restart;
-    if (reason === 'sighup') return true;
+    if (reason === 'sighup' || reason === 'backend-down' || reason === 'account-relogin') return true;
     if (policy === 'never') return false;
     if (policy === 'on-failure' && reason === 'exited') return !(exit.code === 0 && exit.signal === null);
     return true;
@@ -322,6 +353,13 @@ export class Supervisor implements SupervisorHandle {
       await this.killTree(running, this.options.stop.signal, this.options.stop.timeout);
     }
     const exit = await handle.exited;
+    // The tree is gone, so its pipes close at once; let the last lines pass through before we go
+    // on (an escaped helper that holds them is not waited for long).
+    if (handle.outputClosed) {
+      const drained = new AbortController();
+      await Promise.race([handle.outputClosed, this.deps.clock.sleep(OUTPUT_DRAIN_MS, drained.signal)]);
+      drained.abort();
+    }
     const uptimeMs = this.deps.clock.now() - spawnedAt;
     this.log.info(
       { event: 'child.exit', pid, code: exit.code, signal: exit.signal, uptimeMs },
@@ -338,12 +376,16 @@ export class Supervisor implements SupervisorHandle {
     return this.options.stop.signal;
   }
 
+  private readonly logKill = (pids: number[], signal: NodeJS.Signals) => {
+    if (pids.length > 0) this.log.info({ event: 'child.kill', pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
+  };
+
+  private treeRoot(child: RunningChild): { pid: number; pgid: number; startTime?: number } {
+    return { pid: child.pid, pgid: child.pid, ...(child.startTime === undefined ? {} : { startTime: child.startTime }) };
+  }
+
   private async killTree(child: RunningChild, signal: NodeJS.Signals, timeout: number): Promise<void> {
-    const onSignal = (pids: number[], sent: NodeJS.Signals) => {
-      if (pids.length > 0) this.log.info({ event: 'child.kill', pids, signal: sent }, `sent ${sent} to ${pids.length} process(es)`);
-    };
-    const root = { pid: child.pid, pgid: child.pid, ...(child.startTime === undefined ? {} : { startTime: child.startTime }) };
-    const { survivors } = await this.deps.killTree(root, { signal, timeout, marker: child.marker, onSignal });
+    const { survivors } = await this.deps.killTree(this.treeRoot(child), { signal, timeout, marker: child.marker, onSignal: this.logKill });
     if (survivors.length > 0) {
       this.log.error({ event: 'child.survivors', pids: survivors }, 'some processes of the bot tree could not be killed');
     }
@@ -354,10 +396,7 @@ export class Supervisor implements SupervisorHandle {
     const child = this.child;
     this.log.warn({ event: 'watchdog.force', signal }, `received ${signal} again: killing the bot tree now`);
     if (!child) return;
-    const onSignal = (pids: number[], sent: NodeJS.Signals) => {
-      if (pids.length > 0) this.log.info({ event: 'child.kill', pids, signal: sent }, `sent ${sent} to ${pids.length} process(es)`);
-    };
-    void this.deps.killTree({ pid: child.pid, pgid: child.pid }, { signal: 'SIGKILL', timeout: 0, marker: child.marker, onSignal });
+    void this.deps.killTree(this.treeRoot(child), { signal: 'SIGKILL', timeout: 0, marker: child.marker, onSignal: this.logKill });
   }
 
   private freshInterrupt(): AbortSignal {

@@ -13,8 +13,10 @@ export interface ChildHandle {
   pid: number | undefined;
   stdout: Readable | null;
   stderr: Readable | null;
-  /** Settles once, when the process has exited (never rejects). */
+  /** Settles once, when the main process has exited (never rejects), even if a helper still holds its pipes. */
   exited: Promise<ChildExit>;
+  /** Settles once nothing holds the bot's stdout/stderr any more (all its output was read). */
+  outputClosed?: Promise<void>;
 }
 
 export interface SpawnSpec {

@@ -30,7 +30,7 @@ test('a check with an unchanged config loads neither zod nor pino nor the superv
 
   const second = checkImports(['--config', config, '--only', 'bot-process'], dir);
   assert.equal(second.status, 0);
-  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/node_modules/ws/', '/dist/supervisor/', '/dist/log/', '/dist/probes/backend-probes.js']) {
+  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/node_modules/ws/', '/dist/supervisor/supervisor.js', '/dist/log/', '/dist/probes/backend-probes.js']) {
     assert.deepEqual(second.imports.filter((url) => url.includes(heavy)), [], `${heavy} was loaded`);
   }
 });

@@ -101,3 +101,33 @@ test('a command that does not exist: one clear error, exit 127, no retry loop', 
   assert.match(String(errors[0]?.msg), /cannot start the bot/);
   assert.equal(run.logs().filter((r) => r.event === 'restart.scheduled').length, 0);
 });
+
+test('a closed stdout (| head) neither blocks the bot nor crashes the watchdog', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'watchdog.config.json'), JSON.stringify({ command: [process.execPath, fixture('bots/flood.mjs')], restart: { policy: 'never' }, log: { format: 'json' } }));
+  const run = runWatchdog(['run'], { cwd: dir });
+  run.child.stdout?.destroy(); // our reader goes away: the watchdog's writes get EPIPE
+  // 512 KiB is more than a pipe holds: a bot whose output is no longer drained would block for ever.
+  assert.equal((await run.exited).code, 0, run.stderr());
+  assert.equal(run.logs().find((r) => r.event === 'child.exit')?.code, 0);
+  assert.equal(run.logs().filter((r) => r.event === 'watchdog.crash').length, 0);
+});
+
+test('a cwd that does not exist is a config error (exit 2), not a missing command', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'watchdog.config.json'), JSON.stringify({ command: ['true'], cwd: 'no-such-dir' }));
+  const run = runWatchdog(['run'], { cwd: dir });
+  assert.equal((await run.exited).code, 2);
+  assert.match(run.stderr(), /^watchdog\.config\.json: cwd: directory not found: .*no-such-dir\n$/);
+});
+
+test('config errors never echo a secret: not the value, not an excerpt of the JSON', async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'a.json'), JSON.stringify({ command: ['true'], backend: { kind: 'mirai', url: 'http://127.0.0.1:1', verifyKey: 12345678901 } }));
+  writeFileSync(join(dir, 'b.json'), '{"command":["true"],"backend":{"kind":"mirai","verifyKey":hunter2secret}}');
+  for (const [file, secret] of [['a.json', '12345678901'], ['b.json', 'hunter2secret']] as const) {
+    const run = runWatchdog(['run', '--config', join(dir, file)]);
+    assert.equal((await run.exited).code, 2);
+    assert.ok(!run.stderr().includes(secret), run.stderr());
+  }
+});

@@ -58,6 +58,15 @@ test('a helper left behind by a bot that exited on its own is stopped too', asyn
   assert.ok(run.logs().some((r) => r.event === 'child.kill'));
 });
 
+test('the bot\'s exit is seen at once even while its helper holds the output pipe, and the helper is stopped', async () => {
+  const run = runWatchdog(config([process.execPath, fixture('bots/helper-holds-pipe.mjs')], { restart: { policy: 'never' } }));
+  const tree = await readyTree(run);
+  assert.equal((await run.exited).code, 1);
+  const exit = run.logs().find((r) => r.event === 'child.exit');
+  assert.ok((exit?.uptimeMs as number) < 10_000, `exit seen after ${String(exit?.uptimeMs)}ms`);
+  assert.deepEqual(survivors(tree), []);
+});
+
 test('a frozen (SIGSTOP) bot still goes down promptly on SIGTERM', async () => {
   const run = runWatchdog(config([process.execPath, fixture('bots/healthy.mjs')], { stop: { timeout: '1h' } }));
   const spawn = await run.waitForEvent('child.spawn');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config-error.js';
@@ -147,6 +147,7 @@ test('files: invalid JSON names the line and column; a missing --config file is 
 test('relative paths are relative to the config file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-config-'));
   const file = join(dir, 'watchdog.config.json');
+  mkdirSync(join(dir, 'bot'));
   writeFileSync(file, JSON.stringify({ command: ['x'], cwd: 'bot', probes: { heartbeat: { file: 'logs/bot.log' } } }));
   const config = loadConfig({ configFile: file, cwd: '/' });
   assert.equal(config.cwd, join(dir, 'bot'));

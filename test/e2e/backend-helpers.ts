@@ -10,7 +10,9 @@ export const FAST = {
   probes: {
     // Short intervals, but timeouts with room for a busy machine: a false alarm would break counts.
     backend: { interval: '200ms', timeout: '2s', failureThreshold: 2 },
-    websocket: { pingInterval: '300ms', pongTimeout: '1s' },
+    // A 3 s pong timeout: a stall of the test process (which hosts the fake) must not look like
+    // a frozen backend; the freeze test sets its own.
+    websocket: { pingInterval: '300ms', pongTimeout: '3s' },
   },
   restart: { initialDelay: '50ms', maxDelay: '200ms', jitter: 0 },
   stop: { timeout: '3s' },

@@ -97,7 +97,7 @@ test('backend down for a while: one stop, no restarts while down, one start when
 
 test('a frozen backend is detected by the missing pong, within pingInterval + pongTimeout', async (t) => {
   const fake = await fakeMirai(t);
-  const run = watchdog(t, miraiConfig(fake, pythonBot));
+  const run = watchdog(t, miraiConfig(fake, pythonBot, { probes: { websocket: { pingInterval: '300ms', pongTimeout: '1s' } } }));
   await run.waitForStdout(/bot: connected/);
   const frozenAt = Date.now();
   await fake.fault('freeze');

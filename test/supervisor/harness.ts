@@ -77,7 +77,14 @@ export class FakeGate implements BackendGate {
 /** A supervisor wired to fakes: spawns FakeChild, kills by making the child exit with the signal. */
 export function harness(
   options: SupervisorOptions,
-  extra: { gate?: FakeGate; spawnError?: string; killIgnores?: boolean; monitors?: Monitor[] } = {},
+  extra: {
+    gate?: FakeGate;
+    spawnError?: string;
+    killIgnores?: boolean;
+    monitors?: Monitor[];
+    /** killTree waits for this before it resolves */
+    killHold?: Promise<void>;
+  } = {},
 ) {
   const clock = new FakeClock();
   const log = memoryLogger();
@@ -98,6 +105,7 @@ export function harness(
         request.onSignal?.([root.pid], request.signal);
         child.exit(null, request.signal);
       }
+      await extra.killHold;
       return { pids: [root.pid], forced: false, survivors: [] };
     },
     clock,

@@ -268,3 +268,89 @@ test('startup.timeout names the last reason the gate gave', async () => {
   assert.equal(record?.lastReason, 'mirai-http: GET /about: connection refused');
   assert.match(String(record?.msg), /startup\.timeout \(1000ms\): mirai-http: GET \/about: connection refused; giving up/);
 });
+
+test('a SIGHUP that arrives while the tree is being stopped starts the bot right after, without backoff', async () => {
+  let release!: () => void;
+  const killHold = new Promise<void>((resolve) => (release = resolve));
+  const h = harness(baseOptions({ restart: { policy: 'on-failure' } as never }), { killHold });
+  await h.flush();
+  await h.crash(0); // a clean exit: on-failure would end the watchdog…
+  assert.equal(h.supervisor.state(), 'stopping');
+  h.supervisor.hangup(); // …but the operator asked for a restart while the leftovers were killed
+  release();
+  await h.flush();
+  assert.equal(h.children.length, 2);
+  assert.equal(h.log.events('restart.scheduled').at(-1)?.reason, 'sighup');
+  assert.equal(h.exitCode(), undefined);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('SIGHUP while waiting for the backend does not start a bot that could not connect', async () => {
+  const gate = new FakeGate(false);
+  const h = harness(baseOptions(), { gate });
+  await h.flush();
+  h.supervisor.hangup();
+  await h.flush();
+  assert.equal(h.children.length, 0);
+  assert.equal(h.log.events('watchdog.sighup').length, 1);
+  gate.set(true);
+  await h.flush();
+  assert.equal(h.children.length, 1);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('policy "never" still brings the bot back after a backend outage the watchdog stopped it for', async () => {
+  const gate = new FakeGate(true);
+  const h = harness(baseOptions({ restart: { policy: 'never' } as never }), { gate });
+  await h.flush();
+  gate.set(false);
+  h.supervisor.requestRestart('backend-down');
+  await h.flush();
+  assert.equal(h.exitCode(), undefined);
+  gate.set(true);
+  await h.flush();
+  assert.equal(h.children.length, 2);
+  await h.crash(5); // its own failure: "never" applies
+  assert.equal(await h.done, 5);
+});
+
+test('restarts without backoff (outages) do not make the next crash wait longer', async () => {
+  const gate = new FakeGate(true);
+  const h = harness(baseOptions(), { gate });
+  await h.flush();
+  for (let i = 0; i < 4; i++) {
+    h.supervisor.requestRestart('backend-down');
+    await h.flush();
+  }
+  await h.crash(1);
+  const last = h.log.events('restart.scheduled').at(-1);
+  assert.deepEqual([last?.reason, last?.attempt, last?.delayMs], ['exited', 1, 1000]);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('a shutdown while waiting for the backend after a run keeps the last status of the bot', async () => {
+  const gate = new FakeGate(true);
+  const h = harness(baseOptions(), { gate });
+  await h.flush();
+  gate.set(false);
+  await h.crash(9); // crashed during the outage: waits for the backend
+  assert.equal(h.supervisor.state(), 'waiting-backend');
+  h.supervisor.shutdown('SIGTERM');
+  assert.equal(await h.done, 9);
+});
+
+test('a spawn failure after the bot once ran is logged and retried by the policy', async () => {
+  const h = harness(baseOptions());
+  await h.flush();
+  await h.crash(1);
+  await h.clock.advance(1000);
+  h.last().exit(null, null, { code: 'ENOENT', message: 'spawn bot ENOENT' });
+  await h.flush();
+  assert.equal(h.log.events('child.error').length, 1);
+  assert.equal(h.exitCode(), undefined);
+  h.supervisor.shutdown('SIGTERM');
+  assert.equal(await h.done, 127);
+});

@@ -1,0 +1,177 @@
+// Splits one output stream of the bot into lines for the output probe. It only reads the chunks
+// it is given (the relay passes the same chunks through untouched), keeps at most maxLineBytes
+// of an unfinished line, and decodes a line once, when it is complete.
+import type { Readable } from 'node:stream';
+
+export interface ScannedLine {
+  /** The line as text: UTF-8 decoded, ANSI escape sequences and a trailing CR removed. */
+  text: string;
+  stream: 'stdout' | 'stderr';
+  /**
+   * An unfinished line seen after `idleMs` without more output (a prompt, a line without a
+   * newline before the bot hung). The same line is scanned again, whole, once it is finished.
+   */
+  partial: boolean;
+  /** Longer than maxLineBytes: only its beginning is here. */
+  truncated: boolean;
+}
+
+export interface LineScannerOptions {
+  stream: 'stdout' | 'stderr';
+  /** An unfinished line is scanned after this long without more output. Default 100 ms. */
+  idleMs?: number;
+  /** Bytes of one line kept for scanning; the rest of a longer line is skipped. Default 64 KiB. */
+  maxLineBytes?: number;
+}
+
+const NEWLINE = 0x0a;
+
+/** CSI (colours, cursor moves), OSC (titles, links) and two-byte escapes. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+export function stripAnsi(text: string): string {
+  return text.includes('\x1b') ? text.replace(ANSI, '') : text;
+}
+
+export class LineScanner {
+  private readonly stream: 'stdout' | 'stderr';
+  private readonly idleMs: number;
+  private readonly maxLineBytes: number;
+  /** Bytes of the unfinished line (at most maxLineBytes). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** The unfinished line went over maxLineBytes: its remaining bytes are skipped. */
+  private overflow = false;
+  /** The unfinished line was already scanned as partial and nothing was added since. */
+  private partialScanned = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastDataAt = 0;
+  private disposed = false;
+
+  constructor(
+    private readonly onLine: (line: ScannedLine) => void,
+    options: LineScannerOptions,
+  ) {
+    this.stream = options.stream;
+    this.idleMs = options.idleMs ?? 100;
+    this.maxLineBytes = options.maxLineBytes ?? 64 * 1024;
+  }
+
+  push(chunk: Buffer | string): void {
+    if (this.disposed) return;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    for (let nl = data.indexOf(NEWLINE, start); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
+      this.append(data, start, nl);
+      this.emit(false);
+      start = nl + 1;
+    }
+    if (start < data.length) {
+      this.append(data, start, data.length);
+      this.partialScanned = false;
+      this.armIdle();
+    }
+  }
+
+  /** Scans what is left of an unfinished line (the stream ended). */
+  flush(): void {
+    if (this.pendingBytes > 0 || this.overflow) {
+      if (!this.partialScanned) this.emit(true);
+      this.reset();
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private append(data: Buffer, from: number, to: number): void {
+    if (this.overflow || to <= from) return;
+    const room = this.maxLineBytes - this.pendingBytes;
+    const end = Math.min(to, from + room);
+    if (end > from) {
+      // A copy: the chunk's memory belongs to the stream, which may reuse it after this tick.
+      this.pending.push(Buffer.from(data.subarray(from, end)));
+      this.pendingBytes += end - from;
+    }
+    if (to - from > room) this.overflow = true;
+  }
+
+  /** Scans the pending line: a whole one (and resets), or a partial one (kept to be completed). */
+  private emit(partial: boolean): void {
+    const bytes = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    let text = bytes.toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const line: ScannedLine = { text: stripAnsi(text), stream: this.stream, partial, truncated: this.overflow };
+    if (partial) {
+      this.partialScanned = true;
+    } else {
+      this.reset();
+    }
+    try {
+      this.onLine(line);
+    } catch {
+      // A scanner must never break the output relay or the watchdog.
+    }
+  }
+
+  private reset(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.overflow = false;
+    this.partialScanned = false;
+  }
+
+  /**
+   * At most one timer per idle period, however chatty the bot: more output only moves
+   * `lastDataAt`, and the timer, when it fires early, waits for the rest.
+   */
+  private armIdle(): void {
+    this.lastDataAt = Date.now();
+    if (!this.idleTimer) this.startIdleTimer(this.idleMs);
+  }
+
+  private startIdleTimer(ms: number): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.disposed || this.partialScanned || (this.pendingBytes === 0 && !this.overflow)) return;
+      const quietFor = Date.now() - this.lastDataAt;
+      if (quietFor < this.idleMs) this.startIdleTimer(this.idleMs - quietFor);
+      else this.emit(true);
+    }, ms);
+    this.idleTimer.unref?.();
+  }
+}
+
+/**
+ * Listens to a child's stream (the relay keeps passing it through) and calls `onChunk` for every
+ * chunk and `onLine` for every line. Returns a function that detaches everything.
+ */
+export function scanStream(
+  readable: Readable | null,
+  options: LineScannerOptions & { onLine?: (line: ScannedLine) => void; onChunk?: (bytes: number) => void },
+): () => void {
+  if (!readable) return () => {};
+  const scanner = options.onLine ? new LineScanner(options.onLine, options) : undefined;
+  const onData = (chunk: Buffer | string) => {
+    try {
+      options.onChunk?.(chunk.length);
+      scanner?.push(chunk);
+    } catch {
+      // never let a scanner throw into the stream
+    }
+  };
+  const onEnd = () => scanner?.flush();
+  readable.on('data', onData);
+  readable.once('end', onEnd);
+  return () => {
+    readable.off('data', onData);
+    readable.off('end', onEnd);
+    scanner?.dispose();
+  };
+}

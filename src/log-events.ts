@@ -1,2 +1,0 @@
-// Placeholder replaced by the logger module.
-export {};

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import type { WatchdogConfig } from '../config/load-config.js';
+import { linkTargets } from '../probes/link/target.js';
+import type { Monitor } from '../supervisor/types.js';
+import { heartbeatMonitor } from './heartbeat-monitor.js';
+import { linkMonitor } from './link-monitor.js';
+import { OutputMonitor } from './output-monitor.js';
+
+/**
+ * The monitors that watch the bot itself (issue 4), each independent of the others and of the
+ * backend: heartbeat file, the bot's own link to the backend, output patterns and silence.
+ */
+export function buildBotMonitors(config: WatchdogConfig, logger: Logger): Monitor[] {
+  const monitors: Monitor[] = [];
+  const { heartbeat, link, output } = config.probes;
+  const startupGrace = config.startup.grace;
+  if (heartbeat) {
+    monitors.push(heartbeatMonitor({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, startupGrace, logger }));
+  }
+  if (link?.enabled) {
+    monitors.push(linkMonitor({ targets: linkTargets(config), grace: link.grace, interval: link.interval, startupGrace, logger }));
+  }
+  const outputMonitor = new OutputMonitor({ patterns: output.patterns, silence: output.silence, startupGrace, logger });
+  if (outputMonitor.active) monitors.push(outputMonitor);
+  return monitors;
+}

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import { HeartbeatFileProbe, type HeartbeatFileOptions } from '../probes/heartbeat-file.js';
+import { BotProbeMonitor } from './bot-probe-monitor.js';
+
+export interface HeartbeatMonitorOptions {
+  file: string;
+  maxAge: number;
+  interval: number;
+  startupGrace: number;
+  logger: Logger;
+  now?: () => number;
+  wallNow?: () => number;
+  /** File system access, for tests. */
+  stat?: HeartbeatFileOptions['stat'];
+}
+
+/**
+ * probes.heartbeat: the bot's heartbeat file (or log file) must change within maxAge; older =
+ * hung, restarted with reason heartbeat-stale. Checked every `interval`, and again exactly when
+ * the file would turn stale, so detection comes within maxAge plus one stat.
+ */
+export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMonitor<HeartbeatFileProbe> {
+  // One probe for every run: what it learnt about the file's versions (clock-step guards) stays valid.
+  const probe = new HeartbeatFileProbe({
+    file: options.file,
+    maxAge: options.maxAge,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.wallNow ? { wallNow: options.wallNow } : {}),
+    ...(options.stat ? { stat: options.stat } : {}),
+  });
+  return new BotProbeMonitor({
+    name: 'heartbeat',
+    reason: 'heartbeat-stale',
+    interval: options.interval,
+    // A stat that hangs (a dead network file system) is as bad as a stale file, but give it time.
+    timeout: Math.max(2000, options.interval),
+    startupGrace: options.startupGrace,
+    logger: options.logger,
+    ...(options.now ? { now: options.now } : {}),
+    probeFor: () => probe,
+    dueIn: (result) => HeartbeatFileProbe.dueInMs(result.details),
+  });
+}

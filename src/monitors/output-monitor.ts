@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import { scanStream, type ScannedLine } from '../child/line-scanner.js';
+import { systemClock } from '../supervisor/clock.js';
+import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
+
+export interface OutputMonitorOptions {
+  /** JavaScript regular expressions (validated by the config); a line matching one = restart now. */
+  patterns: string[];
+  /** No output at all (stdout or stderr) for this long = hung; 0 = off. */
+  silence: number;
+  /** After each spawn, silence does not count for this long. Patterns count at once. */
+  startupGrace: number;
+  logger: Logger;
+  now?: () => number;
+  /** An unfinished line is scanned after this long without more output. Default 100 ms. */
+  idleMs?: number;
+  /** Longest part of a line that is scanned. Default 64 KiB. */
+  maxLineBytes?: number;
+}
+
+/** Longest matched line kept as evidence in logs. */
+const EVIDENCE_CHARS = 300;
+
+interface Armed {
+  child: RunningChild;
+  detach: (() => void)[];
+  lastOutput: number;
+  printed: boolean;
+  silenceTimer: NodeJS.Timeout | undefined;
+  matched: boolean;
+}
+
+/**
+ * probes.output: scans the bot's stdout and stderr line by line (beside the relay, which passes
+ * every byte through unchanged) for the configured patterns (reason output-match, at once, even
+ * during startup.grace: a printed failure is not a slow start), and watches for silence (reason
+ * output-silent, after startup.grace).
+ */
+export class OutputMonitor implements Monitor {
+  readonly name = 'output';
+  private readonly patterns: RegExp[];
+  private readonly now: () => number;
+  private handle: SupervisorHandle | undefined;
+  private armed: Armed | undefined;
+  private readonly onSpawn = (child: RunningChild) => this.arm(child);
+  private readonly onExit = (child: RunningChild) => {
+    if (this.armed?.child.pid === child.pid) this.disarm();
+  };
+
+  constructor(private readonly options: OutputMonitorOptions) {
+    this.patterns = options.patterns.map((source) => new RegExp(source));
+    this.now = options.now ?? systemClock.now;
+  }
+
+  get active(): boolean {
+    return this.patterns.length > 0 || this.options.silence > 0;
+  }
+
+  start(handle: SupervisorHandle): void {
+    if (!this.active) return;
+    this.handle = handle;
+    handle.events.on('spawn', this.onSpawn);
+    handle.events.on('exit', this.onExit);
+    const running = handle.current();
+    if (running) this.arm(running);
+  }
+
+  stop(): void {
+    this.disarm();
+    this.handle?.events.off('spawn', this.onSpawn);
+    this.handle?.events.off('exit', this.onExit);
+    this.handle = undefined;
+  }
+
+  private arm(child: RunningChild): void {
+    this.disarm();
+    const armed: Armed = { child, detach: [], lastOutput: child.spawnedAt, printed: false, silenceTimer: undefined, matched: false };
+    this.armed = armed;
+    const onChunk = this.options.silence > 0 ? () => {
+      armed.lastOutput = this.now();
+      armed.printed = true;
+    } : undefined;
+    const onLine = this.patterns.length > 0 ? (line: ScannedLine) => this.scan(armed, line) : undefined;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      armed.detach.push(
+        scanStream(child[stream], {
+          stream,
+          ...(onChunk ? { onChunk } : {}),
+          ...(onLine ? { onLine } : {}),
+          ...(this.options.idleMs === undefined ? {} : { idleMs: this.options.idleMs }),
+          ...(this.options.maxLineBytes === undefined ? {} : { maxLineBytes: this.options.maxLineBytes }),
+        }),
+      );
+    }
+    if (this.options.silence > 0) {
+      this.report('output-silence', 'unknown', 'starting (startup.grace)');
+      this.scheduleSilenceCheck(armed);
+    }
+    if (this.patterns.length > 0) this.report('output-pattern', 'healthy', `watching for ${this.patterns.length} pattern(s)`);
+  }
+
+  private scan(armed: Armed, line: ScannedLine): void {
+    if (armed.matched || this.armed !== armed) return;
+    const pattern = this.patterns.find((p) => p.test(line.text));
+    if (!pattern) return;
+    armed.matched = true;
+    // This run is being restarted: its silence no longer matters.
+    if (armed.silenceTimer) clearTimeout(armed.silenceTimer);
+    armed.silenceTimer = undefined;
+    const text = line.text.length > EVIDENCE_CHARS ? `${line.text.slice(0, EVIDENCE_CHARS)}…` : line.text;
+    const evidence = { pattern: pattern.source, line: text, stream: line.stream, ...(line.partial ? { partial: true } : {}) };
+    const reason = `the bot printed a line matching /${pattern.source}/`;
+    this.options.logger.warn({ event: 'probe.failed', probe: 'output-pattern', reason, ...evidence }, `output-pattern: ${reason}: ${text}`);
+    this.report('output-pattern', 'unhealthy', reason);
+    this.handle?.requestRestart('output-match', { probe: 'output-pattern', detail: reason, ...evidence });
+  }
+
+  /** One timer per run, re-armed for the remaining time when it fires: output never touches timers. */
+  private scheduleSilenceCheck(armed: Armed): void {
+    const { silence, startupGrace } = this.options;
+    const deadline = Math.max(armed.lastOutput + silence, armed.child.spawnedAt + startupGrace);
+    const wait = Math.max(1, deadline - this.now());
+    armed.silenceTimer = setTimeout(() => {
+      armed.silenceTimer = undefined;
+      if (this.armed !== armed) return;
+      const now = this.now();
+      if (now < Math.max(armed.lastOutput + silence, armed.child.spawnedAt + startupGrace)) {
+        if (now >= armed.child.spawnedAt + startupGrace) this.report('output-silence', 'healthy', 'the bot is printing');
+        this.scheduleSilenceCheck(armed);
+        return;
+      }
+      // Already being stopped (another probe, a signal): not a new failure.
+      if (this.handle?.state() !== 'running') return;
+      const silentForMs = now - armed.lastOutput;
+      const lastOutputAt = armed.printed ? new Date(Date.now() - silentForMs).toISOString() : null;
+      const reason = `no output from the bot for ${(silentForMs / 1000).toFixed(1)}s (silence ${(silence / 1000).toFixed(1)}s)`;
+      const evidence = { silentForMs, silenceMs: silence, lastOutputAt };
+      this.options.logger.warn({ event: 'probe.failed', probe: 'output-silence', reason, ...evidence }, `output-silence: ${reason}`);
+      this.report('output-silence', 'unhealthy', reason);
+      this.handle?.requestRestart('output-silent', { probe: 'output-silence', detail: reason, ...evidence });
+    }, wait);
+  }
+
+  private report(probe: string, verdict: 'healthy' | 'unhealthy' | 'unknown', reason: string): void {
+    try {
+      this.handle?.reportProbe({ probe, verdict, reason, latencyMs: 0, at: Date.now() });
+    } catch (error) {
+      // A listener's bug (state file, metrics) must not take the watchdog down.
+      this.options.logger.warn({ event: 'monitor.error', monitor: this.name, err: error }, 'a probe report listener failed');
+    }
+  }
+
+  private disarm(): void {
+    const armed = this.armed;
+    this.armed = undefined;
+    if (!armed) return;
+    if (armed.silenceTimer) clearTimeout(armed.silenceTimer);
+    for (const detach of armed.detach) detach();
+  }
+}

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BotProbeMonitor } from '../../src/monitors/bot-probe-monitor.js';
+import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
+import { flush } from '../helpers/fake-clock.js';
+import { FakeHandle } from '../helpers/fake-handle.js';
+import { memoryLogger } from '../helpers/log-sink.js';
+
+/** A probe whose verdict the test sets; counts its checks and records when they ran. */
+function settable(name = 'fake', initial: Verdict = 'unhealthy') {
+  const state = { verdict: initial, details: { file: '/x', ageMs: 0, maxAgeMs: 1000 } as Record<string, unknown>, calls: [] as number[] };
+  const probe: Probe = {
+    name,
+    check: async (): Promise<ProbeResult> => {
+      state.calls.push(Date.now());
+      return { probe: name, verdict: state.verdict, reason: `it is ${state.verdict}`, latencyMs: 0, details: { ...state.details } };
+    },
+  };
+  return { probe, state };
+}
+
+async function tick(t: { mock: { timers: { tick(ms: number): void } } }, ms: number, step = 10): Promise<void> {
+  for (let done = 0; done < ms; done += step) {
+    t.mock.timers.tick(Math.min(step, ms - done));
+    await flush();
+  }
+}
+
+test('unhealthy during startup.grace is reported "unknown" and does not count; right after it, a restart with the evidence', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const log = memoryLogger();
+  const handle = new FakeHandle();
+  const { probe } = settable();
+  const monitor = new BotProbeMonitor({
+    name: 'fake', reason: 'heartbeat-stale', interval: 300, timeout: 100, startupGrace: 1000, logger: log.logger,
+    now: Date.now, probeFor: () => probe, dueIn: () => 0,
+  });
+  await monitor.start(handle);
+  handle.spawn();
+  await flush();
+  await tick(t, 990);
+  assert.equal(handle.restarts.length, 0);
+  assert.ok(handle.reports.length >= 3, JSON.stringify(handle.reports));
+  assert.ok(handle.reports.every((r) => r.verdict === 'unknown' && /^starting \(startup\.grace\): it is unhealthy$/.test(r.reason ?? '')));
+  assert.equal(log.events('probe.failed').length, 0);
+  await tick(t, 20);
+  assert.equal(handle.restarts.length, 1, 'checked again exactly when startup.grace ends, not at the next 300 ms tick');
+  assert.ok((handle.restarts[0]?.at as number) < 1100, `at ${handle.restarts[0]?.at}`);
+  assert.deepEqual(handle.restarts[0]?.reason, 'heartbeat-stale');
+  assert.deepEqual(handle.restarts[0]?.evidence, { probe: 'fake', detail: 'it is unhealthy', file: '/x', ageMs: 0, maxAgeMs: 1000 });
+  const failed = log.events('probe.failed');
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]?.file, '/x');
+  assert.equal(handle.reports.at(-1)?.verdict, 'unhealthy');
+  monitor.stop();
+});
+
+test('a probe that will turn unhealthy before the next tick is checked again exactly then', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const handle = new FakeHandle();
+  const { probe, state } = settable('fake', 'healthy');
+  const monitor = new BotProbeMonitor({
+    name: 'fake', reason: 'heartbeat-stale', interval: 5000, timeout: 1000, startupGrace: 0, logger: memoryLogger().logger,
+    now: Date.now, probeFor: () => probe, dueIn: () => 250,
+  });
+  await monitor.start(handle);
+  handle.spawn();
+  await flush();
+  state.verdict = 'unhealthy';
+  await tick(t, 300);
+  assert.equal(handle.restarts.length, 1);
+  assert.ok((handle.restarts[0]?.at as number) <= 260, `at ${handle.restarts[0]?.at}`);
+  monitor.stop();
+});
+
+test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() false disables it', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const log = memoryLogger();
+  const handle = new FakeHandle();
+  const { probe, state } = settable('fake', 'healthy');
+  const monitor = new BotProbeMonitor({
+    name: 'fake', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, logger: log.logger, now: Date.now, probeFor: () => probe,
+  });
+  await monitor.start(handle);
+  await tick(t, 500);
+  assert.equal(state.calls.length, 0, 'no bot, no checks');
+  handle.spawn();
+  await tick(t, 500);
+  const during = state.calls.length;
+  assert.ok(during >= 5);
+  handle.exit();
+  await tick(t, 500);
+  assert.equal(state.calls.length, during, 'no checks between runs');
+  state.verdict = 'misconfigured';
+  handle.spawn();
+  await tick(t, 500);
+  assert.equal(handle.restarts.length, 0);
+  assert.equal(log.events('probe.misconfigured').length, 1);
+  monitor.stop();
+  const calls = state.calls.length;
+  await tick(t, 500);
+  assert.equal(state.calls.length, calls, 'stop() ends the checks');
+
+  const off = settable();
+  const disabled = new BotProbeMonitor({
+    name: 'off', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, logger: log.logger, setup: () => false, probeFor: () => off.probe,
+  });
+  await disabled.start(handle);
+  handle.spawn();
+  await tick(t, 300);
+  assert.equal(off.state.calls.length, 0);
+  disabled.stop();
+});

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import type { Stats } from 'node:fs';
+import assert from 'node:assert/strict';
+import { linkMonitor } from '../../src/monitors/link-monitor.js';
+import { heartbeatMonitor } from '../../src/monitors/heartbeat-monitor.js';
+import { flush } from '../helpers/fake-clock.js';
+import { FakeHandle } from '../helpers/fake-handle.js';
+import { FakeProc, tcpLine } from '../helpers/fake-proc.js';
+import { memoryLogger } from '../helpers/log-sink.js';
+
+type Timers = { mock: { timers: { tick(ms: number): void } } };
+async function tick(t: Timers, ms: number, step = 10): Promise<void> {
+  for (let done = 0; done < ms; done += step) {
+    t.mock.timers.tick(Math.min(step, ms - done));
+    await flush();
+  }
+}
+
+const target = [{ host: '127.0.0.1', port: 8080, from: 'probes.link.target' }];
+
+test('link monitor: watches each run of the bot in /proc; link gone for grace → link-lost with the evidence', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
+  const proc = new FakeProc();
+  t.after(() => proc.cleanup());
+  const log = memoryLogger();
+  const handle = new FakeHandle();
+  const monitor = linkMonitor({
+    targets: target, grace: 1000, interval: 300, startupGrace: 500, logger: log.logger, now: Date.now, procRoot: proc.root,
+    matcher: { local: () => new Set() },
+  });
+  await monitor.start(handle);
+  // The FakeHandle numbers its bots from 1000.
+  proc.add({ pid: 1000, ppid: 1, sockets: [77] }).net(1000, [tcpLine(0, '127.0.0.1:40000', '127.0.0.1:8080', 77)]);
+  handle.spawn();
+  await tick(t, 3000, 50);
+  assert.equal(handle.restarts.length, 0, 'linked: never restarted');
+  assert.ok(handle.reports.some((r) => r.probe === 'link' && r.verdict === 'healthy' && /connected to 127\.0\.0\.1:8080 \(pid 1000\)/.test(r.reason ?? '')));
+
+  const lostAt = Date.now();
+  proc.net(1000, [tcpLine(0, '127.0.0.1:40000', '127.0.0.1:8080', 77, 0x08)]); // CLOSE_WAIT: deaf
+  await tick(t, 1500, 10);
+  assert.equal(handle.restarts.length, 1);
+  const restart = handle.restarts[0]!;
+  assert.equal(restart.reason, 'link-lost');
+  assert.ok(restart.at - lostAt <= 1000 + 20, `${restart.at - lostAt} ms after the link went (grace 1000)`);
+  assert.equal(restart.evidence?.['target'], '127.0.0.1:8080');
+  assert.equal(restart.evidence?.['graceMs'], 1000);
+  assert.equal(typeof restart.evidence?.['lastSeenAt'], 'string');
+  assert.equal(log.events('probe.failed')[0]?.probe, 'link');
+  monitor.stop();
+});
+
+test('link monitor: without /proc it is off, with one probe.disabled warning', async () => {
+  const log = memoryLogger();
+  const handle = new FakeHandle();
+  const monitor = linkMonitor({ targets: target, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, procRoot: '/nonexistent-proc' });
+  await monitor.start(handle);
+  handle.spawn();
+  const disabled = log.events('probe.disabled');
+  assert.equal(disabled.length, 1);
+  assert.equal(disabled[0]?.probe, 'link');
+  assert.equal(disabled[0]?.level, 'warn');
+  assert.equal(handle.events.listenerCount('spawn'), 0);
+  monitor.stop();
+});
+
+test('heartbeat monitor: a file that stops changing restarts the bot exactly maxAge after its last change', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
+  // The file system is simulated: real stat calls would finish at a random point of virtual time.
+  let mtimeMs = Date.now();
+  const touch = () => (mtimeMs = Date.now());
+  const stat = async () => ({ isFile: () => true, isDirectory: () => false, mtimeMs }) as unknown as Stats;
+  const file = '/srv/bot/bot.log';
+  const handle = new FakeHandle();
+  const monitor = heartbeatMonitor({ file, maxAge: 1000, interval: 5000, startupGrace: 0, logger: memoryLogger().logger, now: Date.now, wallNow: Date.now, stat });
+  await monitor.start(handle);
+  touch();
+  handle.spawn();
+  for (let i = 0; i < 20; i++) {
+    await tick(t, 200, 20);
+    touch();
+  }
+  assert.equal(handle.restarts.length, 0);
+  const lastTouch = Date.now();
+  await tick(t, 1500, 10);
+  assert.equal(handle.restarts.length, 1, 'not at the next 5 s tick: exactly when the file turns stale');
+  assert.ok(Math.abs(handle.restarts[0]!.at - (lastTouch + 1000)) <= 20, `${handle.restarts[0]!.at - lastTouch}`);
+  assert.equal(handle.restarts[0]!.reason, 'heartbeat-stale');
+  monitor.stop();
+});
