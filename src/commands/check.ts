@@ -53,7 +53,7 @@ async function check(options: CheckCommandOptions, startedAt: number): Promise<C
     return cannotCheck([`--state ${options.state}: that is the watchdog's own state file; give check a file of its own`], startedAt, configFile);
   }
   const { buildProbes } = await import('../probes/build-probes.js');
-  const report = await runCheck(await buildProbes(config), {
+  const report = await runCheck(await buildProbes(config, options.only), {
     ...(options.only ? { only: options.only } : {}),
     timeoutMs: options.timeout,
     ...(memoryFile === undefined ? {} : { memoryFile }),

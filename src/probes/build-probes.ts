@@ -4,14 +4,19 @@ import { BotProcessProbe } from './bot-process.js';
 import { HeartbeatFileProbe } from './heartbeat-file.js';
 import type { Probe } from './probe.js';
 
+/** Every name backendProbes() gives a probe, so that `check --only heartbeat` need not load them. */
+export const BACKEND_PROBE_NAMES: readonly string[] = ['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws', 'http', 'tcp'];
+
 /**
  * Every one-shot probe the config asks for, in a stable order: the backend first, then the bot.
  * `bot-watchdog check` runs each once; each probe module adds itself here. Modules that are
- * slow to load are imported only when the config asks for them: a check must start fast.
+ * slow to load are imported only when the config asks for them, and, given `only` (check's
+ * `--only`), only when one of their probes is wanted: a check must start fast.
  */
-export async function buildProbes(config: WatchdogConfig): Promise<Probe[]> {
+export async function buildProbes(config: WatchdogConfig, only?: readonly string[]): Promise<Probe[]> {
   const probes: Probe[] = [];
-  if (config.backend.kind !== 'none') {
+  const backendWanted = !only || only.some((name) => BACKEND_PROBE_NAMES.includes(name));
+  if (config.backend.kind !== 'none' && backendWanted) {
     const { backendProbes } = await import('./backend-probes.js');
     probes.push(...backendProbes(config));
   }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, resolveConfig } from '../../src/config/load-config.js';
 import { createBackendMonitor } from '../../src/monitors/create-backend-monitor.js';
-import { buildProbes } from '../../src/probes/build-probes.js';
+import { backendProbes } from '../../src/probes/backend-probes.js';
+import { BACKEND_PROBE_NAMES, buildProbes } from '../../src/probes/build-probes.js';
 import { FakeMirai } from '../helpers/fake-mirai.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 
@@ -19,6 +20,16 @@ test('bot-watchdog check gets the backend poll and, when enabled, the WebSocket 
   assert.deepEqual(await names(config({ kind: 'onebot', url: 'http://h:5700', accessToken: 't' })), ['onebot-http', 'onebot-ws']);
   assert.deepEqual(await names(config({ kind: 'http', url: 'http://h/health' })), ['http']);
   assert.deepEqual(await names(config({ kind: 'tcp', url: 'tcp://h:1' })), ['tcp']);
+});
+
+test('build-probes knows every backend probe name (check --only skips loading them otherwise)', () => {
+  const configs = [
+    config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k', qq: 1 }),
+    config({ kind: 'onebot', url: 'http://h:5700' }),
+    config({ kind: 'http', url: 'http://h/health' }),
+    config({ kind: 'tcp', url: 'tcp://h:1' }),
+  ];
+  for (const c of configs) for (const probe of backendProbes(c)) assert.ok(BACKEND_PROBE_NAMES.includes(probe.name), probe.name);
 });
 
 test('the one-shot mirai probes pass against a live fake, and leave no session behind', async (t) => {
