@@ -4,6 +4,7 @@ import { ConfigError } from './config/config-error.js';
 import { LOG_FORMATS, LOG_LEVELS } from './config/constants.js';
 import { parseDuration } from './config/duration.js';
 import { CHECK_EXIT, EXIT, STATUS_EXIT } from './exit-codes.js';
+import type { CheckCommandOptions } from './commands/check.js';
 import { packageVersion } from './version.js';
 
 // Only what every command needs is imported here: commander and small modules. zod (the config
@@ -17,18 +18,6 @@ interface RunOptions {
   config?: string;
   logLevel?: (typeof LOG_LEVELS)[number];
   logFormat?: (typeof LOG_FORMATS)[number];
-}
-
-interface CheckCliOptions {
-  config?: string;
-  json?: boolean;
-  only?: string[];
-  state?: string;
-  failures: number;
-  onUnhealthy?: string;
-  cooldown: number;
-  actionTimeout: number;
-  timeout: number;
 }
 
 interface StatusCliOptions {
@@ -96,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
         '  bot-watchdog check --state /var/tmp/qchatgpt.check.json --failures 3 \\\n' +
         '      --on-unhealthy "systemctl restart qchatgpt" --cooldown 10m',
     )
-    .action(async (options: CheckCliOptions) => {
+    .action(async (options: CheckCommandOptions) => {
       const { checkCommand } = await import('./commands/check.js');
       exitCode = await checkCommand(options);
     });
