@@ -25,7 +25,7 @@ export type PluginFactory = (config: WatchdogConfig, logger: Logger) => Promise<
 export async function runCommand(config: WatchdogConfig, logger: Logger, plugins: PluginFactory, version: string): Promise<number> {
   if (process.pid === 1) {
     logger.warn(
-      { event: 'watchdog.pid1' },
+      { event: 'watchdog.pid1', pid: process.pid },
       'running as PID 1: signals work, but Node cannot reap re-parented orphans (zombies); run under tini or `docker run --init`',
     );
   }
@@ -34,7 +34,7 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   process.stderr.on('error', () => {});
 
   logger.info(
-    { event: 'watchdog.start', version, config: config.configFile ?? null, command: config.command },
+    { event: 'watchdog.start', pid: process.pid, version, config: config.configFile ?? null, command: config.command },
     'bot-watchdog started',
   );
   // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.

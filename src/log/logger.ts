@@ -25,7 +25,8 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
-      base: { pid: process.pid },
+      // No base pid: events carry their own `pid` (the bot's); the watchdog's is on watchdog.start.
+      base: null,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),
@@ -52,7 +53,7 @@ function prettyStream(): DestinationStream {
     sync: true,
     colorize: process.stderr.isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,event',
+    ignore: 'hostname,event',
     messageFormat: '{event} {msg}',
   });
 }
