@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 import { systemClock } from '../supervisor/clock.js';
 import type { RestartReason } from '../supervisor/restart-reasons.js';
-import type { ChildExit, Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
+import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { ProbeLoop } from './probe-loop.js';
+import { followRuns } from './follow-runs.js';
 
 export interface BotProbeMonitorOptions<P extends Probe> {
   /** Monitor name (logs). */
@@ -50,10 +51,7 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
   private armed: Armed | undefined;
   private enabled = false;
   private readonly now: () => number;
-  private readonly onSpawn = (child: RunningChild) => this.arm(child);
-  private readonly onExit = (child: RunningChild, _exit: ChildExit) => {
-    if (this.armed?.child.pid === child.pid) this.disarm();
-  };
+  private unfollow: (() => void) | undefined;
 
   constructor(private readonly options: BotProbeMonitorOptions<P>) {
     this.name = options.name;
@@ -64,16 +62,19 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
     this.enabled = (await this.options.setup?.()) ?? true;
     if (!this.enabled) return;
     this.handle = handle;
-    handle.events.on('spawn', this.onSpawn);
-    handle.events.on('exit', this.onExit);
-    const running = handle.current();
-    if (running) this.arm(running);
+    this.unfollow = followRuns(
+      handle,
+      (child) => this.arm(child),
+      (child) => {
+        if (this.armed?.child.pid === child.pid) this.disarm();
+      },
+    );
   }
 
   stop(): void {
     this.disarm();
-    this.handle?.events.off('spawn', this.onSpawn);
-    this.handle?.events.off('exit', this.onExit);
+    this.unfollow?.();
+    this.unfollow = undefined;
     this.handle = undefined;
   }
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { scanStream, type ScannedLine } from '../child/line-scanner.js';
 import { systemClock } from '../supervisor/clock.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
+import { followRuns } from './follow-runs.js';
 
 export interface OutputMonitorOptions {
   /** JavaScript regular expressions (validated by the config); a line matching one = restart now. */
@@ -42,10 +43,7 @@ export class OutputMonitor implements Monitor {
   private readonly now: () => number;
   private handle: SupervisorHandle | undefined;
   private armed: Armed | undefined;
-  private readonly onSpawn = (child: RunningChild) => this.arm(child);
-  private readonly onExit = (child: RunningChild) => {
-    if (this.armed?.child.pid === child.pid) this.disarm();
-  };
+  private unfollow: (() => void) | undefined;
 
   constructor(private readonly options: OutputMonitorOptions) {
     this.patterns = options.patterns.map((source) => new RegExp(source));
@@ -59,16 +57,19 @@ export class OutputMonitor implements Monitor {
   start(handle: SupervisorHandle): void {
     if (!this.active) return;
     this.handle = handle;
-    handle.events.on('spawn', this.onSpawn);
-    handle.events.on('exit', this.onExit);
-    const running = handle.current();
-    if (running) this.arm(running);
+    this.unfollow = followRuns(
+      handle,
+      (child) => this.arm(child),
+      (child) => {
+        if (this.armed?.child.pid === child.pid) this.disarm();
+      },
+    );
   }
 
   stop(): void {
     this.disarm();
-    this.handle?.events.off('spawn', this.onSpawn);
-    this.handle?.events.off('exit', this.onExit);
+    this.unfollow?.();
+    this.unfollow = undefined;
     this.handle = undefined;
   }
 
