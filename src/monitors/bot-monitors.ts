@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WatchdogConfig } from '../config/load-config.js';
+import { parseListen } from '../probes/link/listen.js';
 import { linkTargets } from '../probes/link/target.js';
 import type { Monitor } from '../supervisor/types.js';
 import { heartbeatMonitor } from './heartbeat-monitor.js';
@@ -18,7 +19,18 @@ export function buildBotMonitors(config: WatchdogConfig, logger: Logger): Monito
     monitors.push(heartbeatMonitor({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, startupGrace, logger }));
   }
   if (link?.enabled) {
-    monitors.push(linkMonitor({ targets: linkTargets(config), grace: link.grace, interval: link.interval, startupGrace, logger }));
+    const listen = link.listen === undefined ? undefined : parseListen(link.listen);
+    monitors.push(
+      linkMonitor({
+        targets: linkTargets(config),
+        listen: typeof listen === 'string' ? undefined : listen, // validated with the config
+        stall: link.stall,
+        grace: link.grace,
+        interval: link.interval,
+        startupGrace,
+        logger,
+      }),
+    );
   }
   const outputMonitor = new OutputMonitor({ patterns: output.patterns, silence: output.silence, startupGrace, logger });
   if (outputMonitor.active) monitors.push(outputMonitor);

@@ -11,6 +11,8 @@ export interface BotProbeMonitorOptions<P extends Probe> {
   name: string;
   /** Restart reason when the probe fails. */
   reason: RestartReason;
+  /** The reason for one failed result, when a probe has several (default: `reason`). */
+  reasonFor?: (result: ProbeResult) => RestartReason;
   /** Time between checks. */
   interval: number;
   /** A check that takes longer counts as unhealthy. */
@@ -121,7 +123,7 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
         },
         onFailed: (result) => {
           if (this.armed !== armed) return; // a check that finished after its run ended
-          handle.requestRestart(reason, { probe: result.probe, detail: result.reason, ...(result.details ?? {}) });
+          handle.requestRestart(this.options.reasonFor?.(result) ?? reason, { probe: result.probe, detail: result.reason, ...(result.details ?? {}) });
         },
       }),
     };

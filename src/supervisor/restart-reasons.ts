@@ -9,6 +9,7 @@ export type RestartReason =
   | 'account-relogin'
   | 'heartbeat-stale'
   | 'link-lost'
+  | 'link-stalled'
   | 'output-match'
   | 'output-silent';
 
@@ -28,6 +29,7 @@ const RULES: Record<RestartReason, ReasonRules> = {
   'account-relogin': { countsTowardLimit: false, backoff: false, waitForBackend: true },
   'heartbeat-stale': { countsTowardLimit: true, backoff: true, waitForBackend: true },
   'link-lost': { countsTowardLimit: true, backoff: true, waitForBackend: true },
+  'link-stalled': { countsTowardLimit: true, backoff: true, waitForBackend: true },
   'output-match': { countsTowardLimit: true, backoff: true, waitForBackend: true },
   'output-silent': { countsTowardLimit: true, backoff: true, waitForBackend: true },
 };
