@@ -78,7 +78,8 @@ test('link monitor, listened port with stall: a bot that stops reading → link-
   assert.equal(stalled.reason, 'link-stalled');
   assert.ok(stalled.at - stoppedAt <= 1500 + 20, `${stalled.at - stoppedAt} ms after the bot stopped reading (stall 1500, the last empty sample before it)`);
   assert.equal(stalled.evidence?.['rxQueue'], 900);
-  assert.deepEqual(stalled.evidence?.['rxQueueSamples'], [900, 900, 900, 900, 900, 900]);
+  const sizes = stalled.evidence?.['rxQueueSamples'] as number[];
+  assert.ok(sizes.length >= 2 && sizes.length <= 10 && sizes.every((rx) => rx === 900), JSON.stringify(sizes));
   assert.equal(stalled.evidence?.['connection'], '127.0.0.1:2280 ← 127.0.0.1:45000');
 
   // The next run: the server task dies, the process lives on.

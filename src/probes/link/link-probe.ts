@@ -8,7 +8,7 @@ import { systemClock } from '../../supervisor/clock.js';
 import { result, type ProbeResult, type Probe } from '../probe.js';
 import { formatEndpoint, type LinkQuery, type LinkSample, type LinkSampler, type TreeConnection, type TreeListener } from './link-sampler.js';
 import { formatListen, isListenedConnection, isServingListener, type ListenSpec } from './listen.js';
-import { StallTracker } from './stall-tracker.js';
+import { StallTracker, type Stall } from './stall-tracker.js';
 import type { TargetMatcher } from './target.js';
 
 export { formatEndpoint, LinkSampler, type LinkQuery, type LinkSample, type LinkSamplerOptions, type TreeConnection, type TreeListener } from './link-sampler.js';
@@ -31,6 +31,12 @@ export interface LinkProbeOptions {
   wallNow?: () => number;
   /** Names are looked up again on a miss at most this often. Default 10 s. */
   refreshEvery?: number;
+  /** The close look before a stall is declared (see stall-tracker.ts). Default 2 s, at most stall / 2. */
+  stallConfirm?: number;
+  /** Time between the samples of the close look. Default 20 ms. */
+  closeLookStep?: number;
+  /** Waits (the close look); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** When a sample last saw one of the things the probe watches. */
@@ -66,7 +72,7 @@ export class LinkProbe implements Probe {
     this.now = options.now ?? systemClock.now;
     this.wallNow = options.wallNow ?? Date.now;
     this.lastRefresh = this.now();
-    this.stall = options.stall ? new StallTracker(options.stall) : undefined;
+    this.stall = options.stall ? new StallTracker(options.stall, options.stallConfirm) : undefined;
   }
 
   /** Milliseconds until the verdict would turn unhealthy if no sample sees the link (≤ 0: already). */
@@ -133,7 +139,9 @@ export class LinkProbe implements Probe {
       }
     }
 
-    const stalled = this.stall?.update(now, sample.connections.filter((c) => dialled(c) || listened(c)));
+    const isLink = (c: TreeConnection) => dialled(c) || listened(c);
+    this.stall?.update(now, sample.connections.filter(isLink));
+    const stalled = this.stall?.suspect(now) ? await this.closeLook(this.stall, query, isLink) : undefined;
     if (stalled) {
       const waiting = stalled.rxQueueSamples.join(' → ');
       return result(
@@ -211,6 +219,36 @@ export class LinkProbe implements Probe {
           }
         : {}),
     });
+  }
+
+  /**
+   * A link has held unread bytes, never shrinking, for nearly `stall`: watch it sample by sample,
+   * for `confirm` at least and until the stall is due. One shrink (or an empty queue) is the bot
+   * reading: no stall.
+   */
+  private async closeLook(tracker: StallTracker, query: LinkQuery, isLink: (c: TreeConnection) => boolean): Promise<Stall | undefined> {
+    const step = this.options.closeLookStep ?? 20;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const started = this.now();
+    // Bounded by count too: a clock that does not move (a test's) must not spin forever.
+    for (let looks = Math.ceil(tracker.confirmMs / step) + 5; looks > 0; looks--) {
+      await sleep(step);
+      let sample: LinkSample;
+      try {
+        sample = this.options.sampler.sample(query);
+      } catch {
+        return undefined;
+      }
+      if (sample.kind !== 'ok') return undefined;
+      const now = this.now();
+      tracker.update(now, sample.connections.filter(isLink));
+      if (!tracker.suspect(now)) return undefined;
+      if (now - started >= tracker.confirmMs) {
+        const stalled = tracker.stalled(now);
+        if (stalled) return stalled;
+      }
+    }
+    return undefined;
   }
 
   private missing(seen: Seen, now: number): { forMs: number; agoMs: number | null; wall: number | undefined; text: string } {

@@ -461,7 +461,8 @@ test('LinkProbe with a target and listen: each link on its own grace; both named
 test('LinkProbe stall: unread bytes that never shrink for longer than stall = link-stalled with the queue sizes', async () => {
   let now = 0;
   const s = scriptedSampler();
-  const probe = new LinkProbe({ sampler: s.sampler, listen: LISTEN, stall: 3000, grace: 30_000, since: 0, now: () => now });
+  const sleep = async (ms: number) => void (now += ms);
+  const probe = new LinkProbe({ sampler: s.sampler, listen: LISTEN, stall: 3000, stallConfirm: 1000, grace: 30_000, since: 0, now: () => now, sleep });
   const at = async (ms: number, rx: number) => {
     now = ms;
     s.set(okListen([listened(51000, rx)], [listening()]));
@@ -473,12 +474,14 @@ test('LinkProbe stall: unread bytes that never shrink for longer than stall = li
     assert.equal((await at(ms, rx)).verdict, 'healthy', `${ms}`);
   }
   assert.equal((await at(7000, 150)).verdict, 'healthy');
-  assert.equal(probe.dueInMs(), 2001, 'the monitor checks again when the stall would be due');
+  assert.equal(probe.dueInMs(), 1001, 'the monitor checks again when the close look should begin');
   assert.equal((await at(8000, 150)).verdict, 'healthy');
-  assert.equal((await at(9000, 4000)).verdict, 'healthy', 'exactly stall since the empty sample: not longer');
-  const r = await at(9001, 4000);
+  // Due at 9001: from 8001 this check watches the link every 20 ms until then, and it never shrinks.
+  const r = await at(8001, 4000);
+  assert.equal(now, 9001, 'the close look ended when the stall was due');
   assert.equal(r.verdict, 'unhealthy');
-  assert.equal(r.reason, 'the bot has not read its link 127.0.0.1:2280 ← 127.0.0.1:51000 for 3.0s: 4000 bytes wait unread (receive queue 150 → 150 → 4000 → 4000)');
+  const sizes = `150 → ${new Array(9).fill(4000).join(' → ')}`;
+  assert.equal(r.reason, `the bot has not read its link 127.0.0.1:2280 ← 127.0.0.1:51000 for 3.0s: 4000 bytes wait unread (receive queue ${sizes})`);
   assert.deepEqual(
     { ...r.details },
     {
@@ -488,22 +491,42 @@ test('LinkProbe stall: unread bytes that never shrink for longer than stall = li
       connection: '127.0.0.1:2280 ← 127.0.0.1:51000',
       connectionPid: 7,
       rxQueue: 4000,
-      rxQueueSamples: [150, 150, 4000, 4000],
+      rxQueueSamples: [150, ...new Array(9).fill(4000)],
     },
   );
   assert.equal(linkRestartReason(r), 'link-stalled');
 });
 
+test('LinkProbe stall: a shrink seen in the close look is the bot reading — no stall, and the clock starts again', async () => {
+  let now = 0;
+  // Bytes wait from 2000 on; a busy reader finally takes some at 3500.
+  const sampler = { sample: () => okListen([listened(51000, now < 2000 ? 0 : now < 3500 ? 5000 : 4200)], [listening()]) };
+  const probe = new LinkProbe({ sampler, listen: LISTEN, stall: 3000, stallConfirm: 1000, grace: 30_000, since: 0, now: () => now, sleep: async (ms) => void (now += ms) });
+  for (const ms of [0, 1000, 2000, 3000]) {
+    now = ms;
+    assert.equal((await probe.check()).verdict, 'healthy');
+  }
+  assert.equal(probe.dueInMs(), 1, 'due at 4001 (3 s after the empty sample at 1000): the close look begins at 3001');
+  now = 3001;
+  const r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.equal(now, 3501, 'watched every 20 ms until it shrank');
+  assert.equal(probe.dueInMs(), 2001, 'counted from the shrink now');
+});
+
 test('LinkProbe stall: a dialled link too; off when stall is absent', async () => {
   let now = 0;
   const s = scriptedSampler();
-  const stalled = new LinkProbe({ sampler: s.sampler, matcher: await matcher(), stall: 2000, grace: 30_000, since: 0, now: () => now });
-  const off = new LinkProbe({ sampler: s.sampler, matcher: await matcher(), grace: 30_000, since: 0, now: () => now });
-  const results: string[] = [];
-  for (const ms of [0, 1000, 2000, 3000]) {
-    now = ms;
-    s.set(ok(conn('127.0.0.1', 8080, 64)));
-    results.push((await stalled.check()).verdict, (await off.check()).verdict);
-  }
-  assert.deepEqual(results, ['healthy', 'healthy', 'healthy', 'healthy', 'healthy', 'healthy', 'unhealthy', 'healthy']);
+  const sleep = async (ms: number) => void (now += ms);
+  const stalled = new LinkProbe({ sampler: s.sampler, matcher: await matcher(), stall: 2000, grace: 30_000, since: 0, now: () => now, sleep });
+  const off = new LinkProbe({ sampler: s.sampler, matcher: await matcher(), grace: 30_000, since: 0, now: () => now, sleep });
+  s.set(ok(conn('127.0.0.1', 8080, 64)));
+  const verdicts = async () => [(await stalled.check()).verdict, (await off.check()).verdict];
+  assert.deepEqual(await verdicts(), ['healthy', 'healthy']);
+  now = 1000;
+  assert.deepEqual(await verdicts(), ['healthy', 'healthy']);
+  now = 2000;
+  const [verdict] = await verdicts();
+  assert.equal(verdict, 'unhealthy');
+  for (now = 3000; now < 60_000; now += 1000) assert.equal((await off.check()).verdict, 'healthy');
 });
