@@ -148,7 +148,7 @@ async function runFlood(flood: FloodCase, seconds: number): Promise<FloodResult>
   try {
     const sender = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('lib/napcat-flood.ts', import.meta.url)), `ws://127.0.0.1:${bot.port}${flood.path}`, String(seconds), flood.rate, String(flood.burst ?? 0)],
+      ['--import', 'tsx', fileURLToPath(new URL('../test/helpers/napcat-flood.ts', import.meta.url)), `ws://127.0.0.1:${bot.port}${flood.path}`, String(seconds), flood.rate, String(flood.burst ?? 0)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';

@@ -137,3 +137,87 @@ export class NapcatClient {
 function now(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+export interface KeepConnectedOptions extends NapcatClientOptions {
+  /** Wait between a drop (or a refused connect) and the next attempt. NapCat: ~5 s. */
+  reconnectMs?: number;
+  /** Send a message event this often while connected (0: never). */
+  sendEveryMs?: number;
+}
+
+/**
+ * NapCat's side of a reverse-WebSocket link over a bot's restarts: connects, and after any drop or
+ * refused attempt tries again every `reconnectMs`; optionally keeps sending message events.
+ */
+export class ReconnectingNapcat {
+  /** Every link made, in order. */
+  readonly links: NapcatClient[] = [];
+  current: NapcatClient | undefined;
+  private stopped = false;
+  private sent = 0;
+  private listeners = new Set<() => void>();
+
+  private constructor(
+    private readonly url: string,
+    private readonly options: KeepConnectedOptions,
+  ) {}
+
+  static start(url: string, options: KeepConnectedOptions = {}): ReconnectingNapcat {
+    const napcat = new ReconnectingNapcat(url, options);
+    void napcat.loop();
+    return napcat;
+  }
+
+  /** Resolves once `predicate` holds (checked after every link change and every 50 ms). */
+  async until<T>(predicate: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = predicate();
+      if (value) return value;
+      if (Date.now() >= deadline) throw new Error(`ReconnectingNapcat: condition not met within ${timeoutMs} ms (${this.links.length} links)`);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.listeners.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, 50);
+        this.listeners.add(wake);
+      });
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.current?.close();
+  }
+
+  private notify(): void {
+    for (const wake of [...this.listeners]) wake();
+  }
+
+  private async loop(): Promise<void> {
+    const every = this.options.sendEveryMs ?? 0;
+    while (!this.stopped) {
+      let client: NapcatClient | undefined;
+      try {
+        client = await NapcatClient.connect(this.url, this.options);
+      } catch {
+        client = undefined;
+      }
+      if (client && !this.stopped) {
+        this.current = client;
+        this.links.push(client);
+        this.notify();
+        const sender = every > 0 ? setInterval(() => client?.sendMessage(`message ${++this.sent}`), every) : undefined;
+        await client.closed;
+        clearInterval(sender);
+        this.current = undefined;
+        this.notify();
+      } else {
+        client?.close();
+      }
+      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, this.options.reconnectMs ?? 200));
+    }
+  }
+}

@@ -1,8 +1,9 @@
 // A NapCat-shaped sender in a process of its own (so the bench's /proc sampling does not share its
 // event loop): connects to a bot's reverse-WebSocket port and sends message events for a while,
-// then prints one JSON line {sent, answered, seconds} and exits.
+// then prints one JSON line {sent, answered, seconds} and exits. Used by bench/link-stall-flood.ts
+// and the e2e test of a healthy reader under a flood.
 // argv: <ws url> <seconds> <rate: messages per second, or "max"> [burst: messages per burst]
-import { NapcatClient } from '../../test/helpers/napcat-client.js';
+import { NapcatClient } from './napcat-client.js';
 
 const [url = '', secondsText = '5', rateText = 'max', burstText = '0'] = process.argv.slice(2);
 const seconds = Number(secondsText);
