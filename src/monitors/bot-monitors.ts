@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WatchdogConfig } from '../config/load-config.js';
-import { parseListen } from '../probes/link/listen.js';
+import { listenPorts } from '../probes/link/listen.js';
 import { linkTargets } from '../probes/link/target.js';
 import type { Monitor } from '../supervisor/types.js';
 import { heartbeatMonitor } from './heartbeat-monitor.js';
@@ -19,11 +19,10 @@ export function buildBotMonitors(config: WatchdogConfig, logger: Logger): Monito
     monitors.push(heartbeatMonitor({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, startupGrace, logger }));
   }
   if (link?.enabled) {
-    const listen = link.listen === undefined ? undefined : parseListen(link.listen);
     monitors.push(
       linkMonitor({
         targets: linkTargets(config),
-        listen: typeof listen === 'string' ? undefined : listen, // validated with the config
+        listen: listenPorts(config)[0],
         stall: link.stall,
         grace: link.grace,
         interval: link.interval,

@@ -61,3 +61,14 @@ export function isServingListener(spec: ListenSpec, address: string, port: numbe
 export function bindingsOverlap(spec: ListenSpec, address: string, port: number): boolean {
   return port === spec.port && (spec.host === undefined || isUnspecified(address) || addressMatches(spec, address));
 }
+
+/**
+ * The ports the bot listens on, from the config (probes.link.listen), for the wait before each
+ * start (process/port-holders.ts). Empty when none is set or it does not parse.
+ */
+export function listenPorts(config: { probes: { link?: { listen?: string | number | undefined } | undefined } }): ListenSpec[] {
+  const listen = config.probes.link?.listen;
+  if (listen === undefined) return [];
+  const spec = parseListen(listen);
+  return typeof spec === 'string' ? [] : [spec];
+}

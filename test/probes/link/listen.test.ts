@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindingsOverlap, formatListen, isListenedConnection, isServingListener, parseListen, type ListenSpec } from '../../../src/probes/link/listen.js';
+import { bindingsOverlap, formatListen, isListenedConnection, isServingListener, listenPorts, parseListen, type ListenSpec } from '../../../src/probes/link/listen.js';
 
 const spec = (value: string | number): ListenSpec => {
   const parsed = parseListen(value);
@@ -56,4 +56,11 @@ test('a listener serves the spec when bound to its address or to all addresses; 
   assert.equal(bindingsOverlap(v4, '0.0.0.0', 2280), true);
   assert.equal(bindingsOverlap(v4, '10.0.0.1', 2280), false, 'another address on the same port does not clash');
   assert.equal(bindingsOverlap(v4, '127.0.0.1', 2281), false);
+});
+
+test('listenPorts: the ports to wait for before a start, from probes.link.listen', () => {
+  assert.deepEqual(listenPorts({ probes: { link: { listen: '127.0.0.1:2280' } } }), [{ host: '127.0.0.1', port: 2280 }]);
+  assert.deepEqual(listenPorts({ probes: { link: { listen: 5140 } } }), [{ host: undefined, port: 5140 }]);
+  assert.deepEqual(listenPorts({ probes: { link: {} } }), []);
+  assert.deepEqual(listenPorts({ probes: {} }), []);
 });
