@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { procAvailable } from '../process/proc-stat.js';
 import { LinkProbe, LinkSampler, linkRestartReason } from '../probes/link/link-probe.js';
 import { formatListen, type ListenSpec } from '../probes/link/listen.js';
+import { stallConfirmMs } from '../probes/link/stall-tracker.js';
 import { formatTarget, TargetMatcher, type LinkTarget, type MatcherOptions } from '../probes/link/target.js';
 import { BotProbeMonitor } from './bot-probe-monitor.js';
 
@@ -35,7 +36,8 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
     reason: 'link-lost',
     reasonFor: linkRestartReason,
     interval: options.interval,
-    timeout: Math.max(3000, options.interval),
+    // A check may take a close look at a stalling link (stall-tracker.ts) before it answers.
+    timeout: Math.max(3000, options.interval) + (options.stall ? stallConfirmMs(options.stall) : 0),
     startupGrace: options.startupGrace,
     logger,
     ...(options.now ? { now: options.now } : {}),

@@ -87,7 +87,7 @@ export class LinkProbe implements Probe {
     return dues.length === 0 ? grace : Math.min(...dues);
   }
 
-  async check(): Promise<ProbeResult> {
+  async check(signal?: AbortSignal): Promise<ProbeResult> {
     const started = performance.now();
     const { matcher, listen, grace } = this.options;
     const base: Record<string, unknown> = {
@@ -141,7 +141,7 @@ export class LinkProbe implements Probe {
 
     const isLink = (c: TreeConnection) => dialled(c) || listened(c);
     this.stall?.update(now, sample.connections.filter(isLink));
-    const stalled = this.stall?.suspect(now) ? await this.closeLook(this.stall, query, isLink) : undefined;
+    const stalled = this.stall?.suspect(now) ? await this.closeLook(this.stall, query, isLink, signal) : undefined;
     if (stalled) {
       const waiting = stalled.rxQueueSamples.join(' → ');
       return result(
@@ -226,12 +226,13 @@ export class LinkProbe implements Probe {
    * for `confirm` at least and until the stall is due. One shrink (or an empty queue) is the bot
    * reading: no stall.
    */
-  private async closeLook(tracker: StallTracker, query: LinkQuery, isLink: (c: TreeConnection) => boolean): Promise<Stall | undefined> {
+  private async closeLook(tracker: StallTracker, query: LinkQuery, isLink: (c: TreeConnection) => boolean, signal?: AbortSignal): Promise<Stall | undefined> {
     const step = this.options.closeLookStep ?? 20;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     const started = this.now();
-    // Bounded by count too: a clock that does not move (a test's) must not spin forever.
-    for (let looks = Math.ceil(tracker.confirmMs / step) + 5; looks > 0; looks--) {
+    // It ends at the first sample `confirm` after it began: the stall is due by then (that is when
+    // it begins). Bounded by count too: a clock that does not move (a test's) must not spin forever.
+    for (let looks = Math.ceil(tracker.confirmMs / step) + 5; looks > 0 && !signal?.aborted; looks--) {
       await sleep(step);
       let sample: LinkSample;
       try {

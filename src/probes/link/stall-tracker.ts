@@ -59,7 +59,7 @@ export class StallTracker {
     /** The close look before a stall is declared. Default: 2 s, at most half of `stallMs`. */
     confirmMs?: number,
   ) {
-    this.confirmMs = confirmMs ?? Math.min(2000, Math.floor(stallMs / 2));
+    this.confirmMs = confirmMs ?? stallConfirmMs(stallMs);
   }
 
   /** Feeds one sample: every link connection it saw, at monotonic time `now`. */
@@ -130,6 +130,11 @@ export class StallTracker {
     if (sizes.length > 2 * MAX_KEPT) sizes = sizes.filter((_, i) => i % 2 === 0 || i === sizes.length - 1);
     return { pid: c.pid, lastRx: rx, lastProgressAt: entry.lastProgressAt, sizes, samples: entry.samples + 1 };
   }
+}
+
+/** The default close look for a stall window: 2 s, at most half of it. */
+export function stallConfirmMs(stallMs: number): number {
+  return Math.min(2000, Math.floor(stallMs / 2));
 }
 
 function connectionKey(c: TreeConnection): string {
