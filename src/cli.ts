@@ -164,8 +164,8 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     }
     throw error;
   }
-  const { createLogger } = await import('./log/logger.js');
-  const logger = createLogger({
+  const { createEventLog } = await import('./log/logger.js');
+  const logger = createEventLog({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,
     secrets: [config.backend.verifyKey, config.backend.accessToken],

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from './log/events.js';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
 import { buildBotMonitors } from './monitors/bot-monitors.js';
@@ -12,7 +12,7 @@ import { packageVersion } from './version.js';
  * backend-down restarts), the probes that watch the bot itself, and the state file writer.
  * Each lives in its own module; this is the one place that wires them.
  */
-export async function buildPlugins(config: WatchdogConfig, logger: Logger): Promise<RunPlugins> {
+export async function buildPlugins(config: WatchdogConfig, logger: EventLog): Promise<RunPlugins> {
   const monitors: Monitor[] = [];
   // First, so that it sees every probe report of the monitors started after it.
   monitors.push(

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { spawnChild } from '../child/spawn-child.js';
 import { relayOutput } from '../child/output-relay.js';
 import type { WatchdogConfig } from '../config/load-config.js';
@@ -7,7 +7,7 @@ import { killTree, newTreeMarker } from '../process/kill-tree.js';
 import { killTreeNow } from '../process/kill-tree-now.js';
 import { processStartTime } from '../process/proc-stat.js';
 import { claimInstance } from '../state/claim-instance.js';
-import { systemClock } from '../supervisor/clock.js';
+import { systemClock } from '../clock/clock.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Monitor, BackendGate } from '../supervisor/types.js';
 
@@ -19,13 +19,13 @@ export interface RunPlugins {
 }
 
 /** Builds the plug-ins a config asks for (backend monitor, bot probes, state file). */
-export type PluginFactory = (config: WatchdogConfig, logger: Logger) => Promise<RunPlugins> | RunPlugins;
+export type PluginFactory = (config: WatchdogConfig, logger: EventLog) => Promise<RunPlugins> | RunPlugins;
 
 /** `bot-watchdog run`: supervise the bot until a signal, the policy or the limit ends it. Resolves with the exit code. */
-export async function runCommand(config: WatchdogConfig, logger: Logger, plugins: PluginFactory, version: string): Promise<number> {
+export async function runCommand(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory, version: string): Promise<number> {
   if (process.pid === 1) {
-    logger.warn(
-      { event: 'watchdog.pid1', pid: process.pid },
+    logger.emit('watchdog.pid1',
+      { pid: process.pid },
       'running as PID 1: signals work, but Node cannot reap re-parented orphans (zombies); run under tini or `docker run --init`',
     );
   }
@@ -33,8 +33,8 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
 
-  logger.info(
-    { event: 'watchdog.start', pid: process.pid, version, config: config.configFile ?? null, command: config.command },
+  logger.emit('watchdog.start',
+    { pid: process.pid, version, config: config.configFile ?? null, command: config.command },
     'bot-watchdog started',
   );
   // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.
@@ -47,7 +47,7 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   }
 }
 
-async function supervise(config: WatchdogConfig, logger: Logger, plugins: PluginFactory): Promise<number> {
+async function supervise(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory): Promise<number> {
   const { gate, monitors } = await plugins(config, logger);
   const supervisor = new Supervisor(
     {
@@ -81,7 +81,7 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
   const onFatal = (error: unknown) => {
     const child = supervisor.current();
     const pids = child ? killTreeNow(child, child.marker) : [];
-    logger.fatal({ event: 'watchdog.crash', err: error, killed: pids }, 'internal error: the bot tree was killed');
+    logger.emit('watchdog.crash',{ err: error, killed: pids }, 'internal error: the bot tree was killed');
     process.exit(EXIT.INTERNAL);
   };
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onShutdown);
@@ -91,7 +91,7 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
   try {
     return await supervisor.run();
   } catch (error) {
-    logger.fatal({ event: 'watchdog.error', err: error }, 'internal error');
+    logger.emit('watchdog.error',{ err: error }, 'internal error');
     return EXIT.INTERNAL;
   } finally {
     for (const signal of SHUTDOWN_SIGNALS) process.off(signal, onShutdown);

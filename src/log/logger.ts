@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { EventLog } from './events.js';
 import { createRedactor } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -56,4 +57,9 @@ function prettyStream(): DestinationStream {
     ignore: 'hostname,event',
     messageFormat: '{event} {msg}',
   });
+}
+
+/** The watchdog's event log (src/log/events.ts) on a logger made from `options`. */
+export function createEventLog(options: LoggerOptions): EventLog {
+  return new EventLog(createLogger(options), createRedactor(options.secrets ?? []));
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 import type { LinkLoss, LinkSignal } from '../probes/ws-connection.js';
 import type { BackendGate, Monitor, SupervisorHandle } from '../supervisor/types.js';
@@ -24,7 +24,7 @@ export interface BackendMonitorOptions {
     reconnect?: { initialDelay: number; maxDelay: number };
     misconfiguredRetry?: number;
   };
-  logger: Logger;
+  logger: EventLog;
   /** Time between `backend.waiting` lines while a start waits. Default: interval, within 1–5 s. */
   waitingLogEvery?: number;
 }
@@ -55,7 +55,7 @@ export class BackendMonitor implements Monitor, BackendGate {
   private handle: SupervisorHandle | undefined;
   private readonly loop: ProbeLoop;
   private readonly keeper: LinkKeeper | undefined;
-  private readonly log: Logger;
+  private readonly log: EventLog;
   private readonly waitingLogEvery: number;
 
   /** `stale`: the link dropped since the last good poll; only a poll started after `staleSince` clears it. */
@@ -186,8 +186,8 @@ export class BackendMonitor implements Monitor, BackendGate {
   private wireLink(keeper: LinkKeeper): void {
     const probe = keeper.probe;
     keeper.on('lost', (loss) => {
-      this.log.warn(
-        { event: 'ws.lost', probe, cause: loss.cause, ...(loss.closeCode === undefined ? {} : { closeCode: loss.closeCode }), reason: loss.reason },
+      this.log.emit('ws.lost',
+        { probe, cause: loss.cause, ...(loss.closeCode === undefined ? {} : { closeCode: loss.closeCode }), reason: loss.reason },
         `${probe}: link lost: ${loss.reason}`,
       );
       this.report({ probe, verdict: 'unhealthy', reason: loss.reason, latencyMs: 0 });
@@ -206,7 +206,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     });
     keeper.on('failed', (result, nextDelayMs) => {
       this.report(result);
-      this.log.debug({ event: 'ws.retry', probe, reason: result.reason, delayMs: nextDelayMs }, `${probe}: ${result.reason}; retrying in ${nextDelayMs}ms`);
+      this.log.emit('ws.retry',{ probe, reason: result.reason, delayMs: nextDelayMs }, `${probe}: ${result.reason}; retrying in ${nextDelayMs}ms`);
       this.markLinkFailed(probe, result.reason, undefined);
       this.update();
     });
@@ -214,8 +214,8 @@ export class BackendMonitor implements Monitor, BackendGate {
       this.report(result);
       if (!this.linkMisconfigured.has(result.reason)) {
         this.linkMisconfigured.add(result.reason);
-        this.log.error(
-          { event: 'probe.misconfigured', probe, reason: result.reason, ...(result.details ?? {}) },
+        this.log.emit('probe.misconfigured',
+          { probe, reason: result.reason, ...(result.details ?? {}) },
           `${probe}: ${result.reason} (check the config; not a reason to restart — the HTTP poll alone watches the backend meanwhile)`,
         );
       }
@@ -226,9 +226,9 @@ export class BackendMonitor implements Monitor, BackendGate {
       this.linkMisconfigured.clear();
       if (this.linkFailed) {
         this.linkFailed = false;
-        this.log.info({ event: 'probe.recovered', probe, reason: result.reason, latencyMs: result.latencyMs }, `${probe}: healthy again`);
+        this.log.emit('probe.recovered',{ probe, reason: result.reason, latencyMs: result.latencyMs }, `${probe}: healthy again`);
       }
-      this.log.debug({ event: 'ws.up', probe, reason: result.reason, latencyMs: result.latencyMs, ...(result.details ?? {}) }, `${probe}: ${result.reason}`);
+      this.log.emit('ws.up',{ probe, reason: result.reason, latencyMs: result.latencyMs, ...(result.details ?? {}) }, `${probe}: ${result.reason}`);
       // A new session: whatever the old one said about the account is no longer known.
       this.accountOffline = undefined;
       this.heartbeatSeen = false;
@@ -241,7 +241,7 @@ export class BackendMonitor implements Monitor, BackendGate {
   private markLinkFailed(probe: string, reason: string, result: ProbeResult | undefined): void {
     if (this.linkFailed) return;
     this.linkFailed = true;
-    this.log.warn({ event: 'probe.failed', probe, reason, ...(result ? { reconnect: result.reason } : {}) }, `${probe}: ${reason}`);
+    this.log.emit('probe.failed',{ probe, reason, ...(result ? { reconnect: result.reason } : {}) }, `${probe}: ${reason}`);
   }
 
   /** The link closed and came straight back: the backend blinked, and the bot's own link died with ours. */
@@ -255,8 +255,8 @@ export class BackendMonitor implements Monitor, BackendGate {
       blip: true,
       downMs,
     };
-    this.log.warn(
-      { event: 'backend.blip', ...evidence, reconnect: result.reason },
+    this.log.emit('backend.blip',
+      { ...evidence, reconnect: result.reason },
       `${probe}: the link dropped and came back in ${downMs}ms; the bot's own link dropped too`,
     );
     // Only a bot that was running when the link dropped lost its link.
@@ -267,8 +267,8 @@ export class BackendMonitor implements Monitor, BackendGate {
     const mode = this.options.link?.accountOffline;
     if (signal.kind === 'heartbeat' && !this.heartbeatSeen) {
       this.heartbeatSeen = true;
-      this.log.debug(
-        { event: 'ws.heartbeat', probe, intervalMs: signal.intervalMs ?? null },
+      this.log.emit('ws.heartbeat',
+        { probe, intervalMs: signal.intervalMs ?? null },
         `${probe}: heartbeats ${signal.intervalMs ? `every ${signal.intervalMs}ms; none for ${2 * signal.intervalMs}ms = dead` : 'without an interval: not watched'}`,
       );
     }
@@ -280,7 +280,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     if (!online) {
       if (this.accountOffline) return;
       this.accountOffline = { event, at: performance.now() };
-      this.log.warn({ event: 'backend.account-offline', probe, type: event, ...details }, `the QQ account went offline (${event})`);
+      this.log.emit('backend.account-offline',{ probe, type: event, ...details }, `the QQ account went offline (${event})`);
       if (mode === 'outage') {
         this.outageConfirmed({ probe, lastReason: `the QQ account is offline (${event} status.online=false)` });
       }
@@ -292,8 +292,8 @@ export class BackendMonitor implements Monitor, BackendGate {
     if (signal.kind === 'heartbeat' && !wasOffline) return; // every healthy heartbeat: nothing new
     this.accountOffline = undefined;
     const offlineMs = wasOffline ? Math.round(performance.now() - wasOffline.at) : undefined;
-    this.log.info(
-      { event: 'backend.account-online', probe, type: event, ...details, ...(offlineMs === undefined ? {} : { offlineMs }) },
+    this.log.emit('backend.account-online',
+      { probe, type: event, ...details, ...(offlineMs === undefined ? {} : { offlineMs }) },
       `the QQ account is online again (${event})`,
     );
     if (mode === 'wait-for-relogin' && this.handle?.current()) {
@@ -315,7 +315,7 @@ export class BackendMonitor implements Monitor, BackendGate {
   private outageConfirmed(evidence: Evidence): void {
     if (this.outage || !this.everReady || this.stopped) return;
     this.outage = { since: performance.now(), evidence };
-    this.log.warn({ event: 'backend.down', ...evidence }, `the backend is down (${evidence.probe}: ${evidence.lastReason})`);
+    this.log.emit('backend.down',{ ...evidence }, `the backend is down (${evidence.probe}: ${evidence.lastReason})`);
     if (this.handle?.current()) this.handle.requestRestart('backend-down', evidence);
   }
 
@@ -333,9 +333,8 @@ export class BackendMonitor implements Monitor, BackendGate {
       );
       const details = { ...(this.poll.last?.details ?? {}), ...(this.keeper?.last?.verdict === 'healthy' ? (this.keeper.last.details ?? {}) : {}) };
       delete details['url'];
-      this.log.info(
+      this.log.emit('backend.ready',
         {
-          event: 'backend.ready',
           ...details,
           ...(downMs === undefined ? {} : { downMs }),
           ...(degraded.length > 0 ? { degraded } : {}),
@@ -375,7 +374,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     this.waitLogged = true;
     const reason = this.lastReason() ?? 'checking';
     const waitedMs = Math.round(performance.now() - this.waitStartedAt);
-    this.log.info({ event: 'backend.waiting', reason, waitedMs }, `waiting for the backend: ${reason}`);
+    this.log.emit('backend.waiting',{ reason, waitedMs }, `waiting for the backend: ${reason}`);
   }
 
   private report(result: ProbeResult): void {

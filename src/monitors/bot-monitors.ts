@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import { linkTargets } from '../probes/link/target.js';
 import type { Monitor } from '../supervisor/types.js';
@@ -10,7 +10,7 @@ import { OutputMonitor } from './output-monitor.js';
  * The monitors that watch the bot itself (issue 4), each independent of the others and of the
  * backend: heartbeat file, the bot's own link to the backend, output patterns and silence.
  */
-export function buildBotMonitors(config: WatchdogConfig, logger: Logger): Monitor[] {
+export function buildBotMonitors(config: WatchdogConfig, logger: EventLog): Monitor[] {
   const monitors: Monitor[] = [];
   const { heartbeat, link, output } = config.probes;
   const startupGrace = config.startup.grace;

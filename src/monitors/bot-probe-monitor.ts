@@ -1,6 +1,6 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
-import { systemClock } from '../supervisor/clock.js';
+import { systemClock } from '../clock/clock.js';
 import type { RestartReason } from '../supervisor/restart-reasons.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { ProbeLoop } from './probe-loop.js';
@@ -17,7 +17,7 @@ export interface BotProbeMonitorOptions<P extends Probe> {
   timeout: number;
   /** After each spawn, unhealthy results do not count for this long (the bot is still starting). */
   startupGrace: number;
-  logger: Logger;
+  logger: EventLog;
   /** Monotonic milliseconds: the supervisor's clock (RunningChild.spawnedAt is on it). */
   now?: () => number;
   /** Runs once in start(); false disables the monitor (it has logged why). */
@@ -116,7 +116,7 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
             });
           } catch (error) {
             // A listener's bug (state file, metrics) must not take the watchdog down.
-            logger.warn({ event: 'monitor.error', monitor: this.name, err: error }, 'a probe report listener failed');
+            logger.emit('monitor.error',{ monitor: this.name, err: error }, 'a probe report listener failed');
           }
         },
         onFailed: (result) => {

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import { backendPollProbe } from '../probes/backend-probes.js';
 import { openMiraiLink } from '../probes/mirai-ws.js';
@@ -9,7 +9,7 @@ import { BackendMonitor, type BackendMonitorOptions } from './backend-monitor.js
  * The backend monitor the config asks for (the supervisor's gate and a source of backend-down
  * restarts), or undefined for backend.kind "none".
  */
-export function createBackendMonitor(config: WatchdogConfig, logger: Logger): BackendMonitor | undefined {
+export function createBackendMonitor(config: WatchdogConfig, logger: EventLog): BackendMonitor | undefined {
   const poll = backendPollProbe(config);
   const { backend } = config;
   if (!poll || backend.url === undefined) return undefined;
@@ -26,8 +26,8 @@ export function createBackendMonitor(config: WatchdogConfig, logger: Logger): Ba
     const options = { url: backend.url, ...wsUrl, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
     link = { probe: 'onebot-ws', open: (open) => openOneBotLink(options, liveness, open), accountOffline: 'outage' };
   } else if (ws.enabled) {
-    logger.warn(
-      { event: 'config.ignored', key: 'probes.websocket.enabled', kind: backend.kind },
+    logger.emit('config.ignored',
+      { key: 'probes.websocket.enabled', kind: backend.kind },
       `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${backend.kind}"`,
     );
   }

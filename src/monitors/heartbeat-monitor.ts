@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { HeartbeatFileProbe, type HeartbeatFileOptions } from '../probes/heartbeat-file.js';
 import { BotProbeMonitor } from './bot-probe-monitor.js';
 
@@ -7,7 +7,7 @@ export interface HeartbeatMonitorOptions {
   maxAge: number;
   interval: number;
   startupGrace: number;
-  logger: Logger;
+  logger: EventLog;
   now?: () => number;
   wallNow?: () => number;
   /** File system access, for tests. */

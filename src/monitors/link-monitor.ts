@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { procAvailable } from '../process/proc-stat.js';
 import { LinkProbe, LinkSampler } from '../probes/link/link-probe.js';
 import { formatTarget, TargetMatcher, type LinkTarget, type MatcherOptions } from '../probes/link/target.js';
@@ -9,7 +9,7 @@ export interface LinkMonitorOptions {
   grace: number;
   interval: number;
   startupGrace: number;
-  logger: Logger;
+  logger: EventLog;
   now?: () => number;
   procRoot?: string;
   matcher?: MatcherOptions;
@@ -33,19 +33,19 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
     ...(options.now ? { now: options.now } : {}),
     setup: async () => {
       if (!procAvailable(options.procRoot)) {
-        logger.warn(
-          { event: 'probe.disabled', probe: 'link', detail: 'no /proc' },
+        logger.emit('probe.disabled',
+          { probe: 'link', detail: 'no /proc' },
           'link probe is off: it reads the bot\'s sockets from /proc, which this system does not have (Linux only)',
         );
         return false;
       }
       if (targets.length === 0) {
-        logger.warn({ event: 'probe.disabled', probe: 'link', detail: 'no target' }, 'link probe is off: no target (set probes.link.target)');
+        logger.emit('probe.disabled',{ probe: 'link', detail: 'no target' }, 'link probe is off: no target (set probes.link.target)');
         return false;
       }
       matcher = await TargetMatcher.resolve(targets, options.matcher);
-      logger.debug(
-        { event: 'probe.link.target', targets: targets.map((t) => ({ target: formatTarget(t), from: t.from })), addresses: matcher.addresses() },
+      logger.emit('probe.link.target',
+        { targets: targets.map((t) => ({ target: formatTarget(t), from: t.from })), addresses: matcher.addresses() },
         `link probe watches connections to ${matcher.describe()}`,
       );
       return true;

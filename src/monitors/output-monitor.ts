@@ -1,6 +1,6 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { scanStream, type ScannedLine } from '../child/line-scanner.js';
-import { systemClock } from '../supervisor/clock.js';
+import { systemClock } from '../clock/clock.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { followRuns } from './follow-runs.js';
 
@@ -11,7 +11,7 @@ export interface OutputMonitorOptions {
   silence: number;
   /** After each spawn, silence does not count for this long. Patterns count at once. */
   startupGrace: number;
-  logger: Logger;
+  logger: EventLog;
   now?: () => number;
   /** An unfinished line is scanned after this long without more output. Default 100 ms. */
   idleMs?: number;
@@ -111,7 +111,7 @@ export class OutputMonitor implements Monitor {
     const text = line.text.length > EVIDENCE_CHARS ? `${line.text.slice(0, EVIDENCE_CHARS)}…` : line.text;
     const evidence = { pattern: pattern.source, line: text, stream: line.stream, ...(line.partial ? { partial: true } : {}) };
     const reason = `the bot printed a line matching /${pattern.source}/`;
-    this.options.logger.warn({ event: 'probe.failed', probe: 'output-pattern', reason, ...evidence }, `output-pattern: ${reason}: ${text}`);
+    this.options.logger.emit('probe.failed',{ probe: 'output-pattern', reason, ...evidence }, `output-pattern: ${reason}: ${text}`);
     this.report('output-pattern', 'unhealthy', reason);
     this.handle?.requestRestart('output-match', { probe: 'output-pattern', detail: reason, ...evidence });
   }
@@ -136,7 +136,7 @@ export class OutputMonitor implements Monitor {
       const lastOutputAt = armed.printed ? new Date(Date.now() - silentForMs).toISOString() : null;
       const reason = `no output from the bot for ${(silentForMs / 1000).toFixed(1)}s (silence ${(silence / 1000).toFixed(1)}s)`;
       const evidence = { silentForMs, silenceMs: silence, lastOutputAt };
-      this.options.logger.warn({ event: 'probe.failed', probe: 'output-silence', reason, ...evidence }, `output-silence: ${reason}`);
+      this.options.logger.emit('probe.failed',{ probe: 'output-silence', reason, ...evidence }, `output-silence: ${reason}`);
       this.report('output-silence', 'unhealthy', reason);
       this.handle?.requestRestart('output-silent', { probe: 'output-silence', detail: reason, ...evidence });
     }, wait);
@@ -147,7 +147,7 @@ export class OutputMonitor implements Monitor {
       this.handle?.reportProbe({ probe, verdict, reason, latencyMs: 0, at: Date.now() });
     } catch (error) {
       // A listener's bug (state file, metrics) must not take the watchdog down.
-      this.options.logger.warn({ event: 'monitor.error', monitor: this.name, err: error }, 'a probe report listener failed');
+      this.options.logger.emit('monitor.error',{ monitor: this.name, err: error }, 'a probe report listener failed');
     }
   }
 

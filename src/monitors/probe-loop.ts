@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 
 export interface ProbeLoopOptions {
@@ -9,7 +9,7 @@ export interface ProbeLoopOptions {
   timeout: number;
   /** Unhealthy checks in a row before the target counts as failed. */
   failureThreshold: number;
-  logger: Logger;
+  logger: EventLog;
   /** Every result, for the supervisor's probe reports (state file, status). */
   onResult?: (result: ProbeResult) => void;
   /** Called once when the failure threshold is reached (not again until it recovers). */
@@ -95,7 +95,7 @@ export class ProbeLoop {
     if (result.verdict === 'misconfigured') {
       if (this.misconfigured !== result.reason) {
         this.misconfigured = result.reason;
-        logger.error({ event: 'probe.misconfigured', ...fields }, `${result.probe}: ${result.reason} (check the config; not a reason to restart)`);
+        logger.emit('probe.misconfigured',{ ...fields }, `${result.probe}: ${result.reason} (check the config; not a reason to restart)`);
       }
       return;
     }
@@ -105,7 +105,7 @@ export class ProbeLoop {
       this.failures = 0;
       if (this.failed) {
         this.failed = false;
-        logger.info({ event: 'probe.recovered', ...fields }, `${result.probe}: healthy again`);
+        logger.emit('probe.recovered',{ ...fields }, `${result.probe}: healthy again`);
         this.options.onRecovered?.(result);
       }
       return;
@@ -114,7 +114,7 @@ export class ProbeLoop {
     this.failures += 1;
     if (!this.failed && this.failures >= failureThreshold) {
       this.failed = true;
-      logger.warn({ event: 'probe.failed', ...fields, failures: this.failures }, `${result.probe}: ${result.reason}`);
+      logger.emit('probe.failed',{ ...fields, failures: this.failures }, `${result.probe}: ${result.reason}`);
       this.options.onFailed?.(result, this.failures);
     }
   }

@@ -3,7 +3,7 @@ import { readdir as fsReaddir, stat as fsStat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../supervisor/clock.js';
+import { systemClock } from '../clock/clock.js';
 import { result, type Probe, type ProbeResult } from './probe.js';
 
 export interface HeartbeatFileOptions {

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { findTree } from '../process/process-tree.js';
 import { killTree as defaultKillTree } from '../process/kill-tree.js';
 import type { KillTreeFn } from '../supervisor/types.js';
@@ -7,7 +7,7 @@ import type { StateFile } from './state-file.js';
 
 export interface OrphanRecoveryOptions {
   stop: { signal: NodeJS.Signals; timeout: number };
-  logger: Logger;
+  logger: EventLog;
   killTree?: KillTreeFn;
   /** The live processes of a tree (default: one /proc scan, see process-tree.ts). */
   findTree?: (root: { pid: number; startTime: number }, marker: { name: string; value: string }) => number[];
@@ -38,8 +38,8 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
   const boot = bootId();
   if (bot.bootId !== undefined && boot !== undefined && bot.bootId !== boot) return { kind: 'none' };
   if (bot.startTime === undefined || boot === undefined) {
-    logger.warn(
-      { event: 'orphan.unverifiable', pid: bot.pid },
+    logger.emit('orphan.unverifiable',
+      { pid: bot.pid },
       `the state file names a bot (pid ${bot.pid}) whose identity cannot be checked here (no /proc): leaving it alone`,
     );
     return { kind: 'unverifiable', pid: bot.pid };
@@ -51,8 +51,8 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
   if (members.length === 0) return { kind: 'none' };
 
   const rootAlive = members.includes(bot.pid);
-  logger.warn(
-    { event: 'orphan.found', pid: bot.pid, rootAlive, pids: members, watchdogPid: state.watchdog.pid, startedAt: bot.startedAt },
+  logger.emit('orphan.found',
+    { pid: bot.pid, rootAlive, pids: members, watchdogPid: state.watchdog.pid, startedAt: bot.startedAt },
     rootAlive
       ? `the bot of a previous watchdog (pid ${state.watchdog.pid}) is still running (pid ${bot.pid}): stopping its tree before starting a new one`
       : `processes of the bot of a previous watchdog (pid ${state.watchdog.pid}) are still running: stopping them before starting a new one`,
@@ -65,14 +65,14 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
       timeout: options.stop.timeout,
       marker: bot.marker,
       onSignal: (pids, signal) => {
-        if (pids.length > 0) logger.info({ event: 'child.kill', pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
+        if (pids.length > 0) logger.emit('child.kill',{ pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
       },
     },
   );
   if (outcome.survivors.length > 0) {
-    logger.error({ event: 'orphan.survivors', pids: outcome.survivors }, 'some processes of the orphaned bot could not be stopped');
+    logger.emit('orphan.survivors',{ pids: outcome.survivors }, 'some processes of the orphaned bot could not be stopped');
   } else {
-    logger.info({ event: 'orphan.stopped', pid: bot.pid, forced: outcome.forced }, 'the orphaned bot is stopped');
+    logger.emit('orphan.stopped',{ pid: bot.pid, forced: outcome.forced }, 'the orphaned bot is stopped');
   }
   return { kind: 'stopped', pid: bot.pid, pids: outcome.pids, forced: outcome.forced, survivors: outcome.survivors };
 }

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
 import type { ChildExit, Monitor, ProbeReport, RunningChild, SupervisorHandle, SupervisorState } from '../supervisor/types.js';
 import { bootId, identityOf } from './identity.js';
@@ -11,7 +11,7 @@ export interface StateWriterOptions {
   command: string[];
   /** Version of bot-watchdog, recorded for `status`. */
   version: string;
-  logger: Logger;
+  logger: EventLog;
   /** Wall-clock milliseconds (injectable for tests). */
   now?: () => number;
 }
@@ -152,14 +152,14 @@ export class StateWriter implements Monitor {
       writeStateFile(this.options.file, this.snapshot());
       if (this.failing) {
         this.failing = false;
-        this.options.logger.info({ event: 'state.written', file: this.options.file }, 'the state file is written again');
+        this.options.logger.emit('state.written',{ file: this.options.file }, 'the state file is written again');
       }
     } catch (error) {
       // Supervision goes on without a state file; say so once, not on every transition.
       if (!this.failing) {
         this.failing = true;
-        this.options.logger.warn(
-          { event: 'state.error', file: this.options.file, error: (error as Error).message },
+        this.options.logger.emit('state.error',
+          { file: this.options.file, error: (error as Error).message },
           `cannot write the state file: ${(error as Error).message}`,
         );
       }

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { EXIT, signalNumber, statusOf } from '../exit-codes.js';
 import { BackoffCounter, backoffDelay } from './backoff.js';
 import { RestartLimit } from './restart-limit.js';
@@ -44,7 +44,7 @@ export interface SupervisorDeps {
   spawn: (spec: SpawnSpec) => ChildHandle;
   killTree: KillTreeFn;
   clock: Clock;
-  logger: Logger;
+  logger: EventLog;
   random?: () => number;
   /** Env marker put in the bot's environment so the whole tree can be found, even re-parented daemons. */
   newMarker: () => TreeMarker;
@@ -77,7 +77,7 @@ export class Supervisor implements SupervisorHandle {
   private interrupt = new AbortController();
   private readonly backoff: BackoffCounter;
   private readonly limit: RestartLimit;
-  private readonly log: Logger;
+  private readonly log: EventLog;
 
   constructor(
     private readonly options: SupervisorOptions,
@@ -119,7 +119,7 @@ export class Supervisor implements SupervisorHandle {
       return;
     }
     this.shutdownSignal = signal;
-    this.log.info({ event: 'watchdog.shutdown', signal }, `received ${signal}: stopping the bot`);
+    this.log.emit('watchdog.shutdown',{ signal }, `received ${signal}: stopping the bot`);
     this.interrupt.abort();
     this.wakeStop?.();
   }
@@ -143,7 +143,7 @@ export class Supervisor implements SupervisorHandle {
         this.interrupt.abort();
         break;
       case 'waiting-backend':
-        this.log.info({ event: 'watchdog.sighup', state: this.currentState }, 'SIGHUP: the bot starts as soon as the backend is ready');
+        this.log.emit('watchdog.sighup',{ state: this.currentState }, 'SIGHUP: the bot starts as soon as the backend is ready');
         break;
       default:
         break;
@@ -160,7 +160,7 @@ export class Supervisor implements SupervisorHandle {
         try {
           await monitor.stop();
         } catch (error) {
-          this.log.warn({ event: 'monitor.error', monitor: monitor.name, err: error }, 'a monitor failed to stop');
+          this.log.emit('monitor.error',{ monitor: monitor.name, err: error }, 'a monitor failed to stop');
         }
       }
     }
@@ -181,8 +181,8 @@ export class Supervisor implements SupervisorHandle {
         if (this.shutdownSignal) return this.exitWith(shutdownCode());
         if (!ready) {
           const lastReason = this.deps.gate.lastReason?.();
-          this.log.error(
-            { event: 'backend.timeout', timeoutMs: startup.timeout, ...(lastReason ? { lastReason } : {}) },
+          this.log.emit('backend.timeout',
+            { timeoutMs: startup.timeout, ...(lastReason ? { lastReason } : {}) },
             `the backend was not ready within startup.timeout (${startup.timeout}ms)${lastReason ? `: ${lastReason}` : ''}; giving up`,
           );
           return this.exitWith(EXIT.BACKEND_TIMEOUT);
@@ -197,8 +197,8 @@ export class Supervisor implements SupervisorHandle {
       const status = spawnError ? (spawnError.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE) : statusOf(outcome.exit);
       lastStatus = status;
       if (spawnError) {
-        this.log.error(
-          { event: 'child.error', command: this.options.command, code: spawnError.code, error: spawnError.message },
+        this.log.emit('child.error',
+          { command: this.options.command, code: spawnError.code, error: spawnError.message },
           `cannot start the bot: ${spawnError.message}`,
         );
         // A command that never ran (not found, not executable) will not start on a retry either.
@@ -209,7 +209,7 @@ export class Supervisor implements SupervisorHandle {
       if (this.hangupPending) {
         // SIGHUP arrived while the bot was going down: start again now, without backoff.
         this.hangupPending = false;
-        this.log.info({ event: 'restart.scheduled', reason: 'sighup', attempt: 0, delayMs: 0 }, 'restarting the bot now (SIGHUP)');
+        this.log.emit('restart.scheduled',{ reason: 'sighup', attempt: 0, delayMs: 0 }, 'restarting the bot now (SIGHUP)');
         this.events.emit('restart', { reason: 'sighup', attempt: 0, delayMs: 0 });
         waitForBackend = startup.waitForBackend && !(this.deps.gate?.isReady() ?? true);
         continue;
@@ -218,8 +218,8 @@ export class Supervisor implements SupervisorHandle {
       const reason = this.reasonFor(outcome);
       const rules = reasonRules(reason);
       if (!this.policyAllows(reason, outcome.exit)) {
-        this.log.info(
-          { event: 'restart.skipped', reason, policy: restart.policy, status },
+        this.log.emit('restart.skipped',
+          { reason, policy: restart.policy, status },
           `not restarting (restart.policy is "${restart.policy}")`,
         );
         return this.exitWith(status);
@@ -229,8 +229,8 @@ export class Supervisor implements SupervisorHandle {
       if (rules.countsTowardLimit) {
         if (this.limit.exceeded(now)) {
           const info = { restarts: this.limit.recent(now), windowMs: restart.limit.window };
-          this.log.error(
-            { event: 'restart.giveup', restarts: info.restarts, window: restart.limit.window },
+          this.log.emit('restart.giveup',
+            { restarts: info.restarts, window: restart.limit.window },
             `giving up: ${info.restarts} restarts within ${restart.limit.window}ms (restart.limit)`,
           );
           this.events.emit('giveup', info);
@@ -243,7 +243,7 @@ export class Supervisor implements SupervisorHandle {
       // the next crash wait longer.
       const attempt = rules.backoff ? this.backoff.next(outcome.uptimeMs) : 0;
       const delayMs = rules.backoff ? backoffDelay(attempt, restart, this.deps.random) : 0;
-      this.log.info({ event: 'restart.scheduled', reason, attempt, delayMs }, `restarting the bot in ${delayMs}ms (${reason})`);
+      this.log.emit('restart.scheduled',{ reason, attempt, delayMs }, `restarting the bot in ${delayMs}ms (${reason})`);
       this.events.emit('restart', { reason, attempt, delayMs });
       if (delayMs > 0) {
         this.setState('backoff');
@@ -324,7 +324,7 @@ export class Supervisor implements SupervisorHandle {
       handle,
     };
     this.child = running;
-    this.log.info({ event: 'child.spawn', pid, command: this.options.command }, `started the bot (pid ${pid})`);
+    this.log.emit('child.spawn',{ pid, command: this.options.command }, `started the bot (pid ${pid})`);
     this.setState('running');
     this.events.emit('spawn', this.current() as RunningChild);
 
@@ -339,9 +339,10 @@ export class Supervisor implements SupervisorHandle {
     if (first === 'stop') {
       const signal = this.stopSignal();
       const stopInfo: StopRequest = requested ?? { reason: 'exited' };
-      this.log.info(
+      this.log.emit(
+        'child.stop',
         // Evidence first: a probe's fields never overwrite the stop's own.
-        { ...(stopInfo.evidence ?? {}), event: 'child.stop', pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal },
+        { ...(stopInfo.evidence ?? {}), pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal },
         `stopping the bot (${this.shutdownSignal ? `shutdown on ${this.shutdownSignal}` : stopInfo.reason})`,
       );
       if (requested) this.events.emit('stop', this.current() as RunningChild, requested);
@@ -361,8 +362,8 @@ export class Supervisor implements SupervisorHandle {
       drained.abort();
     }
     const uptimeMs = this.deps.clock.now() - spawnedAt;
-    this.log.info(
-      { event: 'child.exit', pid, code: exit.code, signal: exit.signal, uptimeMs },
+    this.log.emit('child.exit',
+      { pid, code: exit.code, signal: exit.signal, uptimeMs },
       `the bot exited (${exit.signal ?? `code ${exit.code}`}) after ${uptimeMs}ms`,
     );
     this.events.emit('exit', this.current() as RunningChild, exit, uptimeMs);
@@ -377,7 +378,7 @@ export class Supervisor implements SupervisorHandle {
   }
 
   private readonly logKill = (pids: number[], signal: NodeJS.Signals) => {
-    if (pids.length > 0) this.log.info({ event: 'child.kill', pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
+    if (pids.length > 0) this.log.emit('child.kill',{ pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
   };
 
   private treeRoot(child: RunningChild): { pid: number; pgid: number; startTime?: number } {
@@ -387,14 +388,14 @@ export class Supervisor implements SupervisorHandle {
   private async killTree(child: RunningChild, signal: NodeJS.Signals, timeout: number): Promise<void> {
     const { survivors } = await this.deps.killTree(this.treeRoot(child), { signal, timeout, marker: child.marker, onSignal: this.logKill });
     if (survivors.length > 0) {
-      this.log.error({ event: 'child.survivors', pids: survivors }, 'some processes of the bot tree could not be killed');
+      this.log.emit('child.survivors',{ pids: survivors }, 'some processes of the bot tree could not be killed');
     }
   }
 
   /** Second SIGINT/SIGTERM: SIGKILL the whole tree now. */
   private forceKill(signal: NodeJS.Signals): void {
     const child = this.child;
-    this.log.warn({ event: 'watchdog.force', signal }, `received ${signal} again: killing the bot tree now`);
+    this.log.emit('watchdog.force',{ signal }, `received ${signal} again: killing the bot tree now`);
     if (!child) return;
     void this.deps.killTree(this.treeRoot(child), { signal: 'SIGKILL', timeout: 0, marker: child.marker, onSignal: this.logKill });
   }
@@ -411,7 +412,7 @@ export class Supervisor implements SupervisorHandle {
   }
 
   private exitWith(code: number): number {
-    this.log.info({ event: 'watchdog.exit', code }, `exiting with code ${code}`);
+    this.log.emit('watchdog.exit',{ code }, `exiting with code ${code}`);
     return code;
   }
 }

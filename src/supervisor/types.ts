@@ -46,11 +46,7 @@ export interface KillTreeOutcome {
 /** Kills a process tree; resolves when nothing of it remains (or reports survivors). */
 export type KillTreeFn = (root: { pid: number; pgid?: number; startTime?: number }, request: KillTreeRequest) => Promise<KillTreeOutcome>;
 
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`, or early (without error) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+export type { Clock } from '../clock/clock.js';
 
 /** The bot while it runs, as plug-ins see it. */
 export interface RunningChild {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { isGone, readProcInfo, type ProcInfo } from '../../process/proc-stat.js';
 import { findTree, type FindTreeOptions, type TreeMarker, type TreeRoot } from '../../process/process-tree.js';
-import { systemClock } from '../../supervisor/clock.js';
+import { systemClock } from '../../clock/clock.js';
 import { result, type Probe, type ProbeResult } from '../probe.js';
 import { parseProcNetTcp, TCP_ESTABLISHED } from './proc-net-tcp.js';
 import { readSocketInodes } from './socket-inodes.js';
