@@ -1,6 +1,7 @@
-import type { EventLog } from './log/events.js';
+import type { Clock } from './clock/clock.js';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
+import type { EventLog } from './log/events.js';
 import { buildBotMonitors } from './monitors/bot-monitors.js';
 import { createBackendMonitor } from './monitors/create-backend-monitor.js';
 import { StateWriter } from './state/state-writer.js';
@@ -10,17 +11,18 @@ import { packageVersion } from './version.js';
 /**
  * The plug-ins the config asks for: the backend monitor (a gate for starts and a source of
  * backend-down restarts), the probes that watch the bot itself, and the state file writer.
- * Each lives in its own module; this is the one place that wires them.
+ * Each lives in its own module; this is the one place that wires them. They all report into the
+ * health sink, which run.ts creates.
  */
-export async function buildPlugins(config: WatchdogConfig, logger: EventLog): Promise<RunPlugins> {
+export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clock: Clock): Promise<RunPlugins> {
   const monitors: Monitor[] = [];
-  // First, so that it sees every probe report of the monitors started after it.
+  // First, so that it sees every report of the monitors started after it.
   monitors.push(
     new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger }),
   );
   const backend = createBackendMonitor(config, logger);
   if (backend) monitors.push(backend);
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
-  monitors.push(...buildBotMonitors(config, logger));
+  monitors.push(...buildBotMonitors(config, logger, clock));
   return { ...(backend ? { gate: backend } : {}), monitors };
 }

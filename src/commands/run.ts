@@ -7,7 +7,8 @@ import { killTree, newTreeMarker } from '../process/kill-tree.js';
 import { killTreeNow } from '../process/kill-tree-now.js';
 import { processStartTime } from '../process/proc-stat.js';
 import { claimInstance } from '../state/claim-instance.js';
-import { systemClock } from '../clock/clock.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { HealthSink } from '../health/health-sink.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Monitor, BackendGate } from '../supervisor/types.js';
 
@@ -19,7 +20,7 @@ export interface RunPlugins {
 }
 
 /** Builds the plug-ins a config asks for (backend monitor, bot probes, state file). */
-export type PluginFactory = (config: WatchdogConfig, logger: EventLog) => Promise<RunPlugins> | RunPlugins;
+export type PluginFactory = (config: WatchdogConfig, logger: EventLog, clock: Clock) => Promise<RunPlugins> | RunPlugins;
 
 /** `bot-watchdog run`: supervise the bot until a signal, the policy or the limit ends it. Resolves with the exit code. */
 export async function runCommand(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory, version: string): Promise<number> {
@@ -48,7 +49,10 @@ export async function runCommand(config: WatchdogConfig, logger: EventLog, plugi
 }
 
 async function supervise(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory): Promise<number> {
-  const { gate, monitors } = await plugins(config, logger);
+  const clock = systemClock;
+  const { gate, monitors } = await plugins(config, logger, clock);
+  // Every probe result flows through it; it alone asks the supervisor for restarts.
+  const health = new HealthSink({ log: logger, clock, startupGrace: config.startup.grace });
   const supervisor = new Supervisor(
     {
       command: config.command,
@@ -65,9 +69,10 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
         relayOutput(child.stderr, process.stderr);
         return child;
       },
-      killTree,
-      clock: systemClock,
+      killTree: (root, request) => killTree(root, { ...request, deps: { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) } }),
+      clock,
       logger,
+      health,
       newMarker: newTreeMarker,
       startTimeOf: processStartTime,
       monitors,

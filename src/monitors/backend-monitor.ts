@@ -5,6 +5,9 @@ import type { LinkLoss, LinkSignal } from '../probes/ws-connection.js';
 import type { BackendGate, Monitor, SupervisorHandle } from '../supervisor/types.js';
 import { LinkKeeper, type LinkKeeperOptions } from './link-keeper.js';
 import { ProbeLoop } from './probe-loop.js';
+import { toHealthResult } from './to-health-result.js';
+import { systemClock } from '../clock/clock.js';
+import { DEFAULT_RULE } from '../health/probe-rules.js';
 
 export interface BackendMonitorOptions {
   /** The HTTP (or TCP) poll: mirai-http, onebot-http, http, tcp. */
@@ -66,10 +69,8 @@ export class BackendMonitor implements Monitor, BackendGate {
     stale: false,
     staleSince: 0,
   };
-  private linkFailed = false;
   /** The current link has delivered a heartbeat (OneBot): logged once per link. */
   private heartbeatSeen = false;
-  private readonly linkMisconfigured = new Set<string>();
   private accountOffline: { event: string; at: number } | undefined;
   private ready = false;
   private everReady = false;
@@ -88,8 +89,7 @@ export class BackendMonitor implements Monitor, BackendGate {
       probe: options.poll,
       interval: options.interval,
       timeout: options.timeout,
-      failureThreshold: options.failureThreshold,
-      logger: options.logger,
+      clock: systemClock,
       onResult: (result) => this.onPollResult(result),
     });
     if (options.link) {
@@ -107,6 +107,8 @@ export class BackendMonitor implements Monitor, BackendGate {
 
   start(handle: SupervisorHandle): void {
     this.handle = handle;
+    // The sink logs the poll's probe.failed after failureThreshold unhealthy checks in a row.
+    handle.health.setRule(this.options.poll.name, { ...DEFAULT_RULE, threshold: this.options.failureThreshold });
     handle.events.on('spawn', () => (this.lastSpawnAt = performance.now()));
     this.loop.start();
     this.keeper?.start();
@@ -190,7 +192,8 @@ export class BackendMonitor implements Monitor, BackendGate {
         { probe, cause: loss.cause, ...(loss.closeCode === undefined ? {} : { closeCode: loss.closeCode }), reason: loss.reason },
         `${probe}: link lost: ${loss.reason}`,
       );
-      this.report({ probe, verdict: 'unhealthy', reason: loss.reason, latencyMs: 0 });
+      // A close is confirmed by one reconnect first ('down' or 'blip' follows).
+      if (loss.cause === 'closed') this.handle?.health.report({ probe, verdict: 'unknown', reason: `reconnecting after: ${loss.reason}`, latencyMs: 0 });
       // Whatever the poll said before the drop is old news now.
       this.poll.stale = true;
       this.poll.staleSince = performance.now();
@@ -200,34 +203,21 @@ export class BackendMonitor implements Monitor, BackendGate {
     keeper.on('down', (loss, result) => {
       const evidence: Evidence = { probe, cause: loss.cause, lastReason: loss.reason, ...(loss.closeCode === undefined ? {} : { closeCode: loss.closeCode }) };
       if (result) evidence['reconnect'] = result.reason;
-      this.markLinkFailed(probe, loss.reason, result);
+      this.handle?.health.report({ probe, verdict: 'unhealthy', reason: loss.reason, latencyMs: 0, ...(result ? { evidence: { reconnect: result.reason } } : {}) });
       this.outageConfirmed(evidence);
       this.update();
     });
     keeper.on('failed', (result, nextDelayMs) => {
       this.report(result);
       this.log.emit('ws.retry',{ probe, reason: result.reason, delayMs: nextDelayMs }, `${probe}: ${result.reason}; retrying in ${nextDelayMs}ms`);
-      this.markLinkFailed(probe, result.reason, undefined);
       this.update();
     });
     keeper.on('misconfigured', (result) => {
       this.report(result);
-      if (!this.linkMisconfigured.has(result.reason)) {
-        this.linkMisconfigured.add(result.reason);
-        this.log.emit('probe.misconfigured',
-          { probe, reason: result.reason, ...(result.details ?? {}) },
-          `${probe}: ${result.reason} (check the config; not a reason to restart — the HTTP poll alone watches the backend meanwhile)`,
-        );
-      }
       this.update();
     });
     keeper.on('up', (result) => {
       this.report(result);
-      this.linkMisconfigured.clear();
-      if (this.linkFailed) {
-        this.linkFailed = false;
-        this.log.emit('probe.recovered',{ probe, reason: result.reason, latencyMs: result.latencyMs }, `${probe}: healthy again`);
-      }
       this.log.emit('ws.up',{ probe, reason: result.reason, latencyMs: result.latencyMs, ...(result.details ?? {}) }, `${probe}: ${result.reason}`);
       // A new session: whatever the old one said about the account is no longer known.
       this.accountOffline = undefined;
@@ -236,12 +226,6 @@ export class BackendMonitor implements Monitor, BackendGate {
       this.update();
     });
     keeper.on('signal', (signal) => this.onSignal(probe, signal));
-  }
-
-  private markLinkFailed(probe: string, reason: string, result: ProbeResult | undefined): void {
-    if (this.linkFailed) return;
-    this.linkFailed = true;
-    this.log.emit('probe.failed',{ probe, reason, ...(result ? { reconnect: result.reason } : {}) }, `${probe}: ${reason}`);
   }
 
   /** The link closed and came straight back: the backend blinked, and the bot's own link died with ours. */
@@ -260,7 +244,7 @@ export class BackendMonitor implements Monitor, BackendGate {
       `${probe}: the link dropped and came back in ${downMs}ms; the bot's own link dropped too`,
     );
     // Only a bot that was running when the link dropped lost its link.
-    if (this.handle?.current() && this.lastSpawnAt < loss.at) this.handle.requestRestart('backend-down', evidence);
+    if (this.handle?.current() && this.lastSpawnAt < loss.at) this.handle.health.restart('backend-down', evidence);
   }
 
   private onSignal(probe: string, signal: LinkSignal): void {
@@ -299,7 +283,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     if (mode === 'wait-for-relogin' && this.handle?.current()) {
       // mirai-api-http #518: after a relogin the bot's session is stale; it must connect again.
       // Asked before the gate opens, so a bot that is waiting to start is not restarted twice.
-      this.handle.requestRestart('account-relogin', { probe, type: event, ...(offlineMs === undefined ? {} : { offlineMs }) });
+      this.handle.health.restart('account-relogin', { probe, type: event, ...(offlineMs === undefined ? {} : { offlineMs }) });
     }
     this.update();
   }
@@ -316,7 +300,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     if (this.outage || !this.everReady || this.stopped) return;
     this.outage = { since: performance.now(), evidence };
     this.log.emit('backend.down',{ ...evidence }, `the backend is down (${evidence.probe}: ${evidence.lastReason})`);
-    if (this.handle?.current()) this.handle.requestRestart('backend-down', evidence);
+    if (this.handle?.current()) this.handle.health.restart('backend-down', evidence);
   }
 
   private update(): void {
@@ -378,6 +362,6 @@ export class BackendMonitor implements Monitor, BackendGate {
   }
 
   private report(result: ProbeResult): void {
-    this.handle?.reportProbe({ probe: result.probe, verdict: result.verdict, reason: result.reason, latencyMs: result.latencyMs, at: Date.now() });
+    this.handle?.health.report(toHealthResult(result));
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import { procAvailable } from '../process/proc-stat.js';
 import { LinkProbe, LinkSampler } from '../probes/link/link-probe.js';
@@ -10,7 +11,7 @@ export interface LinkMonitorOptions {
   interval: number;
   startupGrace: number;
   logger: EventLog;
-  now?: () => number;
+  clock: Clock;
   procRoot?: string;
   matcher?: MatcherOptions;
 }
@@ -29,8 +30,7 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
     interval: options.interval,
     timeout: Math.max(3000, options.interval),
     startupGrace: options.startupGrace,
-    logger,
-    ...(options.now ? { now: options.now } : {}),
+    clock: options.clock,
     setup: async () => {
       if (!procAvailable(options.procRoot)) {
         logger.emit('probe.disabled',
@@ -60,7 +60,7 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
         matcher: matcher as TargetMatcher,
         grace: options.grace,
         since: child.spawnedAt,
-        ...(options.now ? { now: options.now } : {}),
+        now: () => options.clock.now(),
       }),
     dueIn: (_result, probe) => probe.dueInMs(),
   });

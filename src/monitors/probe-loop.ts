@@ -1,4 +1,5 @@
-import type { EventLog } from '../log/events.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { checkOnce } from '../health/check-once.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 
 export interface ProbeLoopOptions {
@@ -7,37 +8,23 @@ export interface ProbeLoopOptions {
   interval: number;
   /** A check that takes longer is aborted and counts as unhealthy. */
   timeout: number;
-  /** Unhealthy checks in a row before the target counts as failed. */
-  failureThreshold: number;
-  logger: EventLog;
-  /** Every result, for the supervisor's probe reports (state file, status). */
-  onResult?: (result: ProbeResult) => void;
-  /** Called once when the failure threshold is reached (not again until it recovers). */
-  onFailed?: (result: ProbeResult, failures: number) => void;
-  /** Called once when a failed target answers healthy again. */
-  onRecovered?: (result: ProbeResult) => void;
+  clock: Clock;
+  /** Every result, in order (the health sink judges them). */
+  onResult: (result: ProbeResult) => void;
 }
 
 /**
- * Runs a probe forever on an interval and turns results into transitions: `probe.failed` after
- * failureThreshold unhealthy results in a row, `probe.recovered` on the first healthy result after
- * that, `probe.misconfigured` once per distinct reason (our config is wrong: never a failure).
- * Logs transitions, not ticks. Uses the global timers, so tests can fake them.
+ * Runs a probe forever on an interval (checkOnce: the same rules as `bot-watchdog check`) and
+ * hands every result on. It judges nothing: thresholds, transitions and restarts are the health
+ * sink's.
  */
 export class ProbeLoop {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private running = false;
   private inFlight: AbortController | undefined;
-  private failures = 0;
-  private failed = false;
-  private misconfigured: string | undefined;
   last: ProbeResult | undefined;
 
   constructor(private readonly options: ProbeLoopOptions) {}
-
-  get isFailed(): boolean {
-    return this.failed;
-  }
 
   start(): void {
     if (this.running) return;
@@ -47,7 +34,7 @@ export class ProbeLoop {
 
   stop(): void {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.inFlight?.abort();
   }
@@ -60,62 +47,19 @@ export class ProbeLoop {
   private async tick(): Promise<void> {
     if (!this.running) return;
     await this.runCheck();
-    if (this.running) this.timer = setTimeout(() => void this.tick(), this.options.interval);
+    if (this.running) this.timer = this.options.clock.setTimeout(() => void this.tick(), this.options.interval);
   }
 
   private async runCheck(): Promise<ProbeResult> {
-    const { probe, timeout } = this.options;
-    const controller = new AbortController();
-    this.inFlight = controller;
-    const timer = setTimeout(() => controller.abort(), timeout);
-    let result: ProbeResult;
-    try {
-      result = await probe.check(controller.signal);
-    } catch (error) {
-      // Probes report failures as results; an exception is a bug, but must not stop the loop.
-      result = { probe: probe.name, verdict: 'unhealthy', reason: `probe error: ${(error as Error).message}`, latencyMs: 0 };
-    } finally {
-      clearTimeout(timer);
-      if (this.inFlight === controller) this.inFlight = undefined;
-    }
-    if (controller.signal.aborted && this.running && result.verdict !== 'unhealthy') {
-      result = { ...result, verdict: 'unhealthy', reason: `no answer within ${timeout}ms` };
-    }
-    if (!this.running && controller.signal.aborted) return result;
-    this.record(result);
-    return result;
-  }
-
-  private record(result: ProbeResult): void {
-    const { logger, failureThreshold } = this.options;
+    const { probe, timeout, clock } = this.options;
+    const stopping = new AbortController();
+    this.inFlight = stopping;
+    const result = await checkOnce(probe, timeout, clock, stopping.signal);
+    if (this.inFlight === stopping) this.inFlight = undefined;
+    // Stopped while it ran: the answer says nothing about the target.
+    if (!this.running && stopping.signal.aborted) return result;
     this.last = result;
-    this.options.onResult?.(result);
-    const fields = { probe: result.probe, reason: result.reason, latencyMs: result.latencyMs, ...(result.details ?? {}) };
-
-    if (result.verdict === 'misconfigured') {
-      if (this.misconfigured !== result.reason) {
-        this.misconfigured = result.reason;
-        logger.emit('probe.misconfigured',{ ...fields }, `${result.probe}: ${result.reason} (check the config; not a reason to restart)`);
-      }
-      return;
-    }
-    this.misconfigured = undefined;
-
-    if (result.verdict === 'healthy') {
-      this.failures = 0;
-      if (this.failed) {
-        this.failed = false;
-        logger.emit('probe.recovered',{ ...fields }, `${result.probe}: healthy again`);
-        this.options.onRecovered?.(result);
-      }
-      return;
-    }
-
-    this.failures += 1;
-    if (!this.failed && this.failures >= failureThreshold) {
-      this.failed = true;
-      logger.emit('probe.failed',{ ...fields, failures: this.failures }, `${result.probe}: ${result.reason}`);
-      this.options.onFailed?.(result, this.failures);
-    }
+    this.options.onResult(result);
+    return result;
   }
 }

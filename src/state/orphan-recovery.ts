@@ -59,7 +59,7 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
   );
   const kill = options.killTree ?? defaultKillTree;
   const outcome = await kill(
-    { pid: bot.pid, pgid: bot.pid, startTime: bot.startTime },
+    { pid: bot.pid, startTime: bot.startTime },
     {
       signal: options.stop.signal,
       timeout: options.stop.timeout,

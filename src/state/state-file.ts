@@ -1,3 +1,4 @@
+import type { HealthVerdict } from '../health/types.js';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { ProcessIdentity } from './identity.js';
@@ -13,8 +14,8 @@ export const STATE_VERSION = 1;
 export type WatchdogPhase = 'starting' | 'waiting-backend' | 'running' | 'stopping' | 'backoff' | 'exiting' | 'stopped';
 const PHASES: readonly WatchdogPhase[] = ['starting', 'waiting-backend', 'running', 'stopping', 'backoff', 'exiting', 'stopped'];
 
-export type ProbeVerdictName = 'healthy' | 'unhealthy' | 'misconfigured' | 'unknown';
-const VERDICTS: readonly ProbeVerdictName[] = ['healthy', 'unhealthy', 'misconfigured', 'unknown'];
+export type ProbeVerdictName = HealthVerdict;
+const VERDICTS: readonly ProbeVerdictName[] = ['healthy', 'unhealthy', 'misconfigured', 'starting', 'unknown'];
 
 export interface ProbeRecord {
   verdict: ProbeVerdictName;

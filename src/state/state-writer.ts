@@ -1,6 +1,7 @@
 import type { EventLog } from '../log/events.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
-import type { ChildExit, Monitor, ProbeReport, RunningChild, SupervisorHandle, SupervisorState } from '../supervisor/types.js';
+import type { HealthUpdate } from '../health/health-sink.js';
+import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState } from '../supervisor/types.js';
 import { bootId, identityOf } from './identity.js';
 import { writeStateFile, type ProbeRecord, type StateFile, type WatchdogPhase } from './state-file.js';
 
@@ -52,7 +53,7 @@ export class StateWriter implements Monitor {
     this.listen(handle.events, 'spawn', (child) => this.onSpawn(child));
     this.listen(handle.events, 'exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs));
     this.listen(handle.events, 'restart', (info) => this.onRestart(info.reason));
-    this.listen(handle.events, 'probe', (report) => this.onProbe(report));
+    this.unsubscribe.push(handle.health.subscribe((update) => this.onProbe(update)));
     this.phase = handle.state();
     this.write();
   }
@@ -116,7 +117,7 @@ export class StateWriter implements Monitor {
     this.write();
   }
 
-  private onProbe(report: ProbeReport): void {
+  private onProbe({ result: report }: HealthUpdate): void {
     const previous = this.probes[report.probe];
     const at = this.iso();
     const changed = previous?.verdict !== report.verdict;

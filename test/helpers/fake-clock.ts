@@ -46,6 +46,8 @@ export class FakeClock implements Clock {
   /** Moves time forward by `ms`, firing every timer that is due on the way, in order. */
   async advance(ms: number): Promise<void> {
     const end = this.time + ms;
+    // What is already under way settles before time moves.
+    await flush();
     for (;;) {
       const next = this.nextDue(end);
       if (!next) break;

@@ -3,7 +3,11 @@ import { BackendMonitor, type BackendMonitorOptions } from '../../src/monitors/b
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
 import type { LinkAttempt, LinkLoss, LinkSignal, WsConnection } from '../../src/probes/ws-connection.js';
 import { SupervisorEvents } from '../../src/supervisor/supervisor-events.js';
-import type { ProbeReport, RunningChild, SupervisorHandle } from '../../src/supervisor/types.js';
+import type { RunningChild, SupervisorHandle } from '../../src/supervisor/types.js';
+import { systemClock } from '../../src/clock/clock.js';
+import { HealthSink, type RestartTarget } from '../../src/health/health-sink.js';
+import type { HealthResult } from '../../src/health/types.js';
+import type { EventLog } from '../../src/log/events.js';
 import type { RestartReason } from '../../src/supervisor/restart-reasons.js';
 import { flush } from '../helpers/fake-clock.js';
 import { memoryLogger } from '../helpers/log-sink.js';
@@ -70,12 +74,19 @@ export class ScriptedLink {
   };
 }
 
-/** The supervisor as the monitor sees it: a bot runs or not; restart requests are recorded. */
-export class FakeHandle implements SupervisorHandle {
+/** The supervisor as the monitor sees it: a bot runs or not; a real health sink records results and restart requests. */
+export class FakeHandle implements SupervisorHandle, RestartTarget {
   readonly events = new SupervisorEvents();
+  readonly health: HealthSink;
   readonly restarts: { reason: RestartReason; evidence: Record<string, unknown> | undefined }[] = [];
-  readonly reports: ProbeReport[] = [];
+  readonly reports: HealthResult[] = [];
   child: RunningChild | undefined;
+
+  constructor(logger: EventLog) {
+    this.health = new HealthSink({ log: logger, clock: systemClock, startupGrace: 0 });
+    this.health.attach(this);
+    this.health.subscribe((update) => this.reports.push(update.result));
+  }
 
   spawn(): void {
     this.child = { pid: 4242, startTime: undefined, spawnedAt: 0, stdout: null, stderr: null, marker: { name: 'M', value: 'v' } };
@@ -93,10 +104,6 @@ export class FakeHandle implements SupervisorHandle {
     return this.child;
   }
 
-  reportProbe(report: ProbeReport): void {
-    this.reports.push(report);
-  }
-
   state() {
     return this.child ? ('running' as const) : ('waiting-backend' as const);
   }
@@ -106,7 +113,7 @@ export function monitorHarness(options: { link?: false | BackendMonitorOptions['
   const log = memoryLogger();
   const poll = options.poll ?? new ScriptedPoll();
   const link = new ScriptedLink(options.linkAccount === 'outage' ? 'onebot-ws' : 'mirai-ws');
-  const handle = new FakeHandle();
+  const handle = new FakeHandle(log.logger);
   const monitor = new BackendMonitor({
     poll,
     interval: 1000,

@@ -60,17 +60,17 @@ test('every transition is written: spawn (with pid, marker), exit, backoff, rest
 test('probe verdicts are kept; a change of verdict is written at once, a repeat waits for the next write', async () => {
   const { h, read, tick } = setup();
   await h.flush();
-  h.supervisor.reportProbe({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 1s old', latencyMs: 0.4, at: 1 });
+  h.health.report({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 1s old', latencyMs: 0.4 });
   assert.deepEqual(read().probes.heartbeat, {
     verdict: 'healthy', reason: 'file is 1s old', latencyMs: 0, at: '2026-01-01T00:00:00.000Z', since: '2026-01-01T00:00:00.000Z',
   });
   tick(1000);
-  h.supervisor.reportProbe({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 2s old', at: 2 });
+  h.health.report({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 2s old', latencyMs: 0 });
   assert.equal(read().probes.heartbeat?.reason, 'file is 1s old', 'same verdict: no write');
   tick(1000);
-  h.supervisor.reportProbe({ probe: 'heartbeat', verdict: 'unhealthy', reason: 'file is 95s old', at: 3 });
+  h.health.report({ probe: 'heartbeat', verdict: 'unhealthy', reason: 'file is 95s old', latencyMs: 3 });
   assert.deepEqual(read().probes.heartbeat, {
-    verdict: 'unhealthy', reason: 'file is 95s old', at: '2026-01-01T00:00:02.000Z', since: '2026-01-01T00:00:02.000Z',
+    verdict: 'unhealthy', reason: 'file is 95s old', latencyMs: 3, at: '2026-01-01T00:00:02.000Z', since: '2026-01-01T00:00:02.000Z',
   });
   h.supervisor.shutdown('SIGTERM');
   await h.done;
