@@ -1,5 +1,5 @@
 import type { EventLog } from '../log/events.js';
-import { findTree } from '../process/process-tree.js';
+import { findMarked, findTree } from '../process/process-tree.js';
 import { killTree as defaultKillTree } from '../process/kill-tree.js';
 import type { KillTreeFn } from '../supervisor/types.js';
 import { bootId, liveness } from './identity.js';
@@ -11,6 +11,23 @@ export interface OrphanRecoveryOptions {
   killTree?: KillTreeFn;
   /** The live processes of a tree (default: one /proc scan, see process-tree.ts). */
   findTree?: (root: { pid: number; startTime: number }, marker: { name: string; value: string }) => number[];
+  /** The live processes that carry a marker, oldest first (default: one /proc scan). */
+  findMarked?: (marker: { name: string; value: string }, since: number) => { pid: number; startTime: number }[];
+}
+
+/**
+ * The watchdog was killed between a spawn and the write of its bot: only the marker, written
+ * before the spawn, is known. The oldest process that carries it (started after that watchdog,
+ * on this boot) is the bot; the rest of the tree is found from it as usual.
+ */
+function spawnedBot(state: StateFile, options: OrphanRecoveryOptions): StateFile['bot'] {
+  const spawning = state.spawning;
+  const boot = bootId();
+  if (!spawning || boot === undefined || state.watchdog.bootId !== boot || state.watchdog.startTime === undefined) return null;
+  const find = options.findMarked ?? ((marker, since) => findMarked(marker, since));
+  const oldest = find(spawning.marker, state.watchdog.startTime)[0];
+  if (!oldest) return null;
+  return { pid: oldest.pid, startTime: oldest.startTime, bootId: boot, startedAt: spawning.at, marker: spawning.marker, command: [] };
 }
 
 export type OrphanOutcome =
@@ -29,12 +46,13 @@ export type OrphanOutcome =
  * found through its process group and its tree marker, the same way a normal stop finds it.
  */
 export async function recoverOrphan(state: StateFile | undefined, options: OrphanRecoveryOptions): Promise<OrphanOutcome> {
-  const bot = state?.bot;
-  if (!state || !bot) return { kind: 'none' };
-  const { logger } = options;
-  if (state.watchdog.pid !== process.pid && liveness(state.watchdog) === 'alive') {
+  if (!state) return { kind: 'none' };
+  if ((state.bot || state.spawning) && state.watchdog.pid !== process.pid && liveness(state.watchdog) === 'alive') {
     return { kind: 'watchdog-alive', pid: state.watchdog.pid };
   }
+  const bot = state.bot ?? spawnedBot(state, options);
+  if (!bot) return { kind: 'none' };
+  const { logger } = options;
   const boot = bootId();
   if (bot.bootId !== undefined && boot !== undefined && bot.bootId !== boot) return { kind: 'none' };
   if (bot.startTime === undefined || boot === undefined) {

@@ -1,7 +1,7 @@
 import type { EventLog } from '../log/events.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
 import type { HealthUpdate } from '../health/health-sink.js';
-import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState } from '../supervisor/types.js';
+import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
 import { bootId, identityOf } from './identity.js';
 import { writeStateFile, type ProbeRecord, type StateFile, type WatchdogPhase } from './state-file.js';
 
@@ -28,6 +28,7 @@ export class StateWriter implements Monitor {
   private handle: SupervisorHandle | undefined;
   private phase: WatchdogPhase = 'starting';
   private bot: StateFile['bot'] = null;
+  private spawning: StateFile['spawning'] = null;
   private restarts = 0;
   private lastRestart: StateFile['lastRestart'] = null;
   private lastExit: StateFile['lastExit'] = null;
@@ -50,6 +51,7 @@ export class StateWriter implements Monitor {
   start(handle: SupervisorHandle): void {
     this.handle = handle;
     this.listen(handle.events, 'state', (state) => this.onState(state));
+    this.listen(handle.events, 'prespawn', (marker) => this.onPrespawn(marker));
     this.listen(handle.events, 'spawn', (child) => this.onSpawn(child));
     this.listen(handle.events, 'exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs));
     this.listen(handle.events, 'restart', (info) => this.onRestart(info.reason));
@@ -73,6 +75,7 @@ export class StateWriter implements Monitor {
       watchdog: this.watchdog,
       state: this.phase,
       bot: this.bot,
+      ...(this.spawning ? { spawning: this.spawning } : {}),
       restarts: this.restarts,
       lastRestart: this.lastRestart,
       lastExit: this.lastExit,
@@ -95,12 +98,21 @@ export class StateWriter implements Monitor {
     this.phase = state;
     // "running" is emitted just before "spawn": record the bot already, in the same write.
     const child = this.handle?.current();
-    if (state === 'running' && child && this.bot?.pid !== child.pid) this.bot = this.botRecord(child);
+    if (state === 'running' && child && this.bot?.pid !== child.pid) {
+      this.bot = this.botRecord(child);
+      this.spawning = null;
+    }
+    this.write();
+  }
+
+  private onPrespawn(marker: TreeMarker): void {
+    this.spawning = { marker: { name: marker.name, value: marker.value }, at: this.iso() };
     this.write();
   }
 
   private onSpawn(child: RunningChild): void {
-    if (this.bot?.pid === child.pid) return;
+    if (this.bot?.pid === child.pid && !this.spawning) return;
+    this.spawning = null;
     this.bot = this.botRecord(child);
     this.write();
   }

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { ChildExit, RunningChild, StopRequest, SupervisorState } from './types.js';
+import type { ChildExit, RunningChild, StopRequest, SupervisorState, TreeMarker } from './types.js';
 import type { RestartReason } from './restart-reasons.js';
 
 export interface SupervisorEventMap {
   state: [state: SupervisorState];
+  /** Just before the bot is spawned, synchronously: the marker its tree will carry. */
+  prespawn: [marker: TreeMarker];
   spawn: [child: RunningChild];
   exit: [child: RunningChild, exit: ChildExit, uptimeMs: number];
   stop: [child: RunningChild, request: StopRequest];

@@ -298,6 +298,9 @@ export class Supervisor {
       cwd: this.options.cwd,
       env: { ...this.options.env, [marker.name]: marker.value },
     };
+    // Recorded (the state file) before the bot can run: a watchdog killed right after the spawn
+    // still leaves what finds the new tree.
+    this.events.emit('prespawn', marker);
     const spawnedAt = this.deps.clock.now();
     const handle = this.deps.spawn(spec);
     if (handle.pid === undefined) {

@@ -90,3 +90,25 @@ test('a state file that cannot be written is one warning, and supervision goes o
   h.supervisor.shutdown('SIGTERM');
   await h.done;
 });
+
+test('the marker of the next bot is written before it is spawned, and cleared once the bot is recorded', async () => {
+  const { h, read } = setup();
+  const atSpawn: StateFile[] = [];
+  // Listeners run in order: the writer's (added when the supervisor started it) has written by now.
+  h.supervisor.events.on('prespawn', () => atSpawn.push(read()));
+  await h.flush();
+  assert.equal(atSpawn.length, 1);
+  assert.equal(atSpawn[0]?.bot, null);
+  assert.deepEqual(atSpawn[0]?.spawning?.marker, { name: 'BOT_WATCHDOG_TREE', value: 'test' });
+  assert.equal(h.children.length, 1, 'spawned after that write');
+  const running = read();
+  assert.equal(running.spawning, undefined);
+  assert.equal(running.bot?.pid, 100);
+  await h.crash(1);
+  await h.clock.advance(1000);
+  assert.equal(atSpawn.length, 2);
+  assert.equal(atSpawn[1]?.bot, null, 'the old bot is gone; the new one is not spawned yet');
+  assert.ok(atSpawn[1]?.spawning);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
