@@ -2,6 +2,7 @@ import type { EventLog } from '../log/events.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
 import type { HealthUpdate } from '../health/health-sink.js';
 import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
+import { STATE_REFRESH_MS } from '../probes/recorded-verdict.js';
 import { bootId, identityOf } from './identity.js';
 import { writeStateFile, type ProbeRecord, type StateFile, type WatchdogPhase } from './state-file.js';
 
@@ -36,6 +37,7 @@ export class StateWriter implements Monitor {
   private readonly watchdog: StateFile['watchdog'];
   private readonly now: () => number;
   private failing = false;
+  private refresh: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: StateWriterOptions) {
@@ -58,9 +60,14 @@ export class StateWriter implements Monitor {
     this.unsubscribe.push(handle.health.subscribe((update) => this.onProbe(update)));
     this.phase = handle.state();
     this.write();
+    // Rewritten at least every STATE_REFRESH_MS, so that `check` can tell a live record from a stale one.
+    this.refresh = setInterval(() => this.write(), STATE_REFRESH_MS);
+    this.refresh.unref();
   }
 
   stop(): void {
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = undefined;
     for (const off of this.unsubscribe.splice(0)) off();
     this.phase = 'stopped';
     this.bot = null;
