@@ -165,11 +165,23 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     throw error;
   }
   const { createLogger } = await import('./log/logger.js');
+  const secrets = [config.backend.verifyKey, config.backend.accessToken];
+  // Hooks get every record the logger writes (a tap), until the event catalogue feeds them.
+  const hooks =
+    config.hooks.length > 0
+      ? (await import('./hooks/start-hooks.js')).setUpHooks({ hooks: config.hooks, baseDir: config.baseDir, secrets, version: packageVersion() })
+      : undefined;
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,
-    secrets: [config.backend.verifyKey, config.backend.accessToken],
+    secrets,
+    ...(hooks ? { tap: hooks.tap } : {}),
   });
+  hooks?.attach(logger);
   const [{ runCommand }, { buildPlugins }] = await Promise.all([import('./commands/run.js'), import('./plugins.js')]);
-  return runCommand(config, logger, buildPlugins, packageVersion());
+  try {
+    return await runCommand(config, logger, buildPlugins, packageVersion());
+  } finally {
+    await hooks?.drain();
+  }
 }

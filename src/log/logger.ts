@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import type { LogTap } from './log-tap.js';
 import { createRedactor } from './redact.js';
 
 export type { Logger } from 'pino';
@@ -12,6 +13,8 @@ export interface LoggerOptions {
   secrets?: readonly (string | undefined)[];
   /** Where lines go; default stderr, written synchronously so nothing is lost at exit. */
   destination?: DestinationStream;
+  /** Gets every record written, scrubbed, as a plain object (the hooks subscribe to it). */
+  tap?: LogTap;
 }
 
 /**
@@ -21,6 +24,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const redact = createRedactor(options.secrets ?? []);
   const pretty = options.format === 'pretty' || (options.format === 'auto' && process.stderr.isTTY === true);
+  const tap = options.tap;
   const destination = options.destination ?? (pretty ? prettyStream() : pino.destination({ dest: 2, sync: true }));
   return pino(
     {
@@ -33,10 +37,14 @@ export function createLogger(options: LoggerOptions): Logger {
         log: (record) => redact(record) as Record<string, unknown>,
       },
       hooks: {
-        logMethod(args, method) {
+        logMethod(args, method, level) {
           // Objects are scrubbed in formatters.log (Errors stay Errors there, for pino's err serializer).
           const cleaned = args.map((arg) => (typeof arg === 'string' ? redact(arg) : arg)) as Parameters<typeof method>;
           method.apply(this, cleaned);
+          if (tap?.active) {
+            const fields = typeof args[0] === 'object' ? redact(args[0]) : {};
+            tap.publish(this.levels.labels[level] ?? String(level), fields, typeof args[0] === 'object' ? cleaned[1] : cleaned[0]);
+          }
         },
       },
     },
