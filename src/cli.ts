@@ -102,6 +102,22 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await statusCommand(options);
     });
 
+  program
+    .command('demo')
+    .description('see it work: a fake mirai, a bot that goes deaf when its link drops, and the watchdog bringing it back')
+    .addOption(durationOption('--every <duration>', "break the bot's link this long after it came up", 20_000, '20s', positiveDuration))
+    .addOption(new Option('--log-level <level>', 'log level of the watchdog').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'json lines, pretty, or auto (pretty on a terminal)').choices(LOG_FORMATS))
+    .addHelpText('after', '\nCtrl-C ends it (exit 130). Examples:\n  bot-watchdog demo\n  bot-watchdog demo --every 5s --log-format json')
+    .action(async (options: { every: number; logLevel?: (typeof LOG_LEVELS)[number]; logFormat?: (typeof LOG_FORMATS)[number] }) => {
+      const { demoCommand } = await import('./demo/demo.js');
+      exitCode = await demoCommand({
+        everyMs: options.every,
+        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        ...(options.logFormat ? { logFormat: options.logFormat } : {}),
+      });
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
