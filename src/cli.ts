@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { CommanderError as CommanderErrorType, Option as OptionType } from 'commander';
 import { ConfigError } from './config/config-error.js';
-import { LOG_FORMATS, LOG_LEVELS } from './config/constants.js';
+import { LOG_FORMATS, LOG_LEVELS, PRESET_NAMES } from './config/constants.js';
 import { parseDuration } from './config/duration.js';
 import { CHECK_EXIT, EXIT, STATUS_EXIT } from './exit-codes.js';
 import type { CheckCommandOptions } from './commands/check.js';
@@ -100,6 +100,26 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (options: StatusCliOptions) => {
       const { statusCommand } = await import('./commands/status.js');
       exitCode = await statusCommand(options);
+    });
+
+  program
+    .command('init')
+    .description('write a starter watchdog.config.json for your bot stack, filled in from the bot\'s own config where it can')
+    .addOption(new Option('--preset <stack>', 'the bot stack (default: recognised from the files here, else generic)').choices(PRESET_NAMES))
+    .option('--force', 'overwrite an existing watchdog.config.json')
+    .addHelpText('after', '\nExamples:\n  bot-watchdog init                    # in the bot\'s folder\n  bot-watchdog init --preset langbot')
+    .action(async (options: { preset?: (typeof PRESET_NAMES)[number]; force?: boolean }) => {
+      const { initCommand } = await import('./commands/init.js');
+      exitCode = initCommand({ ...(options.preset ? { preset: options.preset } : {}), force: options.force === true });
+    });
+
+  program
+    .command('config')
+    .description('print the effective config: defaults applied, durations in milliseconds, secrets as "***"')
+    .option('-c, --config <file>', 'config file (default: ./watchdog.config.json when present)')
+    .action(async (options: { config?: string }) => {
+      const { configCommand } = await import('./commands/config.js');
+      exitCode = configCommand(options);
     });
 
   program
