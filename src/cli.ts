@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { CommanderError as CommanderErrorType, Option as OptionType } from 'commander';
+import type { Command as CommandType, CommanderError as CommanderErrorType, Option as OptionType } from 'commander';
 import { ConfigError } from './config/config-error.js';
 import { LOG_FORMATS, LOG_LEVELS, PRESET_NAMES } from './config/constants.js';
 import { parseDuration } from './config/duration.js';
@@ -31,6 +31,26 @@ interface StatusCliOptions {
  */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = -1;
+  const program = createProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return error.exitCode;
+    }
+    throw error;
+  }
+  return exitCode === -1 ? 0 : exitCode;
+}
+
+/**
+ * The commander program: every command and option. Each action hands its exit code to `setExit`.
+ * Exported for tests (the examples and the README are checked against its options).
+ */
+export function createProgram(setExit: (code: number) => void): CommandType {
   const program = new Command()
     .name('bot-watchdog')
     .description(
@@ -58,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       '\nExamples:\n  bot-watchdog run -- python3 main.py\n  bot-watchdog -- python3 main.py\n  bot-watchdog run --config /etc/qchatgpt/watchdog.config.json',
     )
     .action(async (command: string[], options: RunOptions) => {
-      exitCode = await run(command, options);
+      setExit(await run(command, options));
     });
 
   program
@@ -87,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .action(async (options: CheckCommandOptions) => {
       const { checkCommand } = await import('./commands/check.js');
-      exitCode = await checkCommand(options);
+      setExit(await checkCommand(options));
     });
 
   program
@@ -99,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExit codes (as LSB init scripts): 0 running, 1 dead (killed), 3 not running, 4 unknown.')
     .action(async (options: StatusCliOptions) => {
       const { statusCommand } = await import('./commands/status.js');
-      exitCode = await statusCommand(options);
+      setExit(await statusCommand(options));
     });
 
   program
@@ -110,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  bot-watchdog init                    # in the bot\'s folder\n  bot-watchdog init --preset langbot')
     .action(async (options: { preset?: (typeof PRESET_NAMES)[number]; force?: boolean }) => {
       const { initCommand } = await import('./commands/init.js');
-      exitCode = initCommand({ ...(options.preset ? { preset: options.preset } : {}), force: options.force === true });
+      setExit(initCommand({ ...(options.preset ? { preset: options.preset } : {}), force: options.force === true }));
     });
 
   program
@@ -119,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <file>', 'config file (default: ./watchdog.config.json when present)')
     .action(async (options: { config?: string }) => {
       const { configCommand } = await import('./commands/config.js');
-      exitCode = configCommand(options);
+      setExit(configCommand(options));
     });
 
   program
@@ -131,23 +151,14 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nCtrl-C ends it (exit 130). Examples:\n  bot-watchdog demo\n  bot-watchdog demo --every 5s --log-format json')
     .action(async (options: { every: number; logLevel?: (typeof LOG_LEVELS)[number]; logFormat?: (typeof LOG_FORMATS)[number] }) => {
       const { demoCommand } = await import('./demo/demo.js');
-      exitCode = await demoCommand({
+      setExit(await demoCommand({
         everyMs: options.every,
         ...(options.logLevel ? { logLevel: options.logLevel } : {}),
         ...(options.logFormat ? { logFormat: options.logFormat } : {}),
-      });
+      }));
     });
 
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode;
-    }
-    throw error;
-  }
-  return exitCode === -1 ? 0 : exitCode;
+  return program;
 }
 
 /** Commander's exits become throws, with each command's own code for a usage error. */

@@ -18,6 +18,8 @@ export class HttpSink extends EventEmitter<{ request: [Received] }> {
   mode: 'ok' | 'hang' | number = 'ok';
   /** Delay before answering, ms. */
   delayMs = 0;
+  /** With 'ok': answer 200 with this JSON instead of an empty 204. */
+  answer: unknown = undefined;
   private readonly server = http.createServer((req, res) => this.onRequest(req, res));
   private readonly open = new Set<http.ServerResponse>();
 
@@ -53,8 +55,9 @@ export class HttpSink extends EventEmitter<{ request: [Received] }> {
       this.received.push(received);
       this.emit('request', received);
       if (this.mode === 'hang') return;
-      const status = this.mode === 'ok' ? 204 : this.mode;
-      setTimeout(() => res.writeHead(status).end(), this.delayMs);
+      const status = this.mode === 'ok' ? (this.answer === undefined ? 204 : 200) : this.mode;
+      const answer = this.mode === 'ok' && this.answer !== undefined ? JSON.stringify(this.answer) : undefined;
+      setTimeout(() => (answer === undefined ? res.writeHead(status).end() : res.writeHead(status, { 'content-type': 'application/json' }).end(answer)), this.delayMs);
     });
   }
 }
