@@ -46,6 +46,11 @@ export class DemoNarrator implements Monitor {
     this.now = options.now ?? (() => performance.now());
   }
 
+  /** True once the supervisor runs (and so handles SIGINT and SIGTERM itself). */
+  get started(): boolean {
+    return this.handle !== undefined;
+  }
+
   start(handle: SupervisorHandle): void {
     this.handle = handle;
     this.mirai.on('connection', this.onConnection);

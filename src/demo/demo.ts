@@ -44,10 +44,18 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
   const mirai = await DemoMirai.start({ verifyKey, qq: DEMO_QQ });
   const dir = mkdtempSync(join(tmpdir(), 'bot-watchdog-demo-'));
   let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => (interrupted ??= signal);
+  const narrator = new DemoNarrator({ mirai, everyMs: options.everyMs, say });
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    // Before the supervisor runs (and stops the bot on a signal itself) nothing was spawned yet:
+    // end here, as Node would without this handler.
+    if (!narrator.started) {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const narrator = new DemoNarrator({ mirai, everyMs: options.everyMs, say });
   try {
     const config = resolveConfig(
       {
