@@ -22,6 +22,8 @@ import { locateConfig, type LocatedConfig } from './read-config-file.js';
  * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `env` and `command`
  * (which may hold values expanded from the environment) are not stored but taken from the config
  * file again on each use. The schema passes them through unchanged; each write checks that.
+ * `hooks` (a webhook URL often carries a token) are not stored at all: the one-shot commands that
+ * use the cache run no hooks, and get an empty list.
  */
 const CACHE_FORMAT = 1;
 
@@ -63,7 +65,7 @@ export async function loadConfigCached(options: LoadOptions = {}): Promise<Watch
   const config = await validate();
   const stored = withoutSecrets(config);
   // Cached only if the secrets come back exactly as the schema made them.
-  if (isDeepStrictEqual(normalized(restore(normalized(stored) as StoredConfig)), normalized(config))) {
+  if (isDeepStrictEqual(normalized(restore(normalized(stored) as StoredConfig)), normalized({ ...config, hooks: [] }))) {
     try {
       writeFileAtomic(file, `${JSON.stringify({ key, config: stored })}\n`);
     } catch {
@@ -73,7 +75,7 @@ export async function loadConfigCached(options: LoadOptions = {}): Promise<Watch
   return config;
 }
 
-type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend'> & {
+type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend' | 'hooks'> & {
   backend: Omit<WatchdogConfig['backend'], 'verifyKey' | 'accessToken'>;
 };
 
@@ -84,7 +86,7 @@ interface RawConfig {
 }
 
 function withoutSecrets(config: WatchdogConfig): StoredConfig {
-  const { env: _env, command: _command, backend, ...rest } = config;
+  const { env: _env, command: _command, backend, hooks: _hooks, ...rest } = config;
   const { verifyKey: _verifyKey, accessToken: _accessToken, ...publicBackend } = backend;
   return { ...rest, backend: publicBackend };
 }
@@ -96,6 +98,7 @@ function withSecrets(stored: StoredConfig, raw: RawConfig, commandOverride: stri
   return {
     ...stored,
     env: raw.env ?? {},
+    hooks: [],
     command: (command ?? ['']) as [string, ...string[]],
     backend: {
       ...stored.backend,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
+import { didYouMean } from './did-you-mean.js';
+import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
@@ -148,6 +150,27 @@ const stateSchema = z
   })
   .prefault({});
 
+/** Default time a hook may take before it is killed (a command) or abandoned (a url). */
+export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
+
+const hookSchema = z.strictObject({
+  on: z
+    .array(nonEmptyString().meta({ enum: [...HOOK_EVENT_NAMES, HOOK_ANY_EVENT] }), {
+      error: () => 'expected a list of log event names, e.g. ["child.stop", "restart.giveup"], or ["*"]',
+    })
+    .min(1, { error: () => 'expected at least one log event name, or "*"' })
+    .describe('Log events that run this hook; "*" for every event'),
+  command: z
+    .array(str(), { error: () => 'expected an argv list, e.g. ["./notify.sh"]' })
+    .min(1, { error: () => 'expected at least the program to run' })
+    .optional()
+    .describe('Run this (no shell; relative to the config folder); the event as JSON on stdin, BOT_WATCHDOG_* in the environment'),
+  url: nonEmptyString().optional().describe('POST the event as JSON to this http(s) URL'),
+  timeout: positiveDuration('Time a run may take; then it is killed or abandoned').default(DEFAULT_HOOK_TIMEOUT_MS),
+});
+
+const KNOWN_HOOK_EVENTS: readonly string[] = HOOK_EVENT_NAMES;
+
 export const configSchema = z
   .strictObject({
     $schema: str().optional(),
@@ -165,6 +188,10 @@ export const configSchema = z
     probes: probesSchema,
     startup: startupSchema,
     state: stateSchema,
+    hooks: z
+      .array(hookSchema, { error: () => 'expected a list of hooks, e.g. [{ "on": ["child.stop"], "command": ["./notify.sh"] }]' })
+      .default([])
+      .describe('Commands and webhooks run on log events'),
   })
   .superRefine((config, ctx) => {
     const { backend } = config;
@@ -196,6 +223,22 @@ export const configSchema = z
       } catch (error) {
         issue(['probes', 'output', 'patterns', index], `invalid regular expression (${(error as Error).message})`, pattern);
       }
+    });
+    config.hooks.forEach((hook, index) => {
+      if ((hook.command === undefined) === (hook.url === undefined)) {
+        issue(['hooks', index], hook.command ? 'expected either "command" or "url", not both' : 'expected "command" (an argv list) or "url"');
+      }
+      // The value is not echoed: a webhook URL often carries its token.
+      if (hook.url !== undefined && !isUrl(hook.url, ['http:', 'https:'])) issue(['hooks', index, 'url'], 'expected an http(s) URL like "https://example.com/hook"');
+      hook.on.forEach((name, at) => {
+        if (name === HOOK_ANY_EVENT || KNOWN_HOOK_EVENTS.includes(name)) return;
+        if (name.startsWith(HOOK_OWN_EVENT_PREFIX)) {
+          issue(['hooks', index, 'on', at], 'hook.* events are never passed to hooks', name);
+          return;
+        }
+        const suggestion = didYouMean(name, KNOWN_HOOK_EVENTS);
+        issue(['hooks', index, 'on', at], `expected a log event name or "*"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, name);
+      });
     });
     if (config.restart.maxDelay < config.restart.initialDelay) {
       issue(['restart', 'maxDelay'], `expected at least restart.initialDelay (${config.restart.initialDelay}ms)`, config.restart.maxDelay);

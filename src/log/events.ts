@@ -56,6 +56,8 @@ export interface EventFields {
   'state.error': { file: string; error: string };
   'state.written': { file: string };
   'state.unreadable': { file: string; reason: string };
+  'hook.failed': { reason: string; hook?: number; command?: string; url?: string; for?: string; timedOut?: boolean };
+  'hook.dropped': { dropped: number; total: number; queueLimit: number };
 }
 
 export type EventName = keyof EventFields;
@@ -110,6 +112,8 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'state.error': { level: 'warn', summary: 'the state file cannot be written' },
   'state.written': { level: 'info', summary: 'the state file is written again' },
   'state.unreadable': { level: 'warn', summary: 'the state file at start is unreadable' },
+  'hook.failed': { level: 'warn', summary: 'a hook failed or timed out' },
+  'hook.dropped': { level: 'warn', summary: 'hook runs dropped: more events than hooks could keep up with' },
 };
 
 export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
