@@ -1,0 +1,57 @@
+import type { Timers } from '../../src/backend/timers.js';
+
+/**
+ * Virtual time for the backend modules (their `Timers`): timers fire only when the test advances
+ * the clock, in due order, each at its exact time.
+ */
+export class VirtualTimers implements Timers {
+  private time: number;
+  private seq = 0;
+  private timers: { id: number; at: number; fn: () => void }[] = [];
+  /** Every timer ever armed (to show that nothing storms). */
+  armed = 0;
+
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    this.armed++;
+    const timer = { id: ++this.seq, at: this.time + Math.max(0, ms), fn };
+    this.timers.push(timer);
+    return timer.id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+
+  /** Moves time forward by `ms`, running every timer that falls due, at its own time. */
+  advance(ms: number): void {
+    this.advanceTo(this.time + ms);
+  }
+
+  advanceTo(target: number): void {
+    for (;;) {
+      const next = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.time = Math.max(this.time, next.at);
+      next.fn();
+    }
+    this.time = Math.max(this.time, target);
+  }
+
+  pending(): number {
+    return this.timers.length;
+  }
+
+  /** When the earliest pending timer is due. */
+  nextAt(): number | undefined {
+    return this.timers.reduce<number | undefined>((min, t) => (min === undefined || t.at < min ? t.at : min), undefined);
+  }
+}
