@@ -10,7 +10,8 @@ export type RestartReason =
   | 'heartbeat-stale'
   | 'link-lost'
   | 'output-match'
-  | 'output-silent';
+  | 'output-silent'
+  | 'scheduled';
 
 export interface ReasonRules {
   /** Counts toward restart.limit (a backend outage never does). */
@@ -30,6 +31,8 @@ const RULES: Record<RestartReason, ReasonRules> = {
   'link-lost': { countsTowardLimit: true, backoff: true, waitForBackend: true },
   'output-match': { countsTowardLimit: true, backoff: true, waitForBackend: true },
   'output-silent': { countsTowardLimit: true, backoff: true, waitForBackend: true },
+  // restart.schedule: planned, so never a failure; it must also bypass restart.policy.
+  scheduled: { countsTowardLimit: false, backoff: false, waitForBackend: true },
 };
 
 export function reasonRules(reason: RestartReason): ReasonRules {

@@ -10,17 +10,33 @@ export class VirtualTimers implements Timers {
   private timers: { id: number; at: number; fn: () => void }[] = [];
   /** Every timer ever armed (to show that nothing storms). */
   armed = 0;
+  /** Delays of every timer armed, in order. */
+  readonly delays: number[] = [];
+  /** Wall clock minus monotonic time: `jumpWall` changes it, as NTP or a resumed VM would. */
+  private wallOffset: number;
 
-  constructor(start = 0) {
+  constructor(start = 0, wallStart = Date.UTC(2024, 4, 1)) {
     this.time = start;
+    this.wallOffset = wallStart - start;
   }
 
   now(): number {
     return this.time;
   }
 
+  /** Wall-clock ms since the epoch. */
+  wallNow(): number {
+    return this.time + this.wallOffset;
+  }
+
+  /** The wall clock steps by `ms` (negative: back); monotonic time and timers are unaffected. */
+  jumpWall(ms: number): void {
+    this.wallOffset += ms;
+  }
+
   setTimeout(fn: () => void, ms: number): unknown {
     this.armed++;
+    this.delays.push(ms);
     const timer = { id: ++this.seq, at: this.time + Math.max(0, ms), fn };
     this.timers.push(timer);
     return timer.id;

@@ -1,0 +1,102 @@
+import { Cron } from 'croner';
+
+/**
+ * `restart.schedule`: a cron expression (5 fields, or 6 with seconds first; `@daily`, `@hourly`…)
+ * in the machine's local time (TZ). The watchdog restarts the bot at each due time with reason
+ * `scheduled` (PM2's cron_restart).
+ */
+
+/** Why `expression` is not a cron expression, or undefined when it is one. */
+export function cronError(expression: string): string | undefined {
+  try {
+    const cron = new Cron(expression, { paused: true });
+    if (cron.nextRun() === null) return 'the cron expression never fires';
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^CronPattern: /, '');
+  }
+}
+
+/** Wall-clock time and one-shot timers (the watchdog's Clock fits). */
+export interface WallTimers {
+  wallNow(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const systemWallTimers: WallTimers = {
+  wallNow: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Longest single wait: the wall clock is looked at again at least this often, so a clock that
+ * jumps (NTP's first sync on a board without a real-time clock, a resumed VM) is noticed within a
+ * minute, and no wait exceeds what a timer holds.
+ */
+export const RECHECK_MS = 60_000;
+
+export interface RestartScheduleOptions {
+  expression: string;
+  /** Called once per due time (a clock that jumped over several due times: once). */
+  onDue: (due: Date) => void;
+  timers?: WallTimers;
+}
+
+export class RestartSchedule {
+  private readonly cron: Cron;
+  private readonly timers: WallTimers;
+  private timer: unknown;
+  private due: Date | undefined;
+  private lastFired = Number.NEGATIVE_INFINITY;
+  private running = false;
+
+  constructor(private readonly options: RestartScheduleOptions) {
+    this.cron = new Cron(options.expression, { paused: true });
+    this.timers = options.timers ?? systemWallTimers;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.arm();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The next due time, while started. */
+  next(): Date | undefined {
+    return this.running ? this.due : undefined;
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    const now = this.timers.wallNow();
+    // Never the same due time twice, even if the clock went back over it.
+    const from = new Date(Math.max(now, this.lastFired));
+    this.due = this.cron.nextRun(from) ?? undefined;
+    if (!this.due) return;
+    const delay = Math.min(RECHECK_MS, Math.max(0, this.due.getTime() - now));
+    this.timer = this.timers.setTimeout(() => this.check(), delay);
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    if (!this.running || !this.due) return;
+    const due = this.due;
+    if (this.timers.wallNow() >= due.getTime()) {
+      this.lastFired = due.getTime();
+      this.options.onDue(due);
+    }
+    this.arm();
+  }
+}
