@@ -1,4 +1,6 @@
 import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { Monitor, SupervisorHandle } from './types.js';
 
 /**
  * `restart.schedule`: a cron expression (5 fields, or 6 with seconds first; `@daily`, `@hourly`…)
@@ -93,10 +95,45 @@ export class RestartSchedule {
     this.timer = undefined;
     if (!this.running || !this.due) return;
     const due = this.due;
-    if (this.timers.wallNow() >= due.getTime()) {
-      this.lastFired = due.getTime();
-      this.options.onDue(due);
-    }
-    this.arm();
+    const isDue = this.timers.wallNow() >= due.getTime();
+    if (isDue) this.lastFired = due.getTime();
+    this.arm(); // first, so that next() already names the following due time
+    if (isDue) this.options.onDue(due);
+  }
+}
+
+/**
+ * restart.schedule as a plug-in: at each due time it asks for a restart with reason `scheduled`
+ * (ignored when no bot runs: a bot in backoff or waiting starts fresh anyway).
+ */
+export class RestartScheduleMonitor implements Monitor {
+  readonly name = 'schedule';
+  private readonly schedule: RestartSchedule;
+  private handle: SupervisorHandle | undefined;
+
+  constructor(
+    expression: string,
+    private readonly logger: Logger,
+    timers?: WallTimers,
+  ) {
+    this.schedule = new RestartSchedule({ expression, onDue: (due) => this.onDue(due), ...(timers ? { timers } : {}) });
+  }
+
+  start(handle: SupervisorHandle): void {
+    this.handle = handle;
+    this.schedule.start();
+    this.logger.debug({ event: 'restart.planned', next: this.schedule.next()?.toISOString() }, 'planned restarts (restart.schedule)');
+  }
+
+  stop(): void {
+    this.schedule.stop();
+  }
+
+  private onDue(due: Date): void {
+    const restarted = this.handle?.requestRestart('scheduled', { due: due.toISOString() }) ?? false;
+    this.logger.info(
+      { event: 'restart.planned', due: due.toISOString(), restarted, next: this.schedule.next()?.toISOString() },
+      restarted ? 'planned restart (restart.schedule)' : 'planned restart due, but no bot is running',
+    );
   }
 }
