@@ -22,6 +22,17 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
   );
   const backend = createBackendMonitor(config, logger);
   if (backend) monitors.push(backend);
+  // NapCat dials the watchdog (onebot-reverse): reported, never a gate nor a reason to restart the bot.
+  if (config.backend.kind === 'onebot-reverse') {
+    const { createOneBotReverseMonitor } = await import('./backend/onebot-reverse/monitor.js');
+    const napcat = createOneBotReverseMonitor(config, logger, clock);
+    if (napcat) monitors.push(napcat);
+  }
+  // Planned restarts (reason `scheduled`).
+  if (config.restart.schedule) {
+    const { RestartScheduleMonitor } = await import('./supervisor/schedule.js');
+    monitors.push(new RestartScheduleMonitor(config.restart.schedule, logger, clock));
+  }
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
   monitors.push(...buildBotMonitors(config, logger, clock));
   return { ...(backend ? { gate: backend } : {}), monitors };

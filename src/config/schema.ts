@@ -3,6 +3,8 @@ import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS 
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
 import { didYouMean } from './did-you-mean.js';
 import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
+import { parseListen } from '../backend/onebot-reverse/listen-address.js';
+import { cronError } from '../supervisor/schedule.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
@@ -63,6 +65,9 @@ const restartSchema = z
         window: positiveDuration('Sliding window of the restart limit').default(1_800_000),
       })
       .prefault({}),
+    schedule: nonEmptyString()
+      .optional()
+      .describe('Cron expression (local time) of planned restarts, e.g. "0 4 * * *"; reason "scheduled", never counted toward the limit'),
   })
   .prefault({});
 
@@ -92,7 +97,22 @@ const backendSchema = z
       .positive({ error: () => 'expected the bot\'s QQ number' })
       .optional()
       .describe('The bot account (mirai)'),
-    accessToken: str().optional().describe('OneBot access token (secret: never logged)'),
+    accessToken: str().optional().describe('OneBot access token: sent to onebot, required from NapCat for onebot-reverse (secret: never logged)'),
+    listen: z
+      .union([nonEmptyString(), z.number()], { error: () => 'expected a port or "host:port"' })
+      .optional()
+      .describe('onebot-reverse: where the watchdog listens for NapCat, "127.0.0.1:9466" or a port (any path)'),
+    restart: z
+      .strictObject({
+        command: z
+          .array(str(), { error: () => 'expected the command\'s argv as a list of strings, e.g. ["docker", "restart", "napcat"]' })
+          .min(1, { error: () => 'expected at least the program to run' })
+          .refine((argv) => (argv[0] ?? '') !== '', { message: 'expected the program to run first, not ""' })
+          .describe('argv run without a shell to restart the backend, e.g. ["docker", "restart", "napcat"]'),
+        after: positiveDuration('Down (or its account offline) this long before the command runs').default(60_000),
+        cooldown: positiveDuration('At most one run per this much time').default(600_000),
+      })
+      .optional(),
   })
   .prefault({});
 
@@ -138,7 +158,7 @@ const probesSchema = z
 
 const startupSchema = z
   .strictObject({
-    waitForBackend: bool().default(true).describe('Spawn the bot only once the backend is ready'),
+    waitForBackend: bool().optional().describe('Spawn the bot only once the backend is ready (default: true, false for onebot-reverse)'),
     timeout: duration('Give up waiting for the backend after this; 0 = wait forever').default(0),
     grace: duration('After each spawn, heartbeat/link/silence do not count for this long').default(60_000),
   })
@@ -198,7 +218,22 @@ export const configSchema = z
     const issue = (path: (string | number)[], message: string, input?: unknown) =>
       ctx.addIssue({ code: 'custom', path, message, input });
 
-    if (backend.kind !== 'none') {
+    if (backend.kind === 'onebot-reverse') {
+      if (backend.listen === undefined) issue(['backend', 'listen'], 'required when backend.kind is "onebot-reverse": the "host:port" (or port) NapCat connects to');
+    } else if (backend.listen !== undefined) {
+      issue(['backend', 'listen'], 'only for backend.kind "onebot-reverse"', backend.listen);
+    }
+    if (backend.listen !== undefined && !parseListen(backend.listen)) {
+      issue(['backend', 'listen'], 'expected a port (1-65535) or "host:port", e.g. "127.0.0.1:9466"', backend.listen);
+    }
+    if (backend.restart && backend.kind === 'none') {
+      issue(['backend', 'restart'], 'needs a backend to watch (backend.kind is "none")');
+    }
+    if (config.restart.schedule !== undefined) {
+      const problem = cronError(config.restart.schedule);
+      if (problem) issue(['restart', 'schedule'], `expected a cron expression like "0 4 * * *" (${problem})`, config.restart.schedule);
+    }
+    if (backend.kind !== 'none' && backend.kind !== 'onebot-reverse') {
       if (!backend.url) issue(['backend', 'url'], `required when backend.kind is "${backend.kind}"`);
       else {
         const wantTcp = backend.kind === 'tcp';

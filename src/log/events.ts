@@ -43,10 +43,10 @@ export interface EventFields {
   'probe.misconfigured': Evidence & { probe: string; reason: string };
   'probe.disabled': { probe: string; detail: string };
   'probe.link.target': { targets: { target: string; from: string }[]; addresses: Record<string, string[]> };
-  'ws.lost': { probe: string; cause: string; closeCode?: number; reason: string };
-  'ws.up': Evidence & { probe: string; reason: string; latencyMs: number };
+  'ws.lost': Evidence & { probe: string; cause: string; closeCode?: number; reason: string };
+  'ws.up': Evidence & { probe: string };
   'ws.retry': { probe: string; reason: string; delayMs: number };
-  'ws.heartbeat': { probe: string; intervalMs: number | null };
+  'ws.heartbeat': Evidence & { probe: string; intervalMs: number | null };
   'config.ignored': { key: string; kind: string };
   'monitor.error': { monitor: string; err: unknown };
   'orphan.found': { pid: number; rootAlive: boolean; pids: number[]; watchdogPid: number; startedAt: string };
@@ -56,6 +56,15 @@ export interface EventFields {
   'state.error': { file: string; error: string };
   'state.written': { file: string };
   'state.unreadable': { file: string; reason: string };
+  'backend.listening': { probe: string; address: string };
+  'backend.listen-error': { probe: string; address: string; code: string | null; reason: string; retryInMs: number };
+  'backend.refused': { probe: string; status: number; reason: string; remote: string };
+  'backend.garbage': Evidence & { probe: string; reason: string };
+  'backend.restart.run': Evidence & { attempt: number; problem: string; unhealthyForMs: number };
+  'backend.restart': Evidence & { ok: boolean; attempt: number; problem: string };
+  'backend.restart.giveup': { attempts: number; problem: string; unhealthyForMs: number };
+  'backend.restart.reset': { attempts: number };
+  'restart.planned': { next: string | null; due?: string; restarted?: boolean };
   'hook.failed': { reason: string; hook?: number; command?: string; url?: string; for?: string; timedOut?: boolean };
   'hook.dropped': { dropped: number; total: number; queueLimit: number };
 }
@@ -112,6 +121,15 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'state.error': { level: 'warn', summary: 'the state file cannot be written' },
   'state.written': { level: 'info', summary: 'the state file is written again' },
   'state.unreadable': { level: 'warn', summary: 'the state file at start is unreadable' },
+  'backend.listening': { level: 'info', summary: 'the reverse-WebSocket listener waits for NapCat' },
+  'backend.listen-error': { level: 'error', summary: 'the reverse-WebSocket listener cannot listen (retried)' },
+  'backend.refused': { level: 'warn', summary: 'a NapCat connection was refused (too many links)' },
+  'backend.garbage': { level: 'warn', summary: 'a frame from NapCat that is not OneBot' },
+  'backend.restart.run': { level: 'warn', summary: 'backend.restart.command runs' },
+  'backend.restart': { level: 'warn', summary: 'backend.restart.command finished' },
+  'backend.restart.giveup': { level: 'error', summary: 'backend restarts did not help: it needs a human' },
+  'backend.restart.reset': { level: 'info', summary: 'the backend is healthy again: restarts start over' },
+  'restart.planned': { level: 'info', summary: 'a due time of restart.schedule' },
   'hook.failed': { level: 'warn', summary: 'a hook failed or timed out' },
   'hook.dropped': { level: 'warn', summary: 'hook runs dropped: more events than hooks could keep up with' },
 };

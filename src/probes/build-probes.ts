@@ -29,5 +29,6 @@ export async function buildProbes(config: WatchdogConfig, only?: readonly string
   if (existsSync(config.state.file)) probes.push(new BotProcessProbe(config.state.file));
   // What only the running watchdog can see: its last verdict, from the state file, with its age.
   if (config.probes.link?.enabled) probes.push(new RecordedVerdictProbe('link', config.state.file));
+  if (config.backend.kind === 'onebot-reverse') probes.push(new RecordedVerdictProbe('onebot-reverse', config.state.file));
   return probes;
 }

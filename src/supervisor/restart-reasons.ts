@@ -10,7 +10,8 @@ export type RestartReason =
   | 'heartbeat-stale'
   | 'link-lost'
   | 'output-match'
-  | 'output-silent';
+  | 'output-silent'
+  | 'scheduled';
 
 export interface ReasonRules {
   /** Counts toward restart.limit (a backend outage or an operator's SIGHUP never does). */
@@ -36,6 +37,8 @@ export const REASON_RULES: { readonly [R in RestartReason]: ReasonRules } = {
   'link-lost': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
   'output-match': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
   'output-silent': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  // restart.schedule: planned, so never a failure of the bot, and whatever the policy says.
+  scheduled: { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured' },
 };
 
 export function reasonRules(reason: RestartReason): ReasonRules {

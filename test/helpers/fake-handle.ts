@@ -15,8 +15,8 @@ export class FakeHandle implements SupervisorHandle, RestartTarget {
   readonly events = new SupervisorEvents();
   readonly health: HealthSink;
   readonly restarts: { reason: RestartReason; evidence: Record<string, unknown> | undefined; at: number }[] = [];
-  /** Every result as the sink recorded it (startup.grace applied). */
-  readonly reports: HealthResult[] = [];
+  /** Every result as the sink recorded it (startup.grace applied), with the wall-clock time it did. */
+  readonly reports: (HealthResult & { at: number })[] = [];
   private child: RunningChild | undefined;
   private nextPid = 1000;
 
@@ -27,7 +27,7 @@ export class FakeHandle implements SupervisorHandle, RestartTarget {
   ) {
     this.health = new HealthSink({ log: logger, clock, startupGrace });
     this.health.attach(this);
-    this.health.subscribe((update) => this.reports.push(update.result));
+    this.health.subscribe((update) => this.reports.push({ ...update.result, at: update.at }));
   }
 
   requestRestart(reason: RestartReason, evidence?: Record<string, unknown>): boolean {
