@@ -2,7 +2,7 @@ import type { EventLog } from './log/events.js';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
 import { buildBotMonitors } from './monitors/bot-monitors.js';
-import { createBackendMonitor } from './monitors/create-backend-monitor.js';
+import { createBackendMonitor } from './backend/create-backend.js';
 import { StateWriter } from './state/state-writer.js';
 import type { Monitor } from './supervisor/types.js';
 import { packageVersion } from './version.js';

@@ -17,7 +17,7 @@ export async function buildProbes(config: WatchdogConfig, only?: readonly string
   const probes: Probe[] = [];
   const backendWanted = !only || only.some((name) => BACKEND_PROBE_NAMES.includes(name));
   if (config.backend.kind !== 'none' && backendWanted) {
-    const { backendProbes } = await import('./backend-probes.js');
+    const { backendProbes } = await import('../backend/create-backend.js');
     probes.push(...backendProbes(config));
   }
   // The bot: its heartbeat file. (The link probe needs the running bot's process tree, and the

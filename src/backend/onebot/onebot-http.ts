@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { httpCall, joinUrl } from './http-get.js';
+import { httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeOneBotStatus, oneBotHeaders } from './onebot-answer.js';
-import { result, type Probe, type ProbeResult } from './probe.js';
-import { integerOf, isObject, parseJsonObject, snippet } from './untrusted.js';
+import { result, type Probe, type ProbeResult } from '../../probes/probe.js';
+import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
 
 export interface OneBotHttpOptions {
   url: string;
@@ -22,7 +22,7 @@ export class OneBotHttpProbe implements Probe {
   async check(signal?: AbortSignal): Promise<ProbeResult> {
     const started = performance.now();
     const what = 'GET /get_status';
-    const answer = await httpCall(joinUrl(this.options.url, '/get_status'), {
+    const answer = await httpRequest(joinUrl(this.options.url, '/get_status'), {
       headers: oneBotHeaders(this.options.accessToken),
       ...(signal ? { signal } : {}),
     });

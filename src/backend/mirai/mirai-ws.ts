@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { wsEndpoint } from './backend-urls.js';
-import { displayUrl, httpCall, joinUrl } from './http-get.js';
+import { wsEndpoint } from '../ws-endpoint.js';
+import { displayUrl, httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeMiraiBody, judgeMiraiHttp } from './mirai-answer.js';
-import { result, type Probe, type ProbeResult, type Verdict } from './probe.js';
-import { integerOf, isObject, parseJsonObject, snippet } from './untrusted.js';
-import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LivenessOptions, type WsTarget } from './ws-connection.js';
+import { result, type Probe, type ProbeResult, type Verdict } from '../../probes/probe.js';
+import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
+import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LivenessOptions, type WsTarget } from '../ws-connection.js';
 
 export interface MiraiWsOptions {
   /** HTTP base (for /botList when qq is not configured). */
@@ -74,7 +74,7 @@ export function miraiProtocol(qq: number): LinkProtocol {
  */
 export async function resolveMiraiQq(options: MiraiWsOptions, signal?: AbortSignal): Promise<{ qq: number } | { verdict: Verdict; reason: string }> {
   if (options.qq !== undefined) return { qq: options.qq };
-  const answer = judgeMiraiHttp(await httpCall(joinUrl(options.url, '/botList'), signal ? { signal } : {}), 'GET /botList');
+  const answer = judgeMiraiHttp(await httpRequest(joinUrl(options.url, '/botList'), signal ? { signal } : {}), 'GET /botList');
   if (!answer.ok) return { verdict: answer.verdict, reason: answer.reason };
   const bots = Array.isArray(answer.body['data']) ? answer.body['data'].map(integerOf).filter((b): b is number => b !== undefined) : [];
   if (bots.length === 1) return { qq: bots[0] as number };

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
-import { errorReason } from './net-errors.js';
-import { result, type ProbeResult, type Verdict } from './probe.js';
+import { errorReason } from '../probes/net-errors.js';
+import { result, type ProbeResult, type Verdict } from '../probes/probe.js';
 import { snippet } from './untrusted.js';
 
 /** Where to connect. `url` may carry secrets in its query; `display` never does. */

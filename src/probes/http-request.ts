@@ -6,7 +6,7 @@ import { errorReason } from './net-errors.js';
 /** Probe answers are small (mirai /about is ~50 bytes); anything bigger is not what we asked for. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
-export interface HttpCallOptions {
+export interface HttpRequestOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   /** Sent as a JSON body (POST). */
@@ -24,7 +24,7 @@ export type HttpOutcome =
  * time, and holds no socket between checks). Never throws: every failure is `{ ok: false, reason }`.
  * An abort through `signal` gives "no answer within N ms" with the time it waited.
  */
-export function httpCall(url: URL, options: HttpCallOptions = {}): Promise<HttpOutcome> {
+export function httpRequest(url: URL, options: HttpRequestOptions = {}): Promise<HttpOutcome> {
   const started = performance.now();
   const maxBytes = options.maxBytes ?? MAX_ANSWER_BYTES;
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { BackendMonitor, type BackendMonitorOptions } from '../../src/monitors/backend-monitor.js';
+import { BackendMonitor, type BackendMonitorOptions } from '../../src/backend/backend-monitor.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
-import type { LinkAttempt, LinkLoss, LinkSignal, WsConnection } from '../../src/probes/ws-connection.js';
+import type { LinkAttempt, LinkLoss, LinkSignal, WsConnection } from '../../src/backend/ws-connection.js';
 import { SupervisorEvents } from '../../src/supervisor/supervisor-events.js';
 import type { ProbeReport, RunningChild, SupervisorHandle } from '../../src/supervisor/types.js';
 import type { RestartReason } from '../../src/supervisor/restart-reasons.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ProbeResult } from '../probes/probe.js';
-import type { LinkAttempt, LinkLoss, LinkSignal } from '../probes/ws-connection.js';
+import type { LinkAttempt, LinkLoss, LinkSignal } from './ws-connection.js';
 
 export interface LinkKeeperOptions {
   /** Probe name in results and logs: "mirai-ws", "onebot-ws". */

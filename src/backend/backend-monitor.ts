@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { EventLog } from '../log/events.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
-import type { LinkLoss, LinkSignal } from '../probes/ws-connection.js';
+import type { LinkLoss, LinkSignal } from './ws-connection.js';
 import type { BackendGate, Monitor, SupervisorHandle } from '../supervisor/types.js';
 import { LinkKeeper, type LinkKeeperOptions } from './link-keeper.js';
-import { ProbeLoop } from './probe-loop.js';
+import { ProbeLoop } from '../monitors/probe-loop.js';
 
 export interface BackendMonitorOptions {
   /** The HTTP (or TCP) poll: mirai-http, onebot-http, http, tcp. */

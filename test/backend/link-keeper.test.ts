@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkKeeper } from '../../src/monitors/link-keeper.js';
+import { LinkKeeper } from '../../src/backend/link-keeper.js';
 import { flush } from '../helpers/fake-clock.js';
 import { ScriptedLink } from './backend-harness.js';
 

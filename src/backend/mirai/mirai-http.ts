@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import { httpCall, joinUrl } from './http-get.js';
+import { httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeMiraiHttp, type MiraiAnswer } from './mirai-answer.js';
-import { result, type Probe, type ProbeResult } from './probe.js';
-import { integerOf } from './untrusted.js';
+import { result, type Probe, type ProbeResult } from '../../probes/probe.js';
+import { integerOf } from '../untrusted.js';
 
 export interface MiraiHttpProbeOptions {
   /** HTTP base of mirai-api-http, e.g. "http://127.0.0.1:8080". */
@@ -41,7 +41,7 @@ export class MiraiHttpProbe implements Probe {
     const started = performance.now();
     const { url, qq } = this.options;
     const call = (path: string, json?: unknown) =>
-      httpCall(joinUrl(url, path), { ...(json === undefined ? {} : { method: 'POST' as const, json }), ...(signal ? { signal } : {}) });
+      httpRequest(joinUrl(url, path), { ...(json === undefined ? {} : { method: 'POST' as const, json }), ...(signal ? { signal } : {}) });
     const fail = (answer: Extract<MiraiAnswer, { ok: false }>, details: Record<string, unknown> = {}) =>
       result(this.name, answer.verdict, answer.reason, started, { ...details, ...(answer.code === undefined ? {} : { miraiCode: answer.code }) });
 
@@ -71,7 +71,7 @@ export class MiraiHttpProbe implements Probe {
   /** verify + bind + release. Undefined when all went well, else why not. */
   private async verifyAndRelease(qq: number, signal: AbortSignal | undefined): Promise<Extract<MiraiAnswer, { ok: false }> | undefined> {
     const { url, verifyKey } = this.options;
-    const post = (path: string, json: unknown, s = signal) => httpCall(joinUrl(url, path), { method: 'POST', json, ...(s ? { signal: s } : {}) });
+    const post = (path: string, json: unknown, s = signal) => httpRequest(joinUrl(url, path), { method: 'POST', json, ...(s ? { signal: s } : {}) });
     const verified = judgeMiraiHttp(await post('/verify', { verifyKey }), 'POST /verify', qq);
     if (!verified.ok) return verified;
     const sessionKey = verified.body['session'];
@@ -96,7 +96,7 @@ export class MiraiHttpProbe implements Probe {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.releaseTimeout ?? 2000);
     try {
-      await httpCall(joinUrl(this.options.url, '/release'), { method: 'POST', json: { sessionKey, qq }, signal: controller.signal });
+      await httpRequest(joinUrl(this.options.url, '/release'), { method: 'POST', json: { sessionKey, qq }, signal: controller.signal });
     } finally {
       clearTimeout(timer);
     }

@@ -1,9 +1,9 @@
-import { wsEndpoint } from './backend-urls.js';
-import { displayUrl } from './http-get.js';
+import { wsEndpoint } from '../ws-endpoint.js';
+import { displayUrl } from '../../probes/http-request.js';
 import { judgeOneBotStatus, oneBotHeaders } from './onebot-answer.js';
-import type { Probe, ProbeResult } from './probe.js';
-import { integerOf, isObject, parseJsonObject, snippet } from './untrusted.js';
-import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LivenessOptions, type WsTarget } from './ws-connection.js';
+import type { Probe, ProbeResult } from '../../probes/probe.js';
+import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
+import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LivenessOptions, type WsTarget } from '../ws-connection.js';
 
 export interface OneBotWsOptions {
   url: string;
