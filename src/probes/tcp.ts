@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { hostPort } from './host-port.js';
 import { errorReason } from './net-errors.js';
 import { result, type Probe, type ProbeResult } from './probe.js';
 
@@ -22,7 +23,7 @@ export class TcpProbe implements Probe {
 
   check(signal?: AbortSignal): Promise<ProbeResult> {
     const started = performance.now();
-    const target = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    const target = hostPort(this.host, this.port);
     return new Promise((resolve) => {
       let settled = false;
       const finish = (verdict: 'healthy' | 'unhealthy', reason: string) => {
