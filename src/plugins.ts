@@ -1,10 +1,12 @@
 import type { EventLog } from './log/events.js';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
+import { createBackend } from './backend/create-backend.js';
+import { systemClock } from './clock/clock.js';
+import { TemporaryHandlePort } from './health/temporary-handle-port.js';
 import { buildBotMonitors } from './monitors/bot-monitors.js';
-import { createBackendMonitor } from './backend/create-backend.js';
 import { StateWriter } from './state/state-writer.js';
-import type { Monitor } from './supervisor/types.js';
+import type { BackendGate, Monitor } from './supervisor/types.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -18,9 +20,21 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog): Pr
   monitors.push(
     new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger }),
   );
-  const backend = createBackendMonitor(config, logger);
-  if (backend) monitors.push(backend);
+  let gate: BackendGate | undefined;
+  const backend = createBackend(config, { clock: systemClock });
+  if (backend) {
+    // TEMPORARY until the health sink lands: the backend's port over the supervisor handle
+    // (listed before the backend monitor, so that it holds the handle when the backend starts).
+    const port = new TemporaryHandlePort({
+      logger,
+      clock: systemClock,
+      failureThreshold: (probe) => (probe === backend.pollProbe.name ? config.probes.backend.failureThreshold : 1),
+    });
+    const monitor = backend.monitor(port, logger);
+    monitors.push(port, monitor);
+    gate = monitor;
+  }
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
   monitors.push(...buildBotMonitors(config, logger));
-  return { ...(backend ? { gate: backend } : {}), monitors };
+  return { ...(gate ? { gate } : {}), monitors };
 }

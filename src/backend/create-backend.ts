@@ -1,83 +1,113 @@
+import { systemClock, type Clock } from '../clock/clock.js';
 import type { WatchdogConfig } from '../config/load-config.js';
+import type { BackendHealthPort } from '../health/types.js';
 import type { EventLog } from '../log/events.js';
 import { HttpProbe } from '../probes/http.js';
 import type { Probe } from '../probes/probe.js';
 import { TcpProbe } from '../probes/tcp.js';
 import { BackendMonitor, type BackendMonitorOptions } from './backend-monitor.js';
 import { MiraiHttpProbe } from './mirai/mirai-http.js';
-import { MiraiWsProbe, openMiraiLink } from './mirai/mirai-ws.js';
+import { MiraiWsProbe, openMiraiLink, type MiraiWsOptions } from './mirai/mirai-ws.js';
 import { OneBotHttpProbe } from './onebot/onebot-http.js';
-import { OneBotWsProbe, openOneBotLink } from './onebot/onebot-ws.js';
+import { OneBotWsProbe, openOneBotLink, type OneBotWsOptions } from './onebot/onebot-ws.js';
 
-/**
- * The polled probe of the configured backend (the HTTP poll of probes.backend): mirai /about
- * (+ the bot), OneBot get_status, any 2xx, or a TCP connect. Undefined for kind "none".
- */
-export function backendPollProbe(config: WatchdogConfig): Probe | undefined {
+export interface BackendDeps {
+  /** Every timer and time of the backend: latency, timeouts, pings, retries, readiness. */
+  clock: Clock;
+}
+
+/** The backend the config asks for, built once for `run` and `check`. */
+export interface Backend {
+  /** The polled probe of probes.backend: mirai /about (+ the bot), OneBot get_status, any 2xx, or a TCP connect. */
+  readonly pollProbe: Probe;
+  /** What `bot-watchdog check` runs once, in order: the poll, then the WebSocket handshake when probes.websocket is on. */
+  readonly oneShotProbes: readonly Probe[];
+  /**
+   * The monitor of `run`: the supervisor's gate (starts wait until the backend is ready) and a
+   * source of `backend-down` / `account-relogin` restarts, reporting into `port`. Logs
+   * `config.ignored` when probes.websocket is on for a backend without a WebSocket.
+   */
+  monitor(port: BackendHealthPort, logger: EventLog): BackendMonitor;
+}
+
+/** The protocol options of the configured backend, for its probes and its link. */
+type Kind =
+  | { kind: 'mirai'; http: { url: string; verifyKey: string; qq?: number }; ws: MiraiWsOptions }
+  | { kind: 'onebot'; http: { url: string; accessToken?: string }; ws: OneBotWsOptions }
+  | { kind: 'http' | 'tcp'; url: string };
+
+function kindOf(config: WatchdogConfig): Kind | undefined {
   const { backend } = config;
   if (backend.kind === 'none' || backend.url === undefined) return undefined;
+  const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
   switch (backend.kind) {
-    case 'mirai':
-      return new MiraiHttpProbe({
-        url: backend.url,
-        verifyKey: backend.verifyKey ?? '',
-        ...(backend.qq === undefined ? {} : { qq: backend.qq }),
-        // Without the WebSocket probe, verifyKey is proven by a verify/bind/release round.
-        verifySession: !config.probes.websocket.enabled,
-      });
-    case 'onebot':
-      return new OneBotHttpProbe({ url: backend.url, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) });
+    case 'mirai': {
+      const http = { url: backend.url, verifyKey: backend.verifyKey ?? '', ...(backend.qq === undefined ? {} : { qq: backend.qq }) };
+      return { kind: 'mirai', http, ws: { ...http, ...wsUrl } };
+    }
+    case 'onebot': {
+      const http = { url: backend.url, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
+      return { kind: 'onebot', http, ws: { ...http, ...wsUrl } };
+    }
     case 'http':
-      return new HttpProbe(backend.url);
     case 'tcp':
-      return new TcpProbe(backend.url);
+      return { kind: backend.kind, url: backend.url };
   }
-}
-
-/** The one-shot WebSocket handshake probe of mirai or OneBot, when probes.websocket is enabled. */
-export function backendWsProbe(config: WatchdogConfig): Probe | undefined {
-  const { backend } = config;
-  if (!config.probes.websocket.enabled || backend.url === undefined) return undefined;
-  const ws = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
-  if (backend.kind === 'mirai') {
-    return new MiraiWsProbe({ url: backend.url, ...ws, verifyKey: backend.verifyKey ?? '', ...(backend.qq === undefined ? {} : { qq: backend.qq }) });
-  }
-  if (backend.kind === 'onebot') {
-    return new OneBotWsProbe({ url: backend.url, ...ws, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) });
-  }
-  return undefined;
-}
-
-/** Every one-shot backend probe, for `bot-watchdog check`: the poll, then the WebSocket handshake. */
-export function backendProbes(config: WatchdogConfig): Probe[] {
-  return [backendPollProbe(config), backendWsProbe(config)].filter((p): p is Probe => p !== undefined);
 }
 
 /**
- * The backend monitor the config asks for (the supervisor's gate and a source of backend-down
- * restarts), or undefined for backend.kind "none".
+ * The backend of `config` (undefined for backend.kind "none"): its probes and its monitor, with
+ * the options built here once. `check` uses `oneShotProbes`, `run` uses `monitor()`.
  */
-export function createBackendMonitor(config: WatchdogConfig, logger: EventLog): BackendMonitor | undefined {
-  const poll = backendPollProbe(config);
-  const { backend } = config;
-  if (!poll || backend.url === undefined) return undefined;
-  const { interval, timeout, failureThreshold } = config.probes.backend;
+export function createBackend(config: WatchdogConfig, deps: Partial<BackendDeps> = {}): Backend | undefined {
+  const kind = kindOf(config);
+  if (!kind) return undefined;
+  const clock = deps.clock ?? systemClock;
   const ws = config.probes.websocket;
-  const liveness = { pingInterval: ws.pingInterval, pongTimeout: ws.pongTimeout };
-  const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
 
+  let pollProbe: Probe;
+  let wsProbe: Probe | undefined;
   let link: BackendMonitorOptions['link'];
-  if (ws.enabled && backend.kind === 'mirai') {
-    const options = { url: backend.url, ...wsUrl, verifyKey: backend.verifyKey ?? '', ...(backend.qq === undefined ? {} : { qq: backend.qq }) };
-    link = { probe: 'mirai-ws', open: (open) => openMiraiLink(options, liveness, open), accountOffline: 'wait-for-relogin' };
-  } else if (ws.enabled && backend.kind === 'onebot') {
-    const options = { url: backend.url, ...wsUrl, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
-    link = { probe: 'onebot-ws', open: (open) => openOneBotLink(options, liveness, open), accountOffline: 'outage' };
-  } else if (ws.enabled) {
-    logger.emit('config.ignored',
-      { key: 'probes.websocket.enabled', kind: backend.kind },
-      `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${backend.kind}"`,
-    );
+  const liveness = { pingInterval: ws.pingInterval, pongTimeout: ws.pongTimeout, clock };
+  switch (kind.kind) {
+    case 'mirai': {
+      // Without the WebSocket probe, verifyKey is proven by a verify/bind/release round.
+      pollProbe = new MiraiHttpProbe({ ...kind.http, verifySession: !ws.enabled, clock });
+      if (ws.enabled) {
+        wsProbe = new MiraiWsProbe(kind.ws, clock);
+        link = { probe: 'mirai-ws', open: (open) => openMiraiLink(kind.ws, liveness, open), accountOffline: 'wait-for-relogin' };
+      }
+      break;
+    }
+    case 'onebot': {
+      pollProbe = new OneBotHttpProbe({ ...kind.http, clock });
+      if (ws.enabled) {
+        wsProbe = new OneBotWsProbe(kind.ws, clock);
+        link = { probe: 'onebot-ws', open: (open) => openOneBotLink(kind.ws, liveness, open), accountOffline: 'outage' };
+      }
+      break;
+    }
+    case 'http':
+      pollProbe = new HttpProbe(kind.url, clock);
+      break;
+    case 'tcp':
+      pollProbe = new TcpProbe(kind.url, clock);
+      break;
   }
-  return new BackendMonitor({ poll, interval, timeout, failureThreshold, logger, ...(link ? { link } : {}) });
+
+  const { interval, timeout, failureThreshold } = config.probes.backend;
+  return {
+    pollProbe,
+    oneShotProbes: wsProbe ? [pollProbe, wsProbe] : [pollProbe],
+    monitor(port, logger) {
+      if (ws.enabled && !link) {
+        logger.emit(
+          'config.ignored',
+          { key: 'probes.websocket.enabled', kind: config.backend.kind },
+          `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${config.backend.kind}"`,
+        );
+      }
+      return new BackendMonitor({ poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, ...(link ? { link } : {}) });
+    },
+  };
 }

@@ -1,20 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LinkKeeper } from '../../src/backend/link-keeper.js';
-import { flush } from '../helpers/fake-clock.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { ScriptedLink } from './backend-harness.js';
 
-function keeper(link: ScriptedLink) {
-  const k = new LinkKeeper({ probe: 'mirai-ws', open: link.open, handshakeTimeout: 500, reconnect: { initialDelay: 100, maxDelay: 800 }, misconfiguredRetry: 30_000 });
+function keeper(link: ScriptedLink, clock: FakeClock) {
+  const k = new LinkKeeper({ probe: 'mirai-ws', open: link.open, handshakeTimeout: 500, reconnect: { initialDelay: 100, maxDelay: 800 }, misconfiguredRetry: 30_000, clock });
   const events: string[] = [];
   for (const name of ['up', 'lost', 'blip', 'down', 'failed', 'misconfigured'] as const) k.on(name, () => events.push(name));
   return { k, events };
 }
 
-test('a close is confirmed by one immediate reconnect: failing = down, then backoff 100, 200, 400, 800, 800', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const link = new ScriptedLink();
-  const { k, events } = keeper(link);
+test('a close is confirmed by one immediate reconnect: failing = down, then backoff 100, 200, 400, 800, 800', async () => {
+  const clock = new FakeClock();
+  const link = new ScriptedLink(clock);
+  const { k, events } = keeper(link, clock);
   k.start();
   await flush();
   assert.equal(k.state, 'up');
@@ -26,25 +26,22 @@ test('a close is confirmed by one immediate reconnect: failing = down, then back
   assert.equal(k.state, 'down');
   for (const expected of [100, 200, 400, 800, 800]) {
     const before: number = link.attempts.length;
-    t.mock.timers.tick(expected - 1);
-    await flush();
+    await clock.advance(expected - 1);
     assert.equal(link.attempts.length, before, `not before ${expected}ms`);
-    t.mock.timers.tick(1);
-    await flush();
+    await clock.advance(1);
     assert.equal(link.attempts.length, before + 1, `after ${expected}ms`);
   }
   link.mode = 'up';
-  t.mock.timers.tick(800);
-  await flush();
+  await clock.advance(800);
   assert.equal(k.state, 'up');
   assert.equal(events.at(-1), 'up');
   k.stop();
 });
 
-test('a close whose immediate reconnect succeeds is a blip, not down', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const link = new ScriptedLink();
-  const { k, events } = keeper(link);
+test('a close whose immediate reconnect succeeds is a blip, not down', async () => {
+  const clock = new FakeClock();
+  const link = new ScriptedLink(clock);
+  const { k, events } = keeper(link, clock);
   k.start();
   await flush();
   link.last.lose('closed', 1006);
@@ -56,37 +53,34 @@ test('a close whose immediate reconnect succeeds is a blip, not down', async (t)
   assert.equal(link.last.closed, true, 'stop closes the link');
 });
 
-test('no pong or no heartbeat is down at once, without a confirming attempt', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const link = new ScriptedLink();
-  const { k, events } = keeper(link);
+test('no pong or no heartbeat is down at once, without a confirming attempt', async () => {
+  const clock = new FakeClock();
+  const link = new ScriptedLink(clock);
+  const { k, events } = keeper(link, clock);
   k.start();
   await flush();
   link.last.lose('pong-timeout');
   await flush();
   assert.deepEqual(events, ['up', 'lost', 'down']);
   assert.equal(link.attempts.length, 1);
-  t.mock.timers.tick(100);
-  await flush();
+  await clock.advance(100);
   assert.equal(link.attempts.length, 2);
   assert.equal(k.state, 'up');
   k.stop();
 });
 
-test('misconfigured is retried slowly; a drop whose reconnect is refused by our config still counts as a blip', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const link = new ScriptedLink();
+test('misconfigured is retried slowly; a drop whose reconnect is refused by our config still counts as a blip', async () => {
+  const clock = new FakeClock();
+  const link = new ScriptedLink(clock);
   link.mode = 'misconfigured';
-  const { k, events } = keeper(link);
+  const { k, events } = keeper(link, clock);
   k.start();
   await flush();
   assert.equal(k.state, 'misconfigured');
-  t.mock.timers.tick(29_999);
-  await flush();
+  await clock.advance(29_999);
   assert.equal(link.attempts.length, 1);
   link.mode = 'up';
-  t.mock.timers.tick(1);
-  await flush();
+  await clock.advance(1);
   assert.equal(k.state, 'up');
   link.mode = 'misconfigured';
   link.last.lose('closed', 1000);
@@ -95,16 +89,35 @@ test('misconfigured is retried slowly; a drop whose reconnect is refused by our 
   k.stop();
 });
 
-test('stop while an attempt is in flight closes what it opens; nothing is scheduled after stop', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  const link = new ScriptedLink();
+test('stop while an attempt is in flight closes what it opens; nothing is scheduled after stop', async () => {
+  const clock = new FakeClock();
+  const link = new ScriptedLink(clock);
   link.mode = 'down';
-  const { k } = keeper(link);
+  const { k } = keeper(link, clock);
   k.start();
   k.stop();
   await flush();
-  t.mock.timers.tick(10_000);
-  await flush();
+  assert.equal(clock.pending(), 0, 'no handshake deadline nor retry left');
+  await clock.advance(10_000);
   assert.equal(link.attempts.length, 1);
   assert.equal(k.state, 'stopped');
+});
+
+test('an attempt that hangs is aborted after handshakeTimeout, on the injected clock, and retried with backoff', async () => {
+  const clock = new FakeClock();
+  const aborted: number[] = [];
+  const hanging = (options: { signal: AbortSignal }) =>
+    new Promise<never>((_, reject) => options.signal.addEventListener('abort', () => (aborted.push(clock.now()), reject(new Error('handshake aborted')))));
+  const k = new LinkKeeper({ probe: 'onebot-ws', open: hanging, handshakeTimeout: 500, reconnect: { initialDelay: 100, maxDelay: 800 }, misconfiguredRetry: 30_000, clock });
+  const failed: string[] = [];
+  k.on('failed', (result, delay) => failed.push(`${result.verdict} ${result.reason} ${delay}`));
+  k.start();
+  await clock.advance(499);
+  assert.deepEqual(aborted, []);
+  await clock.advance(1);
+  assert.deepEqual(aborted, [500]);
+  assert.deepEqual(failed, ['unhealthy probe error: handshake aborted 100']);
+  await clock.advance(600); // retry at 600, aborted at 1100
+  assert.deepEqual(aborted, [500, 1100]);
+  k.stop();
 });
