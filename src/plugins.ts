@@ -1,27 +1,35 @@
 import type { Clock } from './clock/clock.js';
 import type { WatchdogConfig } from './config/load-config.js';
 import type { RunPlugins } from './commands/run.js';
+import { createBackend } from './backend/create-backend.js';
+import type { HealthSink } from './health/health-sink.js';
+import { DEFAULT_RULE } from './health/probe-rules.js';
 import type { EventLog } from './log/events.js';
 import { buildBotMonitors } from './monitors/bot-monitors.js';
-import { createBackendMonitor } from './monitors/create-backend-monitor.js';
 import { StateWriter } from './state/state-writer.js';
-import type { Monitor } from './supervisor/types.js';
+import type { BackendGate, Monitor } from './supervisor/types.js';
 import { packageVersion } from './version.js';
 
 /**
- * The plug-ins the config asks for: the backend monitor (a gate for starts and a source of
- * backend-down restarts), the probes that watch the bot itself, and the state file writer.
- * Each lives in its own module; this is the one place that wires them. They all report into the
- * health sink, which run.ts creates.
+ * The plug-ins the config asks for: the backend (a gate for starts and a source of backend-down
+ * restarts), the probes that watch the bot itself, and the state file writer. Each lives in its
+ * own module; this is the one place that wires them. They all report into the health sink.
  */
-export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clock: Clock): Promise<RunPlugins> {
+export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clock: Clock, health: HealthSink): Promise<RunPlugins> {
   const monitors: Monitor[] = [];
   // First, so that it sees every report of the monitors started after it.
   monitors.push(
     new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger }),
   );
-  const backend = createBackendMonitor(config, logger);
-  if (backend) monitors.push(backend);
+  let gate: BackendGate | undefined;
+  const backend = createBackend(config, { clock });
+  if (backend) {
+    // The poll fails after probes.backend.failureThreshold unhealthy checks in a row; the link at once.
+    health.setRule(backend.pollProbe.name, { ...DEFAULT_RULE, threshold: config.probes.backend.failureThreshold });
+    const monitor = backend.monitor(health.backendPort(), logger);
+    monitors.push(monitor);
+    gate = monitor;
+  }
   // NapCat dials the watchdog (onebot-reverse): reported, never a gate nor a reason to restart the bot.
   if (config.backend.kind === 'onebot-reverse') {
     const { createOneBotReverseMonitor } = await import('./backend/onebot-reverse/monitor.js');
@@ -35,5 +43,5 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
   }
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
   monitors.push(...buildBotMonitors(config, logger, clock));
-  return { ...(backend ? { gate: backend } : {}), monitors };
+  return { ...(gate ? { gate } : {}), monitors };
 }

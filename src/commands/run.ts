@@ -20,7 +20,7 @@ export interface RunPlugins {
 }
 
 /** Builds the plug-ins a config asks for (backend monitor, bot probes, state file). */
-export type PluginFactory = (config: WatchdogConfig, logger: EventLog, clock: Clock) => Promise<RunPlugins> | RunPlugins;
+export type PluginFactory = (config: WatchdogConfig, logger: EventLog, clock: Clock, health: HealthSink) => Promise<RunPlugins> | RunPlugins;
 
 /** `bot-watchdog run`: supervise the bot until a signal, the policy or the limit ends it. Resolves with the exit code. */
 export async function runCommand(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory, version: string): Promise<number> {
@@ -50,9 +50,9 @@ export async function runCommand(config: WatchdogConfig, logger: EventLog, plugi
 
 async function supervise(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory): Promise<number> {
   const clock = systemClock;
-  const { gate, monitors } = await plugins(config, logger, clock);
   // Every probe result flows through it; it alone asks the supervisor for restarts.
   const health = new HealthSink({ log: logger, clock, startupGrace: config.startup.grace });
+  const { gate, monitors } = await plugins(config, logger, clock, health);
   const supervisor = new Supervisor(
     {
       command: config.command,

@@ -82,8 +82,8 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     });
     say(`bot-watchdog demo: a fake mirai-api-http on ${mirai.url} and a bot that goes deaf when its link drops (as QChatGPT 2.x does).`);
     say(`Every ${options.everyMs / 1000}s the demo breaks the bot's link; watch the watchdog catch it and bring the bot back. Ctrl-C ends the demo.`);
-    const code = await runCommand(config, logger, async (cfg, log, clock) => {
-      const plugins = await buildPlugins(cfg, log, clock);
+    const code = await runCommand(config, logger, async (cfg, log, clock, health) => {
+      const plugins = await buildPlugins(cfg, log, clock, health);
       return { ...plugins, monitors: [...plugins.monitors, narrator] };
     }, packageVersion());
     say(summary(narrator.breaks));

@@ -4,7 +4,7 @@ import type { HealthReporter } from '../health/types.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 import type { RestartReason } from '../supervisor/restart-reasons.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
-import { ProbeLoop } from './probe-loop.js';
+import { ProbeLoop } from '../health/probe-loop.js';
 import { followRuns } from './follow-runs.js';
 import { toHealthResult } from './to-health-result.js';
 

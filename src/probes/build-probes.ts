@@ -5,7 +5,7 @@ import { HeartbeatFileProbe } from './heartbeat-file.js';
 import type { Probe } from './probe.js';
 import { RecordedVerdictProbe } from './recorded-verdict.js';
 
-/** Every name backendProbes() gives a probe, so that `check --only heartbeat` need not load them. */
+/** Every name of a backend one-shot probe (createBackend().oneShotProbes), so that `check --only heartbeat` need not load them. */
 export const BACKEND_PROBE_NAMES: readonly string[] = ['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws', 'http', 'tcp'];
 
 /**
@@ -18,8 +18,8 @@ export async function buildProbes(config: WatchdogConfig, only?: readonly string
   const probes: Probe[] = [];
   const backendWanted = !only || only.some((name) => BACKEND_PROBE_NAMES.includes(name));
   if (config.backend.kind !== 'none' && backendWanted) {
-    const { backendProbes } = await import('./backend-probes.js');
-    probes.push(...backendProbes(config));
+    const { createBackend } = await import('../backend/create-backend.js');
+    probes.push(...(createBackend(config)?.oneShotProbes ?? []));
   }
   // The bot: its heartbeat file. (The link probe needs the running bot's process tree, and the
   // output probes its output: they only exist under `run`.)

@@ -30,7 +30,7 @@ test('a check with an unchanged config loads neither zod nor pino nor the superv
 
   const second = checkImports(['--config', config, '--only', 'bot-process'], dir);
   assert.equal(second.status, 0);
-  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/node_modules/ws/', '/dist/supervisor/supervisor.js', '/dist/log/', '/dist/probes/backend-probes.js']) {
+  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/node_modules/ws/', '/dist/supervisor/supervisor.js', '/dist/log/', '/dist/backend/']) {
     assert.deepEqual(second.imports.filter((url) => url.includes(heavy)), [], `${heavy} was loaded`);
   }
 });
@@ -44,7 +44,7 @@ test('with a backend configured, a check of the bot alone loads no backend probe
   checkImports(['--config', config, '--only', 'bot-process'], dir);
   const run = checkImports(['--config', config, '--only', 'bot-process'], dir);
   assert.equal(run.status, 0);
-  assert.deepEqual(run.imports.filter((url) => url.includes('/node_modules/ws/') || url.includes('/dist/probes/backend-probes.js')), []);
+  assert.deepEqual(run.imports.filter((url) => url.includes('/node_modules/ws/') || url.includes('/dist/backend/')), []);
   const all = checkImports(['--config', config], dir);
   assert.equal(all.status, 1, 'mirai is not running');
   assert.ok(all.imports.some((url) => url.includes('/node_modules/ws/')), 'the mirai-ws probe loads ws when it runs');

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { integerOf, snippet } from '../../probes/untrusted.js';
+import { integerOf, snippet } from '../untrusted.js';
 import type { ListenAddress } from './listen-address.js';
 import { readSignal, type OneBotSignal } from './signals.js';
 

@@ -1,4 +1,4 @@
-import { integerOf, isObject, parseJsonObject, snippet } from '../../probes/untrusted.js';
+import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
 
 /**
  * What a frame from NapCat (or any OneBot v11 reverse-WebSocket client) means to the watchdog.

@@ -5,6 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { isGone, readProcInfo, type ProcInfo } from '../../process/proc-stat.js';
 import { findTree, type FindTreeOptions, type TreeMarker, type TreeRoot } from '../../process/process-tree.js';
 import { systemClock } from '../../clock/clock.js';
+import { seconds } from '../../human-duration.js';
+import { hostPort } from '../host-port.js';
 import { result, type Probe, type ProbeResult } from '../probe.js';
 import { parseProcNetTcp, TCP_ESTABLISHED } from './proc-net-tcp.js';
 import { readSocketInodes } from './socket-inodes.js';
@@ -198,10 +200,6 @@ function stripInode(connection: TreeConnection): TreeConnection {
   return { pid, localAddress, localPort, remoteAddress, remotePort };
 }
 
-export function formatEndpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 export interface LinkProbeOptions {
   sampler: Pick<LinkSampler, 'sample'>;
   matcher: TargetMatcher;
@@ -273,11 +271,11 @@ export class LinkProbe implements Probe {
     if (link) {
       this.lastSeen = this.now();
       this.lastSeenWall = this.wallNow();
-      return result(this.name, 'healthy', `connected to ${formatEndpoint(link.remoteAddress, link.remotePort)} (pid ${link.pid})`, started, {
+      return result(this.name, 'healthy', `connected to ${hostPort(link.remoteAddress, link.remotePort)} (pid ${link.pid})`, started, {
         target,
         connectionPid: link.pid,
-        local: formatEndpoint(link.localAddress, link.localPort),
-        remote: formatEndpoint(link.remoteAddress, link.remotePort),
+        local: hostPort(link.localAddress, link.localPort),
+        remote: hostPort(link.remoteAddress, link.remotePort),
       });
     }
 
@@ -294,7 +292,7 @@ export class LinkProbe implements Probe {
       missingForMs,
       lastSeenAt: this.lastSeenWall === undefined ? null : new Date(this.lastSeenWall).toISOString(),
       lastSeenAgoMs,
-      otherConnections: sample.connections.slice(0, 5).map((c) => formatEndpoint(c.remoteAddress, c.remotePort)),
+      otherConnections: sample.connections.slice(0, 5).map((c) => hostPort(c.remoteAddress, c.remotePort)),
     };
     const seenText = lastSeenAgoMs === null ? 'never seen since the bot started' : `last seen ${seconds(lastSeenAgoMs)} ago`;
     if (missingForMs < grace) {
@@ -304,6 +302,3 @@ export class LinkProbe implements Probe {
   }
 }
 
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-}

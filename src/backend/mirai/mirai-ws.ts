@@ -1,10 +1,10 @@
-import { performance } from 'node:perf_hooks';
-import { wsEndpoint } from './backend-urls.js';
-import { displayUrl, httpCall, joinUrl } from './http-get.js';
+import { systemClock, type Clock } from '../../clock/clock.js';
+import { wsEndpoint } from '../ws-endpoint.js';
+import { displayUrl, httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeMiraiBody, judgeMiraiHttp } from './mirai-answer.js';
-import { result, type Probe, type ProbeResult, type Verdict } from './probe.js';
-import { integerOf, isObject, parseJsonObject, snippet } from './untrusted.js';
-import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LivenessOptions, type WsTarget } from './ws-connection.js';
+import { stopwatch, type Probe, type ProbeResult, type Verdict } from '../../probes/probe.js';
+import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
+import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LinkOptions, type WsTarget } from '../ws-connection.js';
 
 export interface MiraiWsOptions {
   /** HTTP base (for /botList when qq is not configured). */
@@ -72,9 +72,13 @@ export function miraiProtocol(qq: number): LinkProtocol {
  * The bot to link to: backend.qq, else the one bot of /botList. No bot: not ready yet; several:
  * our config must say which (misconfigured).
  */
-export async function resolveMiraiQq(options: MiraiWsOptions, signal?: AbortSignal): Promise<{ qq: number } | { verdict: Verdict; reason: string }> {
+export async function resolveMiraiQq(
+  options: MiraiWsOptions,
+  signal?: AbortSignal,
+  clock: Clock = systemClock,
+): Promise<{ qq: number } | { verdict: Verdict; reason: string }> {
   if (options.qq !== undefined) return { qq: options.qq };
-  const answer = judgeMiraiHttp(await httpCall(joinUrl(options.url, '/botList'), signal ? { signal } : {}), 'GET /botList');
+  const answer = judgeMiraiHttp(await httpRequest(joinUrl(options.url, '/botList'), { clock, ...(signal ? { signal } : {}) }), 'GET /botList');
   if (!answer.ok) return { verdict: answer.verdict, reason: answer.reason };
   const bots = Array.isArray(answer.body['data']) ? answer.body['data'].map(integerOf).filter((b): b is number => b !== undefined) : [];
   if (bots.length === 1) return { qq: bots[0] as number };
@@ -83,13 +87,13 @@ export async function resolveMiraiQq(options: MiraiWsOptions, signal?: AbortSign
 }
 
 /** One attempt to link to mirai's /event: resolve the bot, connect, judge the first frame. */
-export async function openMiraiLink(options: MiraiWsOptions, liveness: LivenessOptions, open: { timeout?: number; signal?: AbortSignal } = {}): Promise<LinkAttempt> {
-  const started = performance.now();
-  const resolved = await resolveMiraiQq(options, open.signal);
-  if (!('qq' in resolved)) return { result: result('mirai-ws', resolved.verdict, resolved.reason, started) };
-  const connection = new WsConnection(miraiWsTarget(options, resolved.qq), miraiProtocol(resolved.qq), liveness);
+export async function openMiraiLink(options: MiraiWsOptions, link: LinkOptions, open: { timeout?: number; signal?: AbortSignal } = {}): Promise<LinkAttempt> {
+  const watch = stopwatch(link.clock);
+  const resolved = await resolveMiraiQq(options, open.signal, link.clock);
+  if (!('qq' in resolved)) return { result: watch.result('mirai-ws', resolved.verdict, resolved.reason) };
+  const connection = new WsConnection(miraiWsTarget(options, resolved.qq), miraiProtocol(resolved.qq), link);
   const outcome = await connection.open({
-    ...(open.timeout === undefined ? {} : { timeout: Math.max(1, open.timeout - (performance.now() - started)) }),
+    ...(open.timeout === undefined ? {} : { timeout: Math.max(1, open.timeout - watch.elapsedMs()) }),
     ...(open.signal ? { signal: open.signal } : {}),
   });
   return outcome.verdict === 'healthy' ? { result: outcome, connection } : { result: outcome };
@@ -102,10 +106,13 @@ export async function openMiraiLink(options: MiraiWsOptions, liveness: LivenessO
 export class MiraiWsProbe implements Probe {
   readonly name = 'mirai-ws';
 
-  constructor(private readonly options: MiraiWsOptions) {}
+  constructor(
+    private readonly options: MiraiWsOptions,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async check(signal?: AbortSignal): Promise<ProbeResult> {
-    const attempt = await openMiraiLink(this.options, {}, signal ? { signal } : {});
+    const attempt = await openMiraiLink(this.options, { clock: this.clock }, signal ? { signal } : {});
     attempt.connection?.close();
     return attempt.result;
   }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { miraiProtocol } from '../../src/probes/mirai-ws.js';
-import { oneBotProtocol } from '../../src/probes/onebot-ws.js';
-import { snippet } from '../../src/probes/untrusted.js';
+import { miraiProtocol } from '../../src/backend/mirai/mirai-ws.js';
+import { oneBotProtocol } from '../../src/backend/onebot/onebot-ws.js';
+import { snippet } from '../../src/backend/untrusted.js';
 
 // JSON can carry objects whose "toString" is not a function: String(value) on them throws.
 const hostile = [

@@ -1,8 +1,8 @@
-import { performance } from 'node:perf_hooks';
-import { httpCall, joinUrl } from './http-get.js';
+import { systemClock, type Clock } from '../../clock/clock.js';
+import { httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeMiraiHttp, type MiraiAnswer } from './mirai-answer.js';
-import { result, type Probe, type ProbeResult } from './probe.js';
-import { integerOf } from './untrusted.js';
+import { stopwatch, type Probe, type ProbeResult } from '../../probes/probe.js';
+import { integerOf } from '../untrusted.js';
 
 export interface MiraiHttpProbeOptions {
   /** HTTP base of mirai-api-http, e.g. "http://127.0.0.1:8080". */
@@ -18,6 +18,8 @@ export interface MiraiHttpProbeOptions {
   verifySession?: boolean;
   /** Time a /release may take after the check itself was aborted. Default 2000 ms. */
   releaseTimeout?: number;
+  /** Latency, waits and the /release deadline. Default: the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -29,8 +31,11 @@ export interface MiraiHttpProbeOptions {
 export class MiraiHttpProbe implements Probe {
   readonly name = 'mirai-http';
   private readonly releases = new Set<Promise<void>>();
+  private readonly clock: Clock;
 
-  constructor(private readonly options: MiraiHttpProbeOptions) {}
+  constructor(private readonly options: MiraiHttpProbeOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** Resolves once every /release this probe started has finished (call before exiting). */
   async settled(): Promise<void> {
@@ -38,12 +43,11 @@ export class MiraiHttpProbe implements Probe {
   }
 
   async check(signal?: AbortSignal): Promise<ProbeResult> {
-    const started = performance.now();
+    const watch = stopwatch(this.clock);
     const { url, qq } = this.options;
-    const call = (path: string, json?: unknown) =>
-      httpCall(joinUrl(url, path), { ...(json === undefined ? {} : { method: 'POST' as const, json }), ...(signal ? { signal } : {}) });
+    const call = (path: string) => httpRequest(joinUrl(url, path), { clock: this.clock, ...(signal ? { signal } : {}) });
     const fail = (answer: Extract<MiraiAnswer, { ok: false }>, details: Record<string, unknown> = {}) =>
-      result(this.name, answer.verdict, answer.reason, started, { ...details, ...(answer.code === undefined ? {} : { miraiCode: answer.code }) });
+      watch.result(this.name, answer.verdict, answer.reason, { ...details, ...(answer.code === undefined ? {} : { miraiCode: answer.code }) });
 
     const about = judgeMiraiHttp(await call('/about'), 'GET /about', qq);
     if (!about.ok) return fail(about);
@@ -55,23 +59,23 @@ export class MiraiHttpProbe implements Probe {
     if (!list.ok) return fail(list, details);
     const bots = Array.isArray(list.body['data']) ? list.body['data'].map(integerOf).filter((b): b is number => b !== undefined) : [];
     if (qq !== undefined && !bots.includes(qq)) {
-      return result(this.name, 'unhealthy', `bot ${qq} is not logged in to mirai yet (not in /botList)`, started, { ...details, bots });
+      return watch.result(this.name, 'unhealthy', `bot ${qq} is not logged in to mirai yet (not in /botList)`, { ...details, bots });
     }
     if (qq === undefined && bots.length === 0) {
-      return result(this.name, 'unhealthy', 'no bot is logged in to mirai yet (/botList is empty)', started, details);
+      return watch.result(this.name, 'unhealthy', 'no bot is logged in to mirai yet (/botList is empty)', details);
     }
     const bot = qq ?? bots[0];
     if (this.options.verifySession && qq !== undefined) {
       const session = await this.verifyAndRelease(qq, signal);
       if (session) return fail(session, details);
     }
-    return result(this.name, 'healthy', `mirai-api-http ${version ?? '(version unknown)'} answers, bot ${bot} present`, started, { ...details, qq: bot });
+    return watch.result(this.name, 'healthy', `mirai-api-http ${version ?? '(version unknown)'} answers, bot ${bot} present`, { ...details, qq: bot });
   }
 
   /** verify + bind + release. Undefined when all went well, else why not. */
   private async verifyAndRelease(qq: number, signal: AbortSignal | undefined): Promise<Extract<MiraiAnswer, { ok: false }> | undefined> {
     const { url, verifyKey } = this.options;
-    const post = (path: string, json: unknown, s = signal) => httpCall(joinUrl(url, path), { method: 'POST', json, ...(s ? { signal: s } : {}) });
+    const post = (path: string, json: unknown) => httpRequest(joinUrl(url, path), { method: 'POST', json, clock: this.clock, ...(signal ? { signal } : {}) });
     const verified = judgeMiraiHttp(await post('/verify', { verifyKey }), 'POST /verify', qq);
     if (!verified.ok) return verified;
     const sessionKey = verified.body['session'];
@@ -94,11 +98,11 @@ export class MiraiHttpProbe implements Probe {
   /** POST /release with its own deadline: it must run even when the check was aborted. */
   private async release(sessionKey: string, qq: number): Promise<void> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.releaseTimeout ?? 2000);
+    const timer = this.clock.setTimeout(() => controller.abort(), this.options.releaseTimeout ?? 2000);
     try {
-      await httpCall(joinUrl(this.options.url, '/release'), { method: 'POST', json: { sessionKey, qq }, signal: controller.signal });
+      await httpRequest(joinUrl(this.options.url, '/release'), { method: 'POST', json: { sessionKey, qq }, signal: controller.signal, clock: this.clock });
     } finally {
-      clearTimeout(timer);
+      this.clock.clearTimeout(timer);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { checkOnce } from '../health/check-once.js';
+import { checkOnce } from './check-once.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 
 export interface ProbeLoopOptions {
@@ -39,8 +39,9 @@ export class ProbeLoop {
     this.inFlight?.abort();
   }
 
-  /** Checks now (outside the schedule), e.g. to confirm a suspicion; the schedule goes on. */
-  async checkNow(): Promise<ProbeResult> {
+  /** Checks now (outside the schedule), e.g. to confirm a suspicion; the schedule goes on. Nothing before start(). */
+  async checkNow(): Promise<ProbeResult | undefined> {
+    if (!this.running) return undefined;
     return this.runCheck();
   }
 

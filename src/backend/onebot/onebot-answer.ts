@@ -1,4 +1,4 @@
-import type { Verdict } from './probe.js';
+import type { Verdict } from '../../probes/probe.js';
 
 /** The token as OneBot v11 wants it: `Authorization: Bearer T` (servers also accept `?access_token=T`; we never put it in a URL). */
 export function oneBotHeaders(accessToken: string | undefined): Record<string, string> {

@@ -1,8 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { OneBotHttpProbe } from '../../src/probes/onebot-http.js';
-import { OneBotWsProbe, oneBotWsTarget, openOneBotLink } from '../../src/probes/onebot-ws.js';
-import type { LinkLoss, LinkSignal } from '../../src/probes/ws-connection.js';
+import { OneBotHttpProbe } from '../../src/backend/onebot/onebot-http.js';
+import { OneBotWsProbe, oneBotWsTarget, openOneBotLink } from '../../src/backend/onebot/onebot-ws.js';
+import type { LinkLoss, LinkSignal } from '../../src/backend/ws-connection.js';
 import { FakeOneBot, type FakeOneBotOptions } from '../helpers/fake-onebot.js';
 import { waitFor } from '../helpers/wait.js';
 

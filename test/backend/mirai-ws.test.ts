@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { MiraiWsProbe, miraiWsTarget, openMiraiLink, type MiraiWsOptions } from '../../src/probes/mirai-ws.js';
-import type { LinkLoss, LinkSignal } from '../../src/probes/ws-connection.js';
+import { MiraiWsProbe, miraiWsTarget, openMiraiLink, type MiraiWsOptions } from '../../src/backend/mirai/mirai-ws.js';
+import type { LinkLoss, LinkSignal } from '../../src/backend/ws-connection.js';
 import { FakeMirai } from '../helpers/fake-mirai.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -1,9 +1,10 @@
-import { wsEndpoint } from './backend-urls.js';
-import { displayUrl } from './http-get.js';
+import { systemClock, type Clock } from '../../clock/clock.js';
+import { wsEndpoint } from '../ws-endpoint.js';
+import { displayUrl } from '../../probes/http-request.js';
 import { judgeOneBotStatus, oneBotHeaders } from './onebot-answer.js';
-import type { Probe, ProbeResult } from './probe.js';
-import { integerOf, isObject, parseJsonObject, snippet } from './untrusted.js';
-import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LivenessOptions, type WsTarget } from './ws-connection.js';
+import type { Probe, ProbeResult } from '../../probes/probe.js';
+import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
+import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LinkOptions, type WsTarget } from '../ws-connection.js';
 
 export interface OneBotWsOptions {
   url: string;
@@ -44,8 +45,8 @@ export function oneBotProtocol(hasToken: boolean): LinkProtocol {
   };
 }
 
-export async function openOneBotLink(options: OneBotWsOptions, liveness: LivenessOptions, open: { timeout?: number; signal?: AbortSignal } = {}): Promise<LinkAttempt> {
-  const connection = new WsConnection(oneBotWsTarget(options), oneBotProtocol(Boolean(options.accessToken)), liveness);
+export async function openOneBotLink(options: OneBotWsOptions, link: LinkOptions, open: { timeout?: number; signal?: AbortSignal } = {}): Promise<LinkAttempt> {
+  const connection = new WsConnection(oneBotWsTarget(options), oneBotProtocol(Boolean(options.accessToken)), link);
   const outcome = await connection.open(open);
   return outcome.verdict === 'healthy' ? { result: outcome, connection } : { result: outcome };
 }
@@ -54,10 +55,13 @@ export async function openOneBotLink(options: OneBotWsOptions, liveness: Livenes
 export class OneBotWsProbe implements Probe {
   readonly name = 'onebot-ws';
 
-  constructor(private readonly options: OneBotWsOptions) {}
+  constructor(
+    private readonly options: OneBotWsOptions,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async check(signal?: AbortSignal): Promise<ProbeResult> {
-    const attempt = await openOneBotLink(this.options, {}, signal ? { signal } : {});
+    const attempt = await openOneBotLink(this.options, { clock: this.clock }, signal ? { signal } : {});
     attempt.connection?.close();
     return attempt.result;
   }

@@ -1,18 +1,20 @@
 import http from 'node:http';
 import https from 'node:https';
-import { performance } from 'node:perf_hooks';
+import { systemClock, type Clock } from '../clock/clock.js';
 import { errorReason } from './net-errors.js';
 
 /** Probe answers are small (mirai /about is ~50 bytes); anything bigger is not what we asked for. */
 export const MAX_ANSWER_BYTES = 64 * 1024;
 
-export interface HttpCallOptions {
+export interface HttpRequestOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   /** Sent as a JSON body (POST). */
   json?: unknown;
   signal?: AbortSignal;
   maxBytes?: number;
+  /** Measures the wait in "no answer within N ms". Default: the system clock. */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export type HttpOutcome =
@@ -20,12 +22,13 @@ export type HttpOutcome =
   | { ok: false; reason: string };
 
 /**
- * One HTTP request on a fresh connection (no keep-alive pool: a probe measures reachability each
+ * One HTTP request (GET, or POST with a JSON body) on a fresh connection (no keep-alive pool: a probe measures reachability each
  * time, and holds no socket between checks). Never throws: every failure is `{ ok: false, reason }`.
  * An abort through `signal` gives "no answer within N ms" with the time it waited.
  */
-export function httpCall(url: URL, options: HttpCallOptions = {}): Promise<HttpOutcome> {
-  const started = performance.now();
+export function httpRequest(url: URL, options: HttpRequestOptions = {}): Promise<HttpOutcome> {
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const maxBytes = options.maxBytes ?? MAX_ANSWER_BYTES;
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
   const headers: Record<string, string> = { accept: 'application/json', connection: 'close', ...(options.headers ?? {}) };
@@ -33,7 +36,7 @@ export function httpCall(url: URL, options: HttpCallOptions = {}): Promise<HttpO
     headers['content-type'] = 'application/json';
     headers['content-length'] = String(body.length);
   }
-  const waited = () => `no answer within ${Math.round(performance.now() - started)}ms`;
+  const waited = () => `no answer within ${Math.round(clock.now() - started)}ms`;
 
   return new Promise<HttpOutcome>((resolve) => {
     let settled = false;

@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { MiraiHttpProbe, type MiraiHttpProbeOptions } from '../../src/probes/mirai-http.js';
+import { MiraiHttpProbe, type MiraiHttpProbeOptions } from '../../src/backend/mirai/mirai-http.js';
 import { FakeMirai } from '../helpers/fake-mirai.js';
 
 const KEY = 'probe-key';

@@ -1,4 +1,4 @@
-import { joinUrl } from './http-get.js';
+import { joinUrl } from '../probes/http-request.js';
 
 /**
  * The WebSocket endpoint of a backend.

@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, resolveConfig } from '../../src/config/load-config.js';
-import { createBackendMonitor } from '../../src/monitors/create-backend-monitor.js';
-import { backendProbes } from '../../src/probes/backend-probes.js';
+import { createBackend } from '../../src/backend/create-backend.js';
 import { BACKEND_PROBE_NAMES, buildProbes } from '../../src/probes/build-probes.js';
 import { FakeMirai } from '../helpers/fake-mirai.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { memoryLogger } from '../helpers/log-sink.js';
+import { FakePort } from './backend-harness.js';
 
 const config = (backend: Record<string, unknown>, probes: Record<string, unknown> = {}) => resolveConfig({ command: ['x'], backend, probes });
 /** The backend probes check would run (bot-process joins them when a state file exists). */
@@ -29,7 +30,7 @@ test('build-probes knows every backend probe name (check --only skips loading th
     config({ kind: 'http', url: 'http://h/health' }),
     config({ kind: 'tcp', url: 'tcp://h:1' }),
   ];
-  for (const c of configs) for (const probe of backendProbes(c)) assert.ok(BACKEND_PROBE_NAMES.includes(probe.name), probe.name);
+  for (const c of configs) for (const probe of createBackend(c)?.oneShotProbes ?? []) assert.ok(BACKEND_PROBE_NAMES.includes(probe.name), probe.name);
 });
 
 test('the one-shot mirai probes pass against a live fake, and leave no session behind', async (t) => {
@@ -45,10 +46,41 @@ test('the one-shot mirai probes pass against a live fake, and leave no session b
 
 test('the backend monitor exists for every kind but "none"; websocket on http/tcp is ignored with a warning', () => {
   const { logger, events } = memoryLogger();
-  assert.equal(createBackendMonitor(config({}), logger), undefined);
-  assert.ok(createBackendMonitor(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }), logger));
-  assert.ok(createBackendMonitor(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }), logger));
+  const port = new FakePort(new FakeClock());
+  assert.equal(createBackend(config({})), undefined);
+  assert.ok(createBackend(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }))?.monitor(port, logger));
+  assert.equal(events('config.ignored').length, 0);
+  assert.ok(createBackend(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }))?.monitor(port, logger));
   assert.equal(events('config.ignored').length, 1);
+});
+
+test('one factory: the monitor polls with the very probe check runs, on the injected clock', async () => {
+  const clock = new FakeClock();
+  const onebot = { kind: 'onebot', url: 'http://127.0.0.1:1', accessToken: 't' };
+  const withLink = createBackend(config(onebot), { clock });
+  assert.equal(withLink?.oneShotProbes[0], withLink?.pollProbe);
+  assert.deepEqual(withLink?.oneShotProbes.map((p) => p.name), ['onebot-http', 'onebot-ws']);
+  // No link here: it would open a real socket.
+  const backend = createBackend(config(onebot, { backend: { interval: '1s', timeout: '300ms' }, websocket: { enabled: false } }), { clock });
+  assert.ok(backend);
+  assert.deepEqual(backend.oneShotProbes, [backend.pollProbe]);
+  // The probe's network side is replaced: this is about who polls what, and when (virtual time only).
+  const checks: number[] = [];
+  backend.pollProbe.check = () => {
+    checks.push(clock.now());
+    return Promise.resolve({ probe: 'onebot-http', verdict: 'unhealthy', reason: 'GET /get_status: connection refused', latencyMs: 0 });
+  };
+  const port = new FakePort(clock);
+  const monitor = backend.monitor(port, memoryLogger().logger);
+  monitor.start();
+  await flush();
+  assert.deepEqual(checks, [0]);
+  await clock.advance(999);
+  assert.deepEqual(checks, [0]);
+  await clock.advance(1);
+  assert.deepEqual(checks, [0, 1000], 'the next poll came 1 s of virtual time later');
+  assert.deepEqual(port.verdicts('onebot-http'), ['unhealthy', 'unhealthy']);
+  await monitor.stop();
 });
 
 test('the example watchdog.config.json watches Mirai with the WebSocket link, loadable without env vars', async () => {

@@ -1,15 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { BackendMonitor, type BackendMonitorOptions } from '../../src/monitors/backend-monitor.js';
+import { BackendMonitor, type BackendMonitorOptions } from '../../src/backend/backend-monitor.js';
+import type { LinkAttempt, LinkLoss, LinkSignal, WsConnection } from '../../src/backend/ws-connection.js';
+import type { Clock } from '../../src/clock/clock.js';
+import type { BackendHealthPort, HealthResult } from '../../src/health/types.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
-import type { LinkAttempt, LinkLoss, LinkSignal, WsConnection } from '../../src/probes/ws-connection.js';
-import { SupervisorEvents } from '../../src/supervisor/supervisor-events.js';
-import type { RunningChild, SupervisorHandle } from '../../src/supervisor/types.js';
-import { systemClock } from '../../src/clock/clock.js';
-import { HealthSink, type RestartTarget } from '../../src/health/health-sink.js';
-import type { HealthResult } from '../../src/health/types.js';
-import type { EventLog } from '../../src/log/events.js';
 import type { RestartReason } from '../../src/supervisor/restart-reasons.js';
-import { flush } from '../helpers/fake-clock.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 
 /** A poll probe whose verdict the test sets. */
@@ -35,90 +31,102 @@ export class ScriptedPoll implements Probe {
   }
 }
 
-/** An open link the test drives: it can be lost or deliver signals. */
+/** An open link the test drives: it can be lost or deliver signals. Losses are stamped on `clock`. */
 export class FakeConnection extends EventEmitter {
   closed = false;
+
+  constructor(private readonly clock: Pick<Clock, 'now'>) {
+    super();
+  }
+
   close(): void {
     this.closed = true;
   }
+
   lose(cause: LinkLoss['cause'], closeCode?: number): void {
-    this.emit('lost', { cause, reason: `lost: ${cause}`, at: performance.now(), ...(closeCode === undefined ? {} : { closeCode }) });
+    this.emit('lost', { cause, reason: `lost: ${cause}`, at: this.clock.now(), ...(closeCode === undefined ? {} : { closeCode }) });
   }
+
   signal(signal: LinkSignal): void {
     this.emit('signal', signal);
   }
 }
 
-/** The link's open(): answers with `mode` (or the next queued mode), recording each attempt. */
+/** The link's open(): answers with `mode` (or the next queued mode), recording the time of each attempt. */
 export class ScriptedLink {
   mode: 'up' | 'down' | 'misconfigured' = 'up';
   readonly queue: ('up' | 'down' | 'misconfigured')[] = [];
   readonly attempts: number[] = [];
   readonly connections: FakeConnection[] = [];
 
-  constructor(readonly probe = 'mirai-ws') {}
+  constructor(
+    readonly clock: Pick<Clock, 'now'>,
+    readonly probe = 'mirai-ws',
+  ) {}
 
   get last(): FakeConnection {
     return this.connections[this.connections.length - 1] as FakeConnection;
   }
 
   open = (): Promise<LinkAttempt> => {
-    this.attempts.push(performance.now());
+    this.attempts.push(this.clock.now());
     const mode = this.queue.shift() ?? this.mode;
     const verdict: Verdict = mode === 'up' ? 'healthy' : mode === 'down' ? 'unhealthy' : 'misconfigured';
     const result: ProbeResult = { probe: this.probe, verdict, reason: mode === 'up' ? 'linked' : `link ${mode}`, latencyMs: 1 };
     if (mode !== 'up') return Promise.resolve({ result });
-    const connection = new FakeConnection();
+    const connection = new FakeConnection(this.clock);
     this.connections.push(connection);
     return Promise.resolve({ result, connection: connection as unknown as WsConnection });
   };
 }
 
-/** The supervisor as the monitor sees it: a bot runs or not; a real health sink records results and restart requests. */
-export class FakeHandle implements SupervisorHandle, RestartTarget {
-  readonly events = new SupervisorEvents();
-  readonly health: HealthSink;
-  readonly restarts: { reason: RestartReason; evidence: Record<string, unknown> | undefined }[] = [];
+/** The health pipeline as the backend sees it: a bot runs or not; results and restarts are recorded. */
+export class FakePort implements BackendHealthPort {
+  readonly restarts: { reason: RestartReason; evidence: Record<string, unknown> }[] = [];
   readonly reports: HealthResult[] = [];
-  child: RunningChild | undefined;
+  private spawnedAt: number | undefined;
 
-  constructor(logger: EventLog) {
-    this.health = new HealthSink({ log: logger, clock: systemClock, startupGrace: 0 });
-    this.health.attach(this);
-    this.health.subscribe((update) => this.reports.push(update.result));
-  }
+  constructor(private readonly clock: Pick<Clock, 'now'>) {}
 
+  /** A bot starts now. */
   spawn(): void {
-    this.child = { pid: 4242, startTime: undefined, spawnedAt: 0, stdout: null, stderr: null, marker: { name: 'M', value: 'v' } };
-    this.events.emit('spawn', this.child);
+    this.spawnedAt = this.clock.now();
   }
 
-  requestRestart(reason: RestartReason, evidence?: Record<string, unknown>): boolean {
-    if (!this.child) return false;
+  report(result: HealthResult): void {
+    this.reports.push(result);
+  }
+
+  restart(reason: 'backend-down' | 'account-relogin', evidence: Record<string, unknown>): boolean {
+    if (this.spawnedAt === undefined) return false;
     this.restarts.push({ reason, evidence });
-    this.child = undefined; // the supervisor stops it
+    this.spawnedAt = undefined; // the supervisor stops it
     return true;
   }
 
-  current(): RunningChild | undefined {
-    return this.child;
+  botSpawnedAt(): number | undefined {
+    return this.spawnedAt;
   }
 
-  state() {
-    return this.child ? ('running' as const) : ('waiting-backend' as const);
+  /** The verdicts reported for `probe`, in order. */
+  verdicts(probe: string): string[] {
+    return this.reports.filter((r) => r.probe === probe).map((r) => r.verdict);
   }
 }
 
 export function monitorHarness(options: { link?: false | BackendMonitorOptions['link']; linkAccount?: 'wait-for-relogin' | 'outage'; poll?: ScriptedPoll } = {}) {
+  const clock = new FakeClock();
   const log = memoryLogger();
   const poll = options.poll ?? new ScriptedPoll();
-  const link = new ScriptedLink(options.linkAccount === 'outage' ? 'onebot-ws' : 'mirai-ws');
-  const handle = new FakeHandle(log.logger);
+  const link = new ScriptedLink(clock, options.linkAccount === 'outage' ? 'onebot-ws' : 'mirai-ws');
+  const port = new FakePort(clock);
   const monitor = new BackendMonitor({
     poll,
     interval: 1000,
     timeout: 500,
     failureThreshold: 3,
+    port,
+    clock,
     logger: log.logger,
     waitingLogEvery: 2000,
     ...(options.link === false
@@ -133,5 +141,5 @@ export function monitorHarness(options: { link?: false | BackendMonitorOptions['
           },
         }),
   });
-  return { log, poll, link, handle, monitor, flush };
+  return { clock, log, poll, link, port, monitor, flush };
 }

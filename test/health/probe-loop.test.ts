@@ -1,8 +1,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProbeLoop } from '../../src/monitors/probe-loop.js';
+import { ProbeLoop } from '../../src/health/probe-loop.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
+
+/** A probe that answers when the test says so (or when aborted: unhealthy, as real probes do). */
+class ManualProbe implements Probe {
+  readonly name = 'tcp';
+  readonly started: number[] = [];
+  private pending: ((result: ProbeResult) => void) | undefined;
+
+  constructor(private readonly clock: FakeClock) {}
+
+  check(signal?: AbortSignal): Promise<ProbeResult> {
+    this.started.push(this.clock.now());
+    return new Promise((resolve) => {
+      this.pending = resolve;
+      signal?.addEventListener('abort', () => resolve({ probe: this.name, verdict: 'unhealthy', reason: 'aborted', latencyMs: 0 }), { once: true });
+    });
+  }
+
+  answer(verdict: ProbeResult['verdict'] = 'healthy'): void {
+    this.pending?.({ probe: this.name, verdict, reason: verdict, latencyMs: 1 });
+    this.pending = undefined;
+  }
+}
+
 
 /** A probe that answers from a script of verdicts (the last one repeats), or hangs on 'hang'. */
 function scripted(verdicts: (Verdict | 'hang')[], clock: FakeClock): Probe & { calls: number[] } {
@@ -75,4 +98,23 @@ test('a check still running when the loop stops is dropped', async () => {
   loop.stop();
   await clock.advance(2000);
   assert.deepEqual(results, []);
+});
+
+test('checkNow: one check outside the schedule, which goes on; nothing before start', async () => {
+  const clock = new FakeClock();
+  const probe = new ManualProbe(clock);
+  const loop = new ProbeLoop({ probe, interval: 1000, timeout: 5000, clock, onResult: () => {} });
+  await loop.checkNow();
+  assert.deepEqual(probe.started, [], 'not started: nothing to check for');
+  loop.start();
+  await flush();
+  probe.answer();
+  await flush();
+  await clock.advance(400);
+  const now = loop.checkNow();
+  probe.answer();
+  await now;
+  await clock.advance(600);
+  assert.deepEqual(probe.started, [0, 400, 1000]);
+  loop.stop();
 });

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { ProbeResult } from '../probes/probe.js';
-import type { LinkAttempt, LinkLoss, LinkSignal } from '../probes/ws-connection.js';
+import type { LinkAttempt, LinkLoss, LinkSignal } from './ws-connection.js';
 
 export interface LinkKeeperOptions {
   /** Probe name in results and logs: "mirai-ws", "onebot-ws". */
@@ -13,6 +14,8 @@ export interface LinkKeeperOptions {
   reconnect: { initialDelay: number; maxDelay: number };
   /** Delay between attempts while our config is refused (wrong verifyKey/token): keep checking, slowly. */
   misconfiguredRetry: number;
+  /** The handshake deadline and the retry delays. */
+  clock: Clock;
 }
 
 /**
@@ -46,13 +49,13 @@ export interface LinkKeeperEvents {
  * error makes the link dead at once and is confirmed by one immediate reconnect: when that fails
  * too, the link is `down`; when it succeeds, it was a `blip`. A missing pong or heartbeat is dead
  * without a confirmation (the wait already was one). While down it reconnects with backoff.
- * Uses the global timers.
+ * Its timers run on the injected clock.
  */
 export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
   private current: LinkState = 'connecting';
   private connection: LinkAttempt['connection'];
   private inFlight: AbortController | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: TimerHandle | undefined;
   private failures = 0;
   /** The latest attempt's result. */
   last: ProbeResult | undefined;
@@ -94,7 +97,7 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
 
   stop(): void {
     this.current = 'stopped';
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.inFlight?.abort();
     this.connection?.close();
@@ -105,15 +108,15 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
     if (this.current === 'stopped') return;
     const controller = new AbortController();
     this.inFlight = controller;
-    const { handshakeTimeout, probe } = this.options;
-    const timer = setTimeout(() => controller.abort(), handshakeTimeout);
+    const { handshakeTimeout, probe, clock } = this.options;
+    const timer = clock.setTimeout(() => controller.abort(), handshakeTimeout);
     let attempt: LinkAttempt;
     try {
       attempt = await this.options.open({ timeout: handshakeTimeout, signal: controller.signal });
     } catch (error) {
       attempt = { result: { probe, verdict: 'unhealthy', reason: `probe error: ${(error as Error).message}`, latencyMs: 0 } };
     } finally {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       if (this.inFlight === controller) this.inFlight = undefined;
     }
     if (this.stopped()) {
@@ -181,8 +184,8 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
 
   private schedule(delayMs: number): void {
     if (this.current === 'stopped') return;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
+    this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = undefined;
       void this.attempt(undefined);
     }, delayMs);

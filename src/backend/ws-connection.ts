@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
-import { errorReason } from './net-errors.js';
-import { result, type ProbeResult, type Verdict } from './probe.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import { errorReason } from '../probes/net-errors.js';
+import { stopwatch, type ProbeResult, type Verdict } from '../probes/probe.js';
 import { snippet } from './untrusted.js';
 
 /** Where to connect. `url` may carry secrets in its query; `display` never does. */
@@ -37,17 +37,20 @@ export interface LinkLoss {
   /** The WebSocket close code the client saw (1006: no close frame). */
   closeCode?: number;
   reason: string;
-  /** performance.now() when the loss was seen. */
+  /** The clock's now() when the loss was seen. */
   at: number;
 }
 
-export interface LivenessOptions {
+/** How an open link is kept and judged: pings, pongs, heartbeats, on one clock. */
+export interface LinkOptions {
   /** Time between ping frames; undefined = no pings. */
   pingInterval?: number;
   /** No pong (nor any other frame) within this after a ping = dead. */
   pongTimeout?: number;
   /** Heartbeats missed in a row (OneBot) before the link counts as dead. Default 2. */
   heartbeatMisses?: number;
+  /** Every timer and time of the connection (handshake deadline, pings, pongs, heartbeats, close). Default: the system clock. */
+  clock?: Clock;
 }
 
 /** One attempt to open a link: the result, and the open link when it is healthy. */
@@ -76,17 +79,19 @@ const CLOSE_GRACE_MS = 1000;
 export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [LinkSignal] }> {
   private ws: WebSocket | undefined;
   private phase: 'new' | 'opening' | 'open' | 'done' = 'new';
-  private pingTimer: NodeJS.Timeout | undefined;
-  private pongTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private pingTimer: TimerHandle | undefined;
+  private pongTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
   private lastError: string | undefined;
+  private readonly clock: Clock;
 
   constructor(
     readonly target: WsTarget,
     readonly protocol: LinkProtocol,
-    private readonly liveness: LivenessOptions = {},
+    private readonly liveness: LinkOptions = {},
   ) {
     super();
+    this.clock = liveness.clock ?? systemClock;
   }
 
   get isOpen(): boolean {
@@ -96,30 +101,30 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
   open(options: OpenOptions = {}): Promise<ProbeResult> {
     if (this.phase !== 'new') throw new Error('a WsConnection opens once');
     this.phase = 'opening';
-    const loading = performance.now();
+    const loading = stopwatch(this.clock);
     // ws is loaded on first use: a one-shot check that opens no link does not pay for it.
     return loadWebSocket().then(
       (WebSocketClass) => this.connect(WebSocketClass, options),
       (error: unknown) => {
         this.phase = 'done';
-        return result(this.protocol.probe, 'unhealthy', errorReason(error), loading, { url: this.target.display });
+        return loading.result(this.protocol.probe, 'unhealthy', errorReason(error), { url: this.target.display });
       },
     );
   }
 
   private connect(WebSocketClass: typeof WebSocket, options: OpenOptions): Promise<ProbeResult> {
-    const started = performance.now();
+    const watch = stopwatch(this.clock);
     const { probe } = this.protocol;
     const { timeout, signal } = options;
 
     return new Promise<ProbeResult>((resolve) => {
       let settled = false;
       let upgraded = false;
-      let deadline: NodeJS.Timeout | undefined;
+      let deadline: TimerHandle | undefined;
       const settle = (verdict: Verdict, reason: string, details: Record<string, unknown> = {}) => {
         if (settled) return;
         settled = true;
-        if (deadline) clearTimeout(deadline);
+        this.clock.clearTimeout(deadline);
         signal?.removeEventListener('abort', onAbort);
         if (verdict === 'healthy') {
           this.phase = 'open';
@@ -127,10 +132,10 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
         } else {
           this.shutdown(upgraded);
         }
-        resolve(result(probe, verdict, reason, started, { url: this.target.display, ...details }));
+        resolve(watch.result(probe, verdict, reason, { url: this.target.display, ...details }));
       };
       const onAbort = () =>
-        settle('unhealthy', `${upgraded ? 'no first frame' : 'no WebSocket handshake'} within ${Math.round(performance.now() - started)}ms`);
+        settle('unhealthy', `${upgraded ? 'no first frame' : 'no WebSocket handshake'} within ${watch.elapsedMs()}ms`);
       if (signal?.aborted) return onAbort();
       if (this.phase === 'done') return settle('unhealthy', 'closed before the link was opened');
 
@@ -147,7 +152,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
       }
       this.ws = ws;
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeout !== undefined) deadline = setTimeout(onAbort, timeout);
+      if (timeout !== undefined) deadline = this.clock.setTimeout(onAbort, timeout);
 
       ws.on('unexpected-response', (request, response) => {
         const status = response.statusCode ?? 0;
@@ -177,7 +182,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
       ws.on('close', (code: number, reason: Buffer) => {
         const why = closeReason(code, reason.toString('utf8'), this.lastError);
         if (!settled) settle('unhealthy', upgraded ? `closed before the first frame: ${why}` : this.lastError ?? why, { closeCode: code });
-        else this.lose({ cause: 'closed', closeCode: code, reason: why, at: performance.now() });
+        else this.lose({ cause: 'closed', closeCode: code, reason: why, at: this.clock.now() });
       });
     });
   }
@@ -206,7 +211,14 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
 
   private startLiveness(): void {
     const { pingInterval } = this.liveness;
-    if (pingInterval !== undefined && pingInterval > 0) this.pingTimer = setInterval(() => this.ping(), pingInterval);
+    if (pingInterval === undefined || pingInterval <= 0) return;
+    const next = () => {
+      this.pingTimer = this.clock.setTimeout(() => {
+        this.ping();
+        if (this.phase === 'open') next();
+      }, pingInterval);
+    };
+    next();
   }
 
   private ping(): void {
@@ -219,28 +231,28 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
     }
     const { pongTimeout } = this.liveness;
     if (pongTimeout !== undefined && !this.pongTimer) {
-      this.pongTimer = setTimeout(() => {
+      this.pongTimer = this.clock.setTimeout(() => {
         this.pongTimer = undefined;
-        this.lose({ cause: 'pong-timeout', reason: `no pong within ${pongTimeout}ms`, at: performance.now() });
+        this.lose({ cause: 'pong-timeout', reason: `no pong within ${pongTimeout}ms`, at: this.clock.now() });
       }, pongTimeout);
     }
   }
 
   /** Any frame from the server proves the link carries data. */
   private alive(): void {
-    if (this.pongTimer) clearTimeout(this.pongTimer);
+    this.clock.clearTimeout(this.pongTimer);
     this.pongTimer = undefined;
   }
 
   private armHeartbeat(intervalMs: number): void {
     const misses = this.liveness.heartbeatMisses ?? 2;
-    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = setTimeout(() => {
+    this.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = this.clock.setTimeout(() => {
       this.heartbeatTimer = undefined;
       this.lose({
         cause: 'heartbeat-timeout',
         reason: `no heartbeat for ${misses * intervalMs}ms (the server announced one every ${intervalMs}ms)`,
-        at: performance.now(),
+        at: this.clock.now(),
       });
     }, misses * intervalMs);
   }
@@ -254,7 +266,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
   }
 
   private stopTimers(): void {
-    for (const timer of [this.pingTimer, this.pongTimer, this.heartbeatTimer]) if (timer) clearTimeout(timer);
+    for (const timer of [this.pingTimer, this.pongTimer, this.heartbeatTimer]) this.clock.clearTimeout(timer);
     this.pingTimer = this.pongTimer = this.heartbeatTimer = undefined;
   }
 
@@ -266,9 +278,8 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
     if (!ws || ws.readyState === ws.CLOSED) return;
     if (polite && ws.readyState === ws.OPEN) {
       ws.close(1000);
-      const cutoff = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
-      cutoff.unref();
-      ws.once('close', () => clearTimeout(cutoff));
+      const cutoff = this.clock.setTimeout(() => ws.terminate(), CLOSE_GRACE_MS, { unref: true });
+      ws.once('close', () => this.clock.clearTimeout(cutoff));
     } else {
       ws.terminate();
     }

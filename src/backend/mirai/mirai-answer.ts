@@ -1,6 +1,6 @@
-import type { HttpOutcome } from './http-get.js';
-import { integerOf, parseJsonObject, snippet } from './untrusted.js';
-import type { Verdict } from './probe.js';
+import type { HttpOutcome } from '../../probes/http-request.js';
+import { integerOf, parseJsonObject, snippet } from '../untrusted.js';
+import type { Verdict } from '../../probes/probe.js';
 
 /**
  * mirai-api-http status codes (shared/docs/protocols.md). Every answer carries one in its JSON
