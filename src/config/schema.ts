@@ -175,7 +175,8 @@ export const configSchema = z
       if (!backend.url) issue(['backend', 'url'], `required when backend.kind is "${backend.kind}"`);
       else if (backend.kind === 'tcp') {
         const port = /^tcp:\/\/(?:[^/:[\]\s]+|\[[^\]]+\]):([^/]*)\/?$/.exec(backend.url)?.[1];
-        if (port === undefined || !isPort(port)) issue(['backend', 'url'], `expected "tcp://host:port" with ${PORT_RANGE}`, backend.url);
+        if (port === undefined) issue(['backend', 'url'], 'expected "tcp://host:port"', backend.url);
+        else if (!isPort(port)) issue(['backend', 'url'], `expected "tcp://host:port" with ${PORT_RANGE}`, backend.url);
       } else {
         const problem = urlProblem(backend.url, ['http:', 'https:']);
         if (problem) issue(['backend', 'url'], problem === 'port' ? `expected ${PORT_RANGE}` : 'expected an http(s) URL like "http://127.0.0.1:8080"', backend.url);

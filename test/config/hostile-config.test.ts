@@ -47,13 +47,14 @@ test('ports out of range, 0, negative or not a number are config errors naming t
     );
   }
   const tcp = (url: string) => problems({ command: ['x'], backend: { kind: 'tcp', url } });
-  for (const url of ['tcp://127.0.0.1:99999', 'tcp://127.0.0.1:0', 'tcp://127.0.0.1:-5', 'tcp://127.0.0.1:abc', 'tcp://127.0.0.1']) {
+  for (const url of ['tcp://127.0.0.1:99999', 'tcp://127.0.0.1:0', 'tcp://127.0.0.1:-5', 'tcp://127.0.0.1:abc', 'tcp://127.0.0.1:']) {
     assert.deepEqual(
       tcp(url),
       [`watchdog.config.json: backend.url: expected "tcp://host:port" with a port from 1 to 65535, got ${JSON.stringify(url)}`],
       url,
     );
   }
+  assert.deepEqual(tcp('tcp://127.0.0.1'), ['watchdog.config.json: backend.url: expected "tcp://host:port", got "tcp://127.0.0.1"']);
   const http = (url: string) => problems({ command: ['x'], backend: { kind: 'http', url } });
   for (const url of ['http://127.0.0.1:99999', 'http://127.0.0.1:0', 'http://127.0.0.1:-1/health', 'http://127.0.0.1:x']) {
     assert.deepEqual(http(url), [`watchdog.config.json: backend.url: expected a port from 1 to 65535, got ${JSON.stringify(url)}`], url);
