@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { findTree } from '../process/process-tree.js';
-import { killTree as defaultKillTree } from '../process/kill-tree.js';
+import { foreignMarkerProblem, killTree as defaultKillTree, type TreeMarker } from '../process/kill-tree.js';
 import type { KillTreeFn } from '../supervisor/types.js';
 import { bootId, liveness } from './identity.js';
 import type { StateFile } from './state-file.js';
@@ -10,7 +10,7 @@ export interface OrphanRecoveryOptions {
   logger: Logger;
   killTree?: KillTreeFn;
   /** The live processes of a tree (default: one /proc scan, see process-tree.ts). */
-  findTree?: (root: { pid: number; startTime: number }, marker: { name: string; value: string }) => number[];
+  findTree?: (root: { pid: number; startTime: number }, marker: TreeMarker | undefined) => number[];
 }
 
 export type OrphanOutcome =
@@ -45,9 +45,18 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
     return { kind: 'unverifiable', pid: bot.pid };
   }
 
+  // The file may have been edited: only our own kind of marker may select processes to signal.
+  const markerProblem = foreignMarkerProblem(bot.marker);
+  const marker = markerProblem ? undefined : bot.marker;
+  if (markerProblem) {
+    logger.warn(
+      { event: 'orphan.marker-ignored', pid: bot.pid, name: bot.marker.name, problem: markerProblem },
+      `the state file's tree marker is ignored (${markerProblem}): the recorded bot is found by its pid, start time and process group only`,
+    );
+  }
   const root = { pid: bot.pid, startTime: bot.startTime };
-  const find = options.findTree ?? ((r, marker) => findTree(r, { marker }).map((info) => info.pid));
-  const members = find(root, bot.marker);
+  const find = options.findTree ?? ((r, m) => findTree(r, m ? { marker: m } : {}).map((info) => info.pid));
+  const members = find(root, marker);
   if (members.length === 0) return { kind: 'none' };
 
   const rootAlive = members.includes(bot.pid);
@@ -63,7 +72,7 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
     {
       signal: options.stop.signal,
       timeout: options.stop.timeout,
-      marker: bot.marker,
+      ...(marker ? { marker } : {}),
       onSignal: (pids, signal) => {
         if (pids.length > 0) logger.info({ event: 'child.kill', pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
       },
