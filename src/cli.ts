@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { CommanderError as CommanderErrorType, Option as OptionType } from 'commander';
+import { strayCommandWord, strayWordMessage } from './cli-stray-word.js';
 import { ConfigError } from './config/config-error.js';
 import { LOG_FORMATS, LOG_LEVELS } from './config/constants.js';
 import { parseDuration } from './config/duration.js';
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (text, write) => write(text) })
     .showHelpAfterError('(run bot-watchdog --help for usage)');
 
-  program
+  const runCommandSpec = program
     .command('run', { isDefault: true })
     .description('start the bot and keep it alive (the default command)')
     .usage('[options] [-- <command> [args...]]')
@@ -102,6 +103,12 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = await statusCommand(options);
     });
 
+  // A word where a subcommand belongs is a typo or a program to supervise: never guess which.
+  const stray = strayCommandWord(argv, program, runCommandSpec);
+  if (stray) {
+    process.stderr.write(`${strayWordMessage(argv, stray, program)}\n`);
+    return EXIT.USAGE;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
