@@ -171,12 +171,23 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     }
     throw error;
   }
-  const { createLogger } = await import('./log/logger.js');
+  const [{ createLogger, flushLogger }, { drain }] = await Promise.all([import('./log/logger.js'), import('./log/line-sink.js')]);
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,
     secrets: [config.backend.verifyKey, config.backend.accessToken],
   });
   const [{ runCommand }, { buildPlugins }] = await Promise.all([import('./commands/run.js'), import('./plugins.js')]);
-  return runCommand(config, logger, buildPlugins, packageVersion());
+  try {
+    return await runCommand(config, logger, buildPlugins, packageVersion());
+  } finally {
+    // Nothing lost at exit where the reader keeps up (our last lines, the bot's last output);
+    // a reader that does not read costs at most this long.
+    const deadline = Date.now() + OUTPUT_FLUSH_MS;
+    await Promise.all([flushLogger(logger, OUTPUT_FLUSH_MS), drain(process.stdout, OUTPUT_FLUSH_MS)]);
+    await drain(process.stderr, Math.max(0, deadline - Date.now()));
+  }
 }
+
+/** Longest wait at exit for stdout and stderr to take what is queued. */
+const OUTPUT_FLUSH_MS = 2000;
