@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outputPatternProblem } from '../child/output-pattern.js';
 import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
 
@@ -127,7 +128,10 @@ const probesSchema = z
       .optional(),
     output: z
       .strictObject({
-        patterns: z.array(nonEmptyString(), { error: () => 'expected a list of regular expressions' }).default([]),
+        patterns: z
+          .array(nonEmptyString(), { error: () => 'expected a list of regular expressions' })
+          .default([])
+          .describe('Regular expressions (JavaScript syntax, run on RE2: no backreferences or lookaround); a matching line = restart now'),
         silence: duration('No output at all for this long = hung; 0 = off').default(0),
       })
       .prefault({}),
@@ -197,11 +201,8 @@ export const configSchema = z
       if (port === undefined || !isPort(port)) issue(['probes', 'link', 'target'], `expected "host:port" with ${PORT_RANGE}`, target);
     }
     config.probes.output.patterns.forEach((pattern, index) => {
-      try {
-        new RegExp(pattern);
-      } catch (error) {
-        issue(['probes', 'output', 'patterns', index], `invalid regular expression (${(error as Error).message})`, pattern);
-      }
+      const problem = outputPatternProblem(pattern);
+      if (problem) issue(['probes', 'output', 'patterns', index], problem, pattern);
     });
     if (config.restart.maxDelay < config.restart.initialDelay) {
       issue(['restart', 'maxDelay'], `expected at least restart.initialDelay (${config.restart.initialDelay}ms)`, config.restart.maxDelay);

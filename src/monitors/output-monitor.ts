@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { scanStream, type ScannedLine } from '../child/line-scanner.js';
+import { compileOutputPattern, type OutputPattern } from '../child/output-pattern.js';
 import { systemClock } from '../supervisor/clock.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { followRuns } from './follow-runs.js';
@@ -39,14 +40,14 @@ interface Armed {
  */
 export class OutputMonitor implements Monitor {
   readonly name = 'output';
-  private readonly patterns: RegExp[];
+  private readonly patterns: OutputPattern[];
   private readonly now: () => number;
   private handle: SupervisorHandle | undefined;
   private armed: Armed | undefined;
   private unfollow: (() => void) | undefined;
 
   constructor(private readonly options: OutputMonitorOptions) {
-    this.patterns = options.patterns.map((source) => new RegExp(source));
+    this.patterns = options.patterns.map((source) => compileOutputPattern(source));
     this.now = options.now ?? systemClock.now;
   }
 
