@@ -16,7 +16,14 @@ export async function buildPlugins(config: WatchdogConfig, logger: Logger): Prom
   const monitors: Monitor[] = [];
   // First, so that it sees every probe report of the monitors started after it.
   monitors.push(
-    new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger }),
+    new StateWriter({
+      file: config.state.file,
+      configFile: config.configFile,
+      command: config.command,
+      version: packageVersion(),
+      logger,
+      secrets: [config.backend.verifyKey, config.backend.accessToken],
+    }),
   );
   const backend = createBackendMonitor(config, logger);
   if (backend) monitors.push(backend);
