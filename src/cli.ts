@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType, CommanderError as CommanderErrorType, Option as OptionType } from 'commander';
+import { strayCommandWord, strayWordMessage } from './cli-stray-word.js';
 import { ConfigError } from './config/config-error.js';
 import { LOG_FORMATS, LOG_LEVELS, PRESET_NAMES } from './config/constants.js';
 import { parseDuration } from './config/duration.js';
@@ -34,6 +35,13 @@ export async function main(argv: string[]): Promise<number> {
   const program = createProgram((code) => {
     exitCode = code;
   });
+  // A word where a subcommand belongs is a typo or a program to supervise: never guess which.
+  const runCommandSpec = program.commands.find((command) => command.name() === 'run') as CommandType;
+  const stray = strayCommandWord(argv, program, runCommandSpec);
+  if (stray) {
+    process.stderr.write(`${strayWordMessage(argv, stray, program)}\n`);
+    return EXIT.USAGE;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -211,7 +219,7 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     }
     throw error;
   }
-  const { createEventLog } = await import('./log/logger.js');
+  const [{ createEventLog, flushLogger }, { drain }] = await Promise.all([import('./log/logger.js'), import('./log/line-sink.js')]);
   const secrets = [config.backend.verifyKey, config.backend.accessToken];
   const logger = createEventLog({
     level: options.logLevel ?? config.log.level,
@@ -228,5 +236,13 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     return await runCommand(config, logger, buildPlugins, packageVersion());
   } finally {
     await hooks?.drain();
+    // Nothing lost at exit where the reader keeps up (our last lines, the bot's last output);
+    // a reader that does not read costs at most this long.
+    const deadline = Date.now() + OUTPUT_FLUSH_MS;
+    await Promise.all([flushLogger(logger.pino, OUTPUT_FLUSH_MS), drain(process.stdout, OUTPUT_FLUSH_MS)]);
+    await drain(process.stderr, Math.max(0, deadline - Date.now()));
   }
 }
+
+/** Longest wait at exit for stdout and stderr to take what is queued. */
+const OUTPUT_FLUSH_MS = 2000;

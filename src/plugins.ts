@@ -19,7 +19,14 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
   const monitors: Monitor[] = [];
   // First, so that it sees every report of the monitors started after it.
   monitors.push(
-    new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger }),
+    new StateWriter({
+      file: config.state.file,
+      configFile: config.configFile,
+      command: config.command,
+      version: packageVersion(),
+      logger,
+      secrets: [config.backend.verifyKey, config.backend.accessToken],
+    }),
   );
   let gate: BackendGate | undefined;
   const backend = createBackend(config, { clock });

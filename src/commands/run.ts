@@ -40,7 +40,10 @@ export async function runCommand(config: WatchdogConfig, logger: EventLog, plugi
   );
   // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.
   const claim = await claimInstance({ stateFile: config.state.file, stop: config.stop }, logger);
-  if (!claim.ok) return claim.exitCode;
+  if (!claim.ok) {
+    logger.emit('watchdog.exit', { code: claim.exitCode }, `exiting with code ${claim.exitCode}`);
+    return claim.exitCode;
+  }
   try {
     return await supervise(config, logger, plugins);
   } finally {

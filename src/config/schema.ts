@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { outputPatternProblem } from '../child/output-pattern.js';
 import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
 import { didYouMean } from './did-you-mean.js';
@@ -149,7 +150,10 @@ const probesSchema = z
       .optional(),
     output: z
       .strictObject({
-        patterns: z.array(nonEmptyString(), { error: () => 'expected a list of regular expressions' }).default([]),
+        patterns: z
+          .array(nonEmptyString(), { error: () => 'expected a list of regular expressions' })
+          .default([])
+          .describe('Regular expressions (JavaScript syntax, run on RE2: no backreferences or lookaround); a matching line = restart now'),
         silence: duration('No output at all for this long = hung; 0 = off').default(0),
       })
       .prefault({}),
@@ -235,12 +239,16 @@ export const configSchema = z
     }
     if (backend.kind !== 'none' && backend.kind !== 'onebot-reverse') {
       if (!backend.url) issue(['backend', 'url'], `required when backend.kind is "${backend.kind}"`);
-      else {
-        const wantTcp = backend.kind === 'tcp';
-        const ok = wantTcp ? /^tcp:\/\/[^/:]+:\d+\/?$|^tcp:\/\/\[[^\]]+\]:\d+\/?$/.test(backend.url) : isUrl(backend.url, ['http:', 'https:']);
-        if (!ok) issue(['backend', 'url'], wantTcp ? 'expected "tcp://host:port"' : 'expected an http(s) URL like "http://127.0.0.1:8080"', backend.url);
+      else if (backend.kind === 'tcp') {
+        const port = /^tcp:\/\/(?:[^/:[\]\s]+|\[[^\]]+\]):([^/]*)\/?$/.exec(backend.url)?.[1];
+        if (port === undefined) issue(['backend', 'url'], 'expected "tcp://host:port"', backend.url);
+        else if (!isPort(port)) issue(['backend', 'url'], `expected "tcp://host:port" with ${PORT_RANGE}`, backend.url);
+      } else {
+        const problem = urlProblem(backend.url, ['http:', 'https:']);
+        if (problem) issue(['backend', 'url'], problem === 'port' ? `expected ${PORT_RANGE}` : 'expected an http(s) URL like "http://127.0.0.1:8080"', backend.url);
       }
-      if (backend.wsUrl && !isUrl(backend.wsUrl, ['ws:', 'wss:'])) issue(['backend', 'wsUrl'], 'expected a ws(s) URL like "ws://127.0.0.1:8080"', backend.wsUrl);
+      const wsProblem = backend.wsUrl ? urlProblem(backend.wsUrl, ['ws:', 'wss:']) : undefined;
+      if (wsProblem) issue(['backend', 'wsUrl'], wsProblem === 'port' ? `expected ${PORT_RANGE}` : 'expected a ws(s) URL like "ws://127.0.0.1:8080"', backend.wsUrl);
     }
     if (backend.kind === 'mirai' && backend.verifyKey === undefined) {
       // mirai-api-http with enableVerify: false accepts any key; an empty string states that on purpose.
@@ -249,22 +257,21 @@ export const configSchema = z
     if (config.probes.link?.enabled && backend.kind === 'none' && !config.probes.link.target) {
       issue(['probes', 'link', 'target'], 'required when backend.kind is "none": the "host:port" the bot connects to');
     }
-    if (config.probes.link?.target && !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(config.probes.link.target)) {
-      issue(['probes', 'link', 'target'], 'expected "host:port"', config.probes.link.target);
+    const target = config.probes.link?.target;
+    if (target) {
+      const port = /^(?:\[[^\]]+\]|[^:\s[\]]+):(.*)$/.exec(target)?.[1];
+      if (port === undefined || !isPort(port)) issue(['probes', 'link', 'target'], `expected "host:port" with ${PORT_RANGE}`, target);
     }
     config.probes.output.patterns.forEach((pattern, index) => {
-      try {
-        new RegExp(pattern);
-      } catch (error) {
-        issue(['probes', 'output', 'patterns', index], `invalid regular expression (${(error as Error).message})`, pattern);
-      }
+      const problem = outputPatternProblem(pattern);
+      if (problem) issue(['probes', 'output', 'patterns', index], problem, pattern);
     });
     config.hooks.forEach((hook, index) => {
       if ((hook.command === undefined) === (hook.url === undefined)) {
         issue(['hooks', index], hook.command ? 'expected either "command" or "url", not both' : 'expected "command" (an argv list) or "url"');
       }
       // The value is not echoed: a webhook URL often carries its token.
-      if (hook.url !== undefined && !isUrl(hook.url, ['http:', 'https:'])) issue(['hooks', index, 'url'], 'expected an http(s) URL like "https://example.com/hook"');
+      if (hook.url !== undefined && urlProblem(hook.url, ['http:', 'https:']) !== undefined) issue(['hooks', index, 'url'], 'expected an http(s) URL like "https://example.com/hook"');
       hook.on.forEach((name, at) => {
         if (name === HOOK_ANY_EVENT || KNOWN_HOOK_EVENTS.includes(name)) return;
         if (name.startsWith(HOOK_OWN_EVENT_PREFIX)) {
@@ -280,13 +287,25 @@ export const configSchema = z
     }
   });
 
-function isUrl(text: string, protocols: string[]): boolean {
+const PORT_RANGE = 'a port from 1 to 65535';
+
+/** A TCP port as written in "host:port": digits only, 1 to 65535. */
+function isPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
+/** Why `text` is not a usable URL of one of these protocols ("port": port 0), or undefined. */
+function urlProblem(text: string, protocols: string[]): 'url' | 'port' | undefined {
+  let url: URL;
   try {
-    const url = new URL(text);
-    return protocols.includes(url.protocol) && url.hostname !== '';
+    url = new URL(text);
   } catch {
-    return false;
+    // An out-of-range or non-numeric port makes the URL itself invalid: say which part is wrong.
+    const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:]*):([^/?#]*)/i.exec(text)?.[1];
+    return port !== undefined && !isPort(port) ? 'port' : 'url';
   }
+  if (!protocols.includes(url.protocol) || url.hostname === '') return 'url';
+  return url.port === '0' ? 'port' : undefined;
 }
 
 /** The config as written (durations as strings or numbers, keys optional). */

@@ -65,6 +65,9 @@ export interface EventFields {
   'backend.restart.giveup': { attempts: number; problem: string; unhealthyForMs: number };
   'backend.restart.reset': { attempts: number };
   'restart.planned': { next: string | null; due?: string; restarted?: boolean };
+  'state.unusable': { folder: string; file: string; code: string | null; reason: string };
+  'orphan.marker-ignored': { pid: number; name: string; problem: string };
+  'log.dropped': { dropped: number };
   'hook.failed': { reason: string; hook?: number; command?: string; url?: string; for?: string; timedOut?: boolean };
   'hook.dropped': { dropped: number; total: number; queueLimit: number };
 }
@@ -130,6 +133,9 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'backend.restart.giveup': { level: 'error', summary: 'backend restarts did not help: it needs a human' },
   'backend.restart.reset': { level: 'info', summary: 'the backend is healthy again: restarts start over' },
   'restart.planned': { level: 'info', summary: 'a due time of restart.schedule' },
+  'state.unusable': { level: 'error', summary: 'the state folder cannot be used: the watchdog does not start' },
+  'orphan.marker-ignored': { level: 'warn', summary: "the state file's tree marker is not ours: ignored" },
+  'log.dropped': { level: 'warn', summary: 'log lines were dropped while stderr did not take them' },
   'hook.failed': { level: 'warn', summary: 'a hook failed or timed out' },
   'hook.dropped': { level: 'warn', summary: 'hook runs dropped: more events than hooks could keep up with' },
 };
@@ -159,10 +165,11 @@ export class EventLog {
 
   emit<E extends EventName>(event: E, fields: EventFields[E], message: string): void {
     const { level } = EVENTS[event];
-    // The event name last: evidence spread into the fields never renames the event.
-    (this.pino[level] as (obj: object, msg: string) => void)({ ...fields, event }, message);
+    // The event name first, as people read it; evidence spread into the fields never renames it.
+    const { event: _forged, ...rest } = fields as Record<string, unknown>;
+    (this.pino[level] as (obj: object, msg: string) => void)({ event, ...rest }, message);
     if (this.listeners.size === 0) return;
-    const record = this.redact({ ...fields, event, level, msg: message, time: new Date(this.wallNow()).toISOString() }) as EventRecord;
+    const record = this.redact({ event, ...rest, level, msg: message, time: new Date(this.wallNow()).toISOString() }) as EventRecord;
     for (const listener of [...this.listeners]) {
       try {
         listener(record);

@@ -1,4 +1,5 @@
 import { scanStream, type ScannedLine } from '../child/line-scanner.js';
+import { compileOutputPattern, type OutputPattern } from '../child/output-pattern.js';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import { botProbeRule } from '../health/probe-rules.js';
 import type { HealthVerdict } from '../health/types.js';
@@ -40,14 +41,14 @@ interface Armed {
  */
 export class OutputMonitor implements Monitor {
   readonly name = 'output';
-  private readonly patterns: RegExp[];
+  private readonly patterns: OutputPattern[];
   private readonly clock: Clock;
   private handle: SupervisorHandle | undefined;
   private armed: Armed | undefined;
   private unfollow: (() => void) | undefined;
 
   constructor(private readonly options: OutputMonitorOptions) {
-    this.patterns = options.patterns.map((source) => new RegExp(source));
+    this.patterns = options.patterns.map((source) => compileOutputPattern(source));
     this.clock = options.clock;
   }
 

@@ -3,6 +3,7 @@ import { EXIT } from '../exit-codes.js';
 import { acquireInstanceLock, lockPathFor, type InstanceLock } from './instance-lock.js';
 import { recoverOrphan } from './orphan-recovery.js';
 import { readStateFile } from './state-file.js';
+import { unusableStateFolder } from './unusable-folder.js';
 
 export type Claim = { ok: true; lock: InstanceLock } | { ok: false; exitCode: number };
 
@@ -21,9 +22,11 @@ export async function claimInstance(
   try {
     attempt = await acquireInstanceLock(lockPath);
   } catch (error) {
-    logger.emit('state.error',
-      { file: lockPath, error: (error as Error).message },
-      `cannot use the state file ${stateFile}: ${(error as Error).message} (set state.file to a writable place)`,
+    const unusable = unusableStateFolder(stateFile, error);
+    logger.emit(
+      'state.unusable',
+      { folder: unusable.folder, file: lockPath, code: unusable.code ?? null, reason: unusable.why },
+      unusable.message,
     );
     return { ok: false, exitCode: EXIT.USAGE };
   }

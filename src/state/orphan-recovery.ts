@@ -1,6 +1,6 @@
 import type { EventLog } from '../log/events.js';
 import { findMarked, findTree } from '../process/process-tree.js';
-import { killTree as defaultKillTree } from '../process/kill-tree.js';
+import { foreignMarkerProblem, killTree as defaultKillTree, type TreeMarker } from '../process/kill-tree.js';
 import type { KillTreeFn } from '../supervisor/types.js';
 import { bootId, liveness } from './identity.js';
 import type { StateFile } from './state-file.js';
@@ -10,7 +10,7 @@ export interface OrphanRecoveryOptions {
   logger: EventLog;
   killTree?: KillTreeFn;
   /** The live processes of a tree (default: one /proc scan, see process-tree.ts). */
-  findTree?: (root: { pid: number; startTime: number }, marker: { name: string; value: string }) => number[];
+  findTree?: (root: { pid: number; startTime: number }, marker: TreeMarker | undefined) => number[];
   /** The live processes that carry a marker, oldest first (default: one /proc scan). */
   findMarked?: (marker: { name: string; value: string }, since: number) => { pid: number; startTime: number }[];
 }
@@ -24,6 +24,8 @@ function spawnedBot(state: StateFile, options: OrphanRecoveryOptions): StateFile
   const spawning = state.spawning;
   const boot = bootId();
   if (!spawning || boot === undefined || state.watchdog.bootId !== boot || state.watchdog.startTime === undefined) return null;
+  // Only our own kind of marker may select processes (a forged one is never searched for).
+  if (foreignMarkerProblem(spawning.marker)) return null;
   const find = options.findMarked ?? ((marker, since) => findMarked(marker, since));
   const oldest = find(spawning.marker, state.watchdog.startTime)[0];
   if (!oldest) return null;
@@ -63,9 +65,19 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
     return { kind: 'unverifiable', pid: bot.pid };
   }
 
+  // The file may have been edited: only our own kind of marker may select processes to signal.
+  const markerProblem = foreignMarkerProblem(bot.marker);
+  const marker = markerProblem ? undefined : bot.marker;
+  if (markerProblem) {
+    logger.emit(
+      'orphan.marker-ignored',
+      { pid: bot.pid, name: bot.marker.name, problem: markerProblem },
+      `the state file's tree marker is ignored (${markerProblem}): the recorded bot is found by its pid, start time and process group only`,
+    );
+  }
   const root = { pid: bot.pid, startTime: bot.startTime };
-  const find = options.findTree ?? ((r, marker) => findTree(r, { marker }).map((info) => info.pid));
-  const members = find(root, bot.marker);
+  const find = options.findTree ?? ((r, m) => findTree(r, m ? { marker: m } : {}).map((info) => info.pid));
+  const members = find(root, marker);
   if (members.length === 0) return { kind: 'none' };
 
   const rootAlive = members.includes(bot.pid);
@@ -81,7 +93,7 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
     {
       signal: options.stop.signal,
       timeout: options.stop.timeout,
-      marker: bot.marker,
+      ...(marker ? { marker } : {}),
       onSignal: (pids, signal) => {
         if (pids.length > 0) logger.emit('child.kill',{ pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
       },

@@ -3,6 +3,7 @@ import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervi
 import type { HealthUpdate } from '../health/health-sink.js';
 import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
 import { STATE_REFRESH_MS } from '../probes/recorded-verdict.js';
+import { createTextRedactor } from '../log/redact.js';
 import { bootId, identityOf } from './identity.js';
 import { writeStateFile, type ProbeRecord, type StateFile, type WatchdogPhase } from './state-file.js';
 
@@ -16,6 +17,12 @@ export interface StateWriterOptions {
   logger: EventLog;
   /** Wall-clock milliseconds (injectable for tests). */
   now?: () => number;
+  /**
+   * Secret values (verifyKey, tokens) scrubbed, as in the logs, from the texts stored: probe
+   * reasons (a backend may echo the key in an error), the restart reason, the command line.
+   * Credential-looking URL parts are scrubbed even without them.
+   */
+  secrets?: readonly (string | undefined)[];
 }
 
 /**
@@ -39,9 +46,11 @@ export class StateWriter implements Monitor {
   private failing = false;
   private refresh: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly scrub: (text: string) => string;
 
   constructor(private readonly options: StateWriterOptions) {
     this.now = options.now ?? Date.now;
+    this.scrub = createTextRedactor(options.secrets ?? []);
     this.watchdog = {
       ...identityOf(process.pid),
       startedAt: new Date(this.now() - Math.round(process.uptime() * 1000)).toISOString(),
@@ -132,7 +141,7 @@ export class StateWriter implements Monitor {
 
   private onRestart(reason: string): void {
     this.restarts += 1;
-    this.lastRestart = { reason, at: this.iso() };
+    this.lastRestart = { reason: this.scrub(reason), at: this.iso() };
     this.write();
   }
 
@@ -142,7 +151,7 @@ export class StateWriter implements Monitor {
     const changed = previous?.verdict !== report.verdict;
     this.probes[report.probe] = {
       verdict: report.verdict,
-      ...(report.reason === undefined ? {} : { reason: report.reason }),
+      ...(report.reason === undefined ? {} : { reason: this.scrub(report.reason) }),
       ...(report.latencyMs === undefined ? {} : { latencyMs: Math.max(0, Math.round(report.latencyMs)) }),
       at,
       since: changed || !previous ? at : previous.since,
@@ -159,7 +168,7 @@ export class StateWriter implements Monitor {
       ...(boot === undefined ? {} : { bootId: boot }),
       startedAt: this.iso(),
       marker: { name: child.marker.name, value: child.marker.value },
-      command: [...this.options.command],
+      command: this.options.command.map(this.scrub),
     };
   }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { newTreeMarker } from '../../src/process/kill-tree.js';
 import { recoverOrphan } from '../../src/state/orphan-recovery.js';
 import { bootId, identityOf } from '../../src/state/identity.js';
 import { isSameProcess, procAvailable } from '../../src/process/proc-stat.js';
@@ -78,7 +79,7 @@ test('helpers left by a root that already exited are still found through the mar
 test('a recorded bot whose start time does not match (a reused pid) is left alone', { skip }, () =>
   withTree('obey-term.mjs', async (tree) => {
     const state = stateOf(tree);
-    state.bot = { ...state.bot!, startTime: state.bot!.startTime! - 1, marker: { name: 'BOT_WATCHDOG_TREE', value: 'not-this-tree' } };
+    state.bot = { ...state.bot!, startTime: state.bot!.startTime! - 1, marker: newTreeMarker() };
     const log = memoryLogger();
     assert.deepEqual(await recoverOrphan(state, { stop: { signal: 'SIGTERM', timeout: 5000 }, logger: log.logger }), { kind: 'none' });
     assert.deepEqual(alive(tree), tree.pids);
