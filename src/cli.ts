@@ -168,7 +168,7 @@ async function run(command: string[], options: RunOptions): Promise<number> {
   const logger = createLogger({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,
-    secrets: [config.backend.verifyKey, config.backend.accessToken],
+    secrets: [config.backend.verifyKey, config.backend.accessToken, config.status.token],
   });
   const [{ runCommand }, { buildPlugins }] = await Promise.all([import('./commands/run.js'), import('./plugins.js')]);
   return runCommand(config, logger, buildPlugins, packageVersion());

@@ -19,7 +19,7 @@ import { locateConfig, type LocatedConfig } from './read-config-file.js';
  * as `loadConfig` does, with the same errors; an invalid config is never cached. A cache that
  * cannot be written (read-only folder) only costs the time.
  *
- * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `env` and `command`
+ * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `status.token`, `env` and `command`
  * (which may hold values expanded from the environment) are not stored but taken from the config
  * file again on each use. The schema passes them through unchanged; each write checks that.
  */
@@ -73,25 +73,29 @@ export async function loadConfigCached(options: LoadOptions = {}): Promise<Watch
   return config;
 }
 
-type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend'> & {
+type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend' | 'status'> & {
   backend: Omit<WatchdogConfig['backend'], 'verifyKey' | 'accessToken'>;
+  status: Omit<WatchdogConfig['status'], 'token'>;
 };
 
 interface RawConfig {
   env?: Record<string, string>;
   command?: string[];
   backend?: { verifyKey?: string; accessToken?: string };
+  status?: { token?: string };
 }
 
 function withoutSecrets(config: WatchdogConfig): StoredConfig {
-  const { env: _env, command: _command, backend, ...rest } = config;
+  const { env: _env, command: _command, backend, status, ...rest } = config;
   const { verifyKey: _verifyKey, accessToken: _accessToken, ...publicBackend } = backend;
-  return { ...rest, backend: publicBackend };
+  const { token: _token, ...publicStatus } = status;
+  return { ...rest, backend: publicBackend, status: publicStatus };
 }
 
 function withSecrets(stored: StoredConfig, raw: RawConfig, commandOverride: string[] | undefined): WatchdogConfig {
   const verifyKey = raw.backend?.verifyKey;
   const accessToken = raw.backend?.accessToken;
+  const token = raw.status?.token;
   const command = commandOverride && commandOverride.length > 0 ? commandOverride : raw.command;
   return {
     ...stored,
@@ -102,6 +106,7 @@ function withSecrets(stored: StoredConfig, raw: RawConfig, commandOverride: stri
       ...(verifyKey === undefined ? {} : { verifyKey }),
       ...(accessToken === undefined ? {} : { accessToken }),
     },
+    status: { ...stored.status, ...(token === undefined ? {} : { token }) },
   } as WatchdogConfig;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
+import { parseListenAddress } from './listen-address.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
@@ -148,6 +149,28 @@ const stateSchema = z
   })
   .prefault({});
 
+/** Shorter tokens could be guessed; 16 characters from `openssl rand -hex 16` (32) are plenty. */
+export const MIN_STATUS_TOKEN_LENGTH = 16;
+
+const statusSchema = z
+  .strictObject({
+    listen: z
+      .union(
+        [
+          z.number({ error: () => 'expected "host:port" or a port number' }),
+          str(),
+        ],
+        { error: () => 'expected "host:port" (e.g. "127.0.0.1:9465") or a port number' },
+      )
+      .optional()
+      .describe('Serve /healthz, /status, /metrics and the dashboard here: "127.0.0.1:9465" or a port (127.0.0.1). Off when absent'),
+    token: str()
+      .min(MIN_STATUS_TOKEN_LENGTH, { error: () => `expected at least ${MIN_STATUS_TOKEN_LENGTH} characters` })
+      .optional()
+      .describe('Required on every request as "Authorization: Bearer <token>" (secret: never logged); needed for a non-loopback status.listen'),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     $schema: str().optional(),
@@ -165,6 +188,7 @@ export const configSchema = z
     probes: probesSchema,
     startup: startupSchema,
     state: stateSchema,
+    status: statusSchema,
   })
   .superRefine((config, ctx) => {
     const { backend } = config;
@@ -197,6 +221,16 @@ export const configSchema = z
         issue(['probes', 'output', 'patterns', index], `invalid regular expression (${(error as Error).message})`, pattern);
       }
     });
+    if (config.status.listen !== undefined) {
+      const listen = parseListenAddress(config.status.listen);
+      if ('problem' in listen) issue(['status', 'listen'], listen.problem, config.status.listen);
+      else if (!listen.loopback && config.status.token === undefined) {
+        issue(
+          ['status', 'token'],
+          `required when status.listen (${JSON.stringify(config.status.listen)}) is not a loopback address: anyone who can reach it could read the bot's status`,
+        );
+      }
+    }
     if (config.restart.maxDelay < config.restart.initialDelay) {
       issue(['restart', 'maxDelay'], `expected at least restart.initialDelay (${config.restart.initialDelay}ms)`, config.restart.maxDelay);
     }

@@ -14,6 +14,8 @@ export interface StateWriterOptions {
   logger: Logger;
   /** Wall-clock milliseconds (injectable for tests). */
   now?: () => number;
+  /** Writes the state (default: the file, atomically). The status endpoint keeps its copy in memory. */
+  persist?: (file: string, state: StateFile) => void;
 }
 
 /**
@@ -149,7 +151,7 @@ export class StateWriter implements Monitor {
 
   private write(): void {
     try {
-      writeStateFile(this.options.file, this.snapshot());
+      (this.options.persist ?? writeStateFile)(this.options.file, this.snapshot());
       if (this.failing) {
         this.failing = false;
         this.options.logger.info({ event: 'state.written', file: this.options.file }, 'the state file is written again');

@@ -1,0 +1,94 @@
+import type { Logger } from 'pino';
+import type { WatchdogConfig } from '../config/load-config.js';
+import { parseListenAddress } from '../config/listen-address.js';
+import { createRedactor } from '../log/redact.js';
+import { StateWriter } from '../state/state-writer.js';
+import type { Monitor, SupervisorHandle } from '../supervisor/types.js';
+import { packageVersion } from '../version.js';
+import { DASHBOARD } from './dashboard.js';
+import { LiveStatus } from './live-status.js';
+import { StatusMetrics } from './metrics.js';
+import { StatusServer, type StatusLimits } from './server.js';
+
+export interface StatusMonitorOptions {
+  config: Pick<WatchdogConfig, 'status' | 'state' | 'configFile' | 'command' | 'backend'>;
+  logger: Logger;
+  limits?: Partial<StatusLimits>;
+  /** See LiveStatusOptions.deriveBackend. */
+  deriveBackend?: boolean;
+}
+
+/**
+ * The status endpoint as a plug-in of the supervisor: `/healthz`, `/status`, `/metrics`, the
+ * dashboard at `/` and its event stream `/events`, all fed by the supervisor's events. It keeps
+ * its own in-memory copy of the state (the state file's own code, writing nothing), so `/status`
+ * is exactly what `bot-watchdog status --json` prints. A port in use is logged and supervision
+ * goes on without the endpoint.
+ *
+ * The backend code can report outages and the account directly: `monitor.live.backendOutage()`,
+ * `.backendState(up, reason)`, `.accountOnline(online)` (with `deriveBackend: false`, so that
+ * nothing is counted twice).
+ */
+export class StatusMonitor implements Monitor {
+  readonly name = 'status';
+  readonly metrics: StatusMetrics;
+  readonly live: LiveStatus;
+  private readonly state: StateWriter;
+  private readonly server: StatusServer;
+
+  constructor(options: StatusMonitorOptions) {
+    const { config, logger } = options;
+    const listen = parseListenAddress(config.status.listen ?? 0);
+    if ('problem' in listen) throw new Error(`status.listen: ${listen.problem}`); // validated with the config already
+    this.state = new StateWriter({
+      file: config.state.file,
+      configFile: config.configFile,
+      command: config.command,
+      version: packageVersion(),
+      logger,
+      persist: () => {},
+    });
+    this.metrics = new StatusMetrics({ backendKind: config.backend.kind });
+    const redact = createRedactor([config.backend.verifyKey, config.backend.accessToken, config.status.token]);
+    this.live = new LiveStatus({
+      snapshot: () => this.state.snapshot(),
+      stateFile: config.state.file,
+      backendKind: config.backend.kind,
+      metrics: this.metrics,
+      redact,
+      ...(options.deriveBackend === undefined ? {} : { deriveBackend: options.deriveBackend }),
+      onError: (error) => logger.warn({ event: 'status.error', where: 'update', error: (error as Error).message }, `status endpoint: ${(error as Error).message}`),
+    });
+    this.server = new StatusServer({
+      listen,
+      token: config.status.token,
+      logger,
+      page: DASHBOARD,
+      ...(options.limits ? { limits: options.limits } : {}),
+      source: {
+        status: () => this.live.status(),
+        health: () => this.live.health(),
+        view: () => this.live.view(),
+        metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.render() }),
+        subscribe: (listener) => this.live.subscribe(listener),
+      },
+    });
+  }
+
+  async start(handle: SupervisorHandle): Promise<void> {
+    this.state.start(handle);
+    this.live.start(handle);
+    await this.server.listen();
+  }
+
+  async stop(): Promise<void> {
+    this.state.stop();
+    this.live.stop();
+    await this.server.close();
+  }
+}
+
+/** The status plug-in (for a config with `status.listen`). */
+export function createStatusMonitor(config: WatchdogConfig, logger: Logger): StatusMonitor {
+  return new StatusMonitor({ config, logger });
+}
