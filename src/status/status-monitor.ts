@@ -35,6 +35,7 @@ export class StatusMonitor implements Monitor {
   readonly live: LiveStatus;
   private readonly state: StateWriter;
   private readonly server: StatusServer;
+  private listening: { url: string; port: number } | undefined;
 
   constructor(options: StatusMonitorOptions) {
     const { config, logger } = options;
@@ -78,7 +79,13 @@ export class StatusMonitor implements Monitor {
   async start(handle: SupervisorHandle): Promise<void> {
     this.state.start(handle);
     this.live.start(handle);
-    await this.server.listen();
+    const result = await this.server.listen();
+    if (result.ok) this.listening = { url: result.url, port: result.port };
+  }
+
+  /** Where the endpoint listens, once it does. */
+  address(): { url: string; port: number } | undefined {
+    return this.listening;
   }
 
   async stop(): Promise<void> {
