@@ -18,7 +18,7 @@ export async function buildPlugins(config: WatchdogConfig, logger: Logger): Prom
   monitors.push(
     new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger }),
   );
-  if (config.status.listen !== undefined) monitors.push((await import('./status/status-monitor.js')).createStatusMonitor(config, logger));
+  if (config.status.listen !== undefined) monitors.push((await import('./status/status-monitor.js')).createStatusMonitor(config, logger, monitors));
   const backend = createBackendMonitor(config, logger);
   if (backend) monitors.push(backend);
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.

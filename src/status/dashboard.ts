@@ -102,7 +102,7 @@ const SCRIPT = `
     var p = function (n) { return (n < 10 ? '0' : '') + n; };
     return p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());
   }
-  function pill(node, text, tone) { node.textContent = text; node.className = 'pill' + (tone ? ' ' + tone : ''); }
+  function pill(node, text, tone, base) { node.textContent = text; node.className = (base ? base + ' ' : '') + 'pill' + (tone ? ' ' + tone : ''); }
   var STATE_TONE = { running: 'ok', backoff: 'warn', stopping: 'warn', 'waiting-backend': 'info', starting: 'info', exiting: 'bad', stopped: 'bad' };
   var VERDICT_TONE = { healthy: 'ok', unhealthy: 'bad', misconfigured: 'warn', unknown: '' };
   var KIND_TONE = { restart: 'warn', giveup: 'bad', spawn: 'ok', exit: '', stop: 'warn', probe: 'info', backend: 'info', account: 'info' };
@@ -217,8 +217,8 @@ const SCRIPT = `
       var time = el('time', '', clock(entry.at));
       time.setAttribute('datetime', entry.at);
       item.appendChild(time);
-      var kind = el('span', 'kind');
-      pill(kind, entry.kind === 'restart' && entry.reason ? entry.reason : entry.kind, KIND_TONE[entry.kind]);
+      var kind = el('span');
+      pill(kind, entry.kind === 'restart' && entry.reason ? entry.reason : entry.kind, KIND_TONE[entry.kind], 'kind');
       item.appendChild(kind);
       var what = el('div', 'what');
       what.appendChild(el('span', 'title', entry.title));

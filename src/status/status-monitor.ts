@@ -16,6 +16,11 @@ export interface StatusMonitorOptions {
   limits?: Partial<StatusLimits>;
   /** See LiveStatusOptions.deriveBackend. */
   deriveBackend?: boolean;
+  /**
+   * The state file's writer, already a plug-in of the same supervisor: `/status` is then its very
+   * snapshot. Without it the endpoint keeps its own copy (the same code, writing nothing).
+   */
+  stateWriter?: Pick<StateWriter, 'snapshot'>;
 }
 
 /**
@@ -33,7 +38,9 @@ export class StatusMonitor implements Monitor {
   readonly name = 'status';
   readonly metrics: StatusMetrics;
   readonly live: LiveStatus;
-  private readonly state: StateWriter;
+  private readonly state: Pick<StateWriter, 'snapshot'>;
+  /** Our own in-memory copy of the state, when no writer was given. */
+  private readonly ownState: StateWriter | undefined;
   private readonly server: StatusServer;
   private listening: { url: string; port: number } | undefined;
 
@@ -41,14 +48,10 @@ export class StatusMonitor implements Monitor {
     const { config, logger } = options;
     const listen = parseListenAddress(config.status.listen ?? 0);
     if ('problem' in listen) throw new Error(`status.listen: ${listen.problem}`); // validated with the config already
-    this.state = new StateWriter({
-      file: config.state.file,
-      configFile: config.configFile,
-      command: config.command,
-      version: packageVersion(),
-      logger,
-      persist: () => {},
-    });
+    this.ownState = options.stateWriter
+      ? undefined
+      : new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger, persist: () => {} });
+    this.state = options.stateWriter ?? (this.ownState as StateWriter);
     this.metrics = new StatusMetrics({ backendKind: config.backend.kind });
     const redact = createRedactor([config.backend.verifyKey, config.backend.accessToken, config.status.token]);
     this.live = new LiveStatus({
@@ -77,7 +80,7 @@ export class StatusMonitor implements Monitor {
   }
 
   async start(handle: SupervisorHandle): Promise<void> {
-    this.state.start(handle);
+    this.ownState?.start(handle);
     this.live.start(handle);
     const result = await this.server.listen();
     if (result.ok) this.listening = { url: result.url, port: result.port };
@@ -89,13 +92,17 @@ export class StatusMonitor implements Monitor {
   }
 
   async stop(): Promise<void> {
-    this.state.stop();
+    this.ownState?.stop();
     this.live.stop();
     await this.server.close();
   }
 }
 
-/** The status plug-in (for a config with `status.listen`). */
-export function createStatusMonitor(config: WatchdogConfig, logger: Logger): StatusMonitor {
-  return new StatusMonitor({ config, logger });
+/**
+ * The status plug-in (for a config with `status.listen`). `before`: the plug-ins built so far;
+ * the state file's writer among them (started before this one) is the source of `/status`.
+ */
+export function createStatusMonitor(config: WatchdogConfig, logger: Logger, before: readonly Monitor[] = []): StatusMonitor {
+  const stateWriter = before.find((monitor): monitor is StateWriter => monitor instanceof StateWriter);
+  return new StatusMonitor({ config, logger, ...(stateWriter ? { stateWriter } : {}) });
 }
