@@ -282,7 +282,7 @@ const BODY = `
       <dl>
         <dt>kind</dt><dd id="backend-kind" class="mono">–</dd>
         <dt>for</dt><dd id="backend-since">–</dd>
-        <dt>last word</dt><dd id="backend-reason">–</dd>
+        <dt>reason</dt><dd id="backend-reason">–</dd>
         <dt>QQ account</dt><dd><span id="account-state" class="pill">unknown</span></dd>
         <dt>for</dt><dd id="account-since">–</dd>
       </dl>

@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { get, json } from '../helpers/status-client.js';
+import { get, json, rawSocket } from '../helpers/status-client.js';
 import { KEY, promtool, startWatchdog, superviseWithEndpoint } from '../helpers/status-watchdog.js';
 import { waitUntil } from '../helpers/wait.js';
 import { BIN } from '../helpers/watchdog-process.js';
@@ -72,4 +72,30 @@ test('a watchdog whose status port is taken logs status.failed and supervises al
   const spawn = await run.waitForEvent('child.spawn');
   assert.ok(Number(spawn.pid) > 0, 'the bot was started anyway');
   assert.equal((await get(first.port, '/status').then(json)).running, true, 'the first endpoint is untouched');
+});
+
+test('a flood of connections and requests does not disturb supervision: a killed bot is restarted meanwhile', async (t) => {
+  const { run, port, botPid } = await superviseWithEndpoint(t);
+  // 80 idle connections (the cap is 32: the rest are closed at once) and 8 clients asking as fast as they can.
+  const idle = await Promise.all(Array.from({ length: 80 }, () => rawSocket(port).catch(() => undefined)));
+  t.after(() => idle.forEach((socket) => socket?.destroy()));
+  let flooding = true;
+  const answers = new Map<number, number>();
+  const clients = Array.from({ length: 8 }, async () => {
+    for (let i = 0; flooding && i < 2000; i++) {
+      const status = await get(port, i % 2 ? '/metrics' : '/status').then((reply) => reply.status, () => 0);
+      answers.set(status, (answers.get(status) ?? 0) + 1);
+    }
+  });
+  process.kill(botPid, 'SIGKILL');
+  const respawn = await run.waitForEvent('child.spawn', (r) => r.pid !== botPid);
+  flooding = false;
+  await Promise.all(clients);
+  assert.ok(Number(respawn.pid) > 0);
+  assert.equal(run.logs().filter((r) => r.event === 'restart.scheduled').length, 1);
+  for (const socket of idle) socket?.destroy();
+  // Once the flood is over the endpoint answers normally again.
+  const healthy = await waitUntil(async () => (await get(port, '/healthz').catch(() => undefined))?.status === 200, 20_000);
+  assert.ok(healthy);
+  assert.ok([...answers.keys()].every((status) => [0, 200, 429].includes(status)), `answers: ${JSON.stringify([...answers])}`);
 });
