@@ -12,10 +12,11 @@ import { BIN } from '../helpers/watchdog-process.js';
 test('a real watchdog: /healthz, /status is `status --json`, /metrics passes promtool, a killed bot is a restart', async (t) => {
   const { run, port, config, botPid } = await superviseWithEndpoint(t);
 
-  // Healthy once every probe (mirai-http, mirai-ws, heartbeat) has said so after the start grace.
+  // Healthy once every probe (mirai-http, mirai-ws, heartbeat) has said so after the start grace
+  // (a probe counts once it has reported: the backend's report before the bot starts, the heartbeat's after).
   const healthy = await waitUntil(async () => {
     const reply = await get(port, '/healthz');
-    return reply.status === 200 ? json(reply) : undefined;
+    return reply.status === 200 && 'heartbeat' in (json(reply).probes as object) ? json(reply) : undefined;
   }, 20_000);
   assert.equal(healthy.pid, botPid);
   assert.deepEqual(healthy.probes, { heartbeat: 'healthy', 'mirai-http': 'healthy', 'mirai-ws': 'healthy' });
