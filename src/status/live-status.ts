@@ -223,7 +223,9 @@ export class LiveStatus {
     }
     const previous = this.verdicts.get(report.probe);
     this.verdicts.set(report.probe, report.verdict);
-    if (previous !== report.verdict && !(previous === undefined && report.verdict === 'healthy')) {
+    // The timeline shows failures and recoveries; "starting" after every spawn and a first healthy are not news.
+    const bad = (verdict: string | undefined) => verdict === 'unhealthy' || verdict === 'misconfigured';
+    if (previous !== report.verdict && (bad(report.verdict) || (report.verdict === 'healthy' && bad(previous)))) {
       this.add({ kind: 'probe', title: `${report.probe}: ${report.verdict}`, reason: report.verdict, ...(report.reason ? { detail: report.reason } : {}) });
     }
     if (BACKEND_PROBES.has(report.probe) && this.options.deriveBackend !== false) this.deriveBackend(report);

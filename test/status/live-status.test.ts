@@ -147,3 +147,21 @@ test('RateLimit: a burst, then the refill rate', () => {
   t = 100_000;
   assert.deepEqual([limit.take(), limit.take(), limit.take(), limit.take()], [true, true, true, false]);
 });
+
+test('the timeline shows probe failures and recoveries, not "starting" after each spawn', () => {
+  const { handle, live } = setup();
+  const report = (verdict: 'healthy' | 'unhealthy' | 'misconfigured' | 'unknown', reason: string) =>
+    handle.events.emit('probe', { probe: 'heartbeat', verdict, reason, latencyMs: 0, at: 0 });
+  report('unknown', 'starting (startup.grace)');
+  report('healthy', 'file is 1s old');
+  report('unhealthy', 'file is 95s old');
+  report('unhealthy', 'file is 96s old');
+  report('unknown', 'starting (startup.grace)');
+  report('healthy', 'file is 0s old');
+  report('misconfigured', 'is a directory');
+  report('healthy', 'file is 0s old');
+  assert.deepEqual(
+    live.view().timeline.map((entry) => `${entry.title} (${entry.detail})`).reverse(),
+    ['heartbeat: unhealthy (file is 95s old)', 'heartbeat: misconfigured (is a directory)', 'heartbeat: healthy (file is 0s old)'],
+  );
+});
