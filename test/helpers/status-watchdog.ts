@@ -30,6 +30,8 @@ export async function startWatchdog(
   const dir = mkdtempSync(join(tmpdir(), 'bw-endpoint-'));
   const config = join(dir, 'watchdog.config.json');
   const heartbeat = join(dir, options.heartbeatName ?? 'heartbeat');
+  // Fresh before the bot even starts: a slow start on a busy machine must not look like a hang.
+  writeFileSync(heartbeat, '');
   writeFileSync(
     config,
     JSON.stringify({
@@ -38,7 +40,7 @@ export async function startWatchdog(
       probes: {
         backend: { interval: '200ms', timeout: '2s', failureThreshold: 2 },
         websocket: { pingInterval: '300ms', pongTimeout: '3s' },
-        heartbeat: { file: heartbeat, maxAge: '3s', interval: '200ms' },
+        heartbeat: { file: heartbeat, maxAge: '10s', interval: '200ms' },
       },
       startup: { grace: '300ms' },
       restart: { initialDelay: '50ms', maxDelay: '200ms', jitter: 0 },

@@ -39,24 +39,40 @@ function problems(page: Page): string[] {
 
 const text = (page: Page, selector: string) => page.locator(selector).first().textContent();
 
+/** page.waitForFunction, failing with what the page shows (probes, timeline) instead of a bare timeout. */
+async function waitForPage(page: Page, predicate: (arg: string) => boolean, arg: string, what: string): Promise<void> {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout: 30_000 });
+  } catch (error) {
+    const shown = await page.evaluate(() =>
+      ['health-reason', 'bot-pid', 'probes', 'timeline'].map((id) => `${id}: ${document.getElementById(id)?.textContent ?? ''}`).join('\n'),
+    ).catch(() => '(page gone)');
+    throw new Error(`waiting for ${what}: ${(error as Error).message.split('\n')[0]}\n--- the page shows ---\n${shown}`);
+  }
+}
+
 test('the dashboard renders the bot, its probes and a restart with its reason, without a console error', async (t) => {
   const { run, port, botPid } = await superviseWithEndpoint(t, {}, { heartbeatName: HOSTILE });
   const page = await (await browser(t)).newPage({ viewport: { width: 1280, height: 900 } });
   const errors = problems(page);
   await page.goto(`http://127.0.0.1:${port}/`);
 
-  await page.waitForFunction((pid) => document.getElementById('bot-pid')?.textContent === pid, String(botPid));
+  await waitForPage(page, (pid) => document.getElementById('bot-pid')?.textContent === pid, String(botPid), 'the bot\'s pid');
   assert.equal(await text(page, '#bot-state'), 'running');
   assert.equal(await text(page, '#conn-text'), 'live');
   assert.equal(await text(page, '#backend-kind'), 'mirai');
   // Every probe gets a row with its verdict and a sparkline once it has reported a few times.
-  await page.waitForFunction(() =>
-    ['heartbeat', 'mirai-http', 'mirai-ws'].every((probe) => {
-      const row = document.querySelector(`tr[data-probe="${probe}"]`);
-      return row?.querySelector('.pill')?.textContent === 'healthy' && row.querySelector('svg.spark polyline') !== null;
-    }),
+  await waitForPage(
+    page,
+    (probes) =>
+      probes.split(',').every((probe) => {
+        const row = document.querySelector(`tr[data-probe="${probe}"]`);
+        return row?.querySelector('.pill')?.textContent === 'healthy' && row.querySelector('svg.spark polyline') !== null;
+      }),
+    'heartbeat,mirai-http,mirai-ws',
+    'every probe healthy, with a sparkline',
   );
-  await page.waitForFunction(() => document.getElementById('backend-state')?.textContent === 'up');
+  await waitForPage(page, () => document.getElementById('backend-state')?.textContent === 'up', '', 'the backend up');
   assert.equal(await text(page, '#account-state'), 'online');
   assert.equal(await text(page, '#health'), 'healthy');
 
@@ -67,13 +83,13 @@ test('the dashboard renders the bot, its probes and a restart with its reason, w
 
   process.kill(botPid, 'SIGKILL');
   const respawn = await run.waitForEvent('child.spawn', (r) => r.pid !== botPid);
-  await page.waitForFunction((pid) => document.getElementById('bot-pid')?.textContent === pid, String(respawn.pid));
+  await waitForPage(page, (pid) => document.getElementById('bot-pid')?.textContent === pid, String(respawn.pid), 'the new pid');
   const restart = page.locator('#timeline li[data-kind="restart"]').first();
   await restart.waitFor();
   assert.equal(await restart.locator('.kind').textContent(), 'exited');
   assert.match((await restart.textContent()) ?? '', /restart.*killed by SIGKILL; attempt 1/);
   assert.match((await text(page, '#timeline li[data-kind="exit"]')) ?? '', new RegExp(`pid ${botPid} exited.*killed by SIGKILL`));
-  await page.waitForFunction(() => document.getElementById('restarts')?.textContent === '1');
+  await waitForPage(page, () => document.getElementById('restarts')?.textContent === '1', '', 'one restart');
   assert.match((await text(page, '#last-restart')) ?? '', /^exited, \d+s ago$/);
 
   await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/bot-watchdog-dashboard-test.png`, fullPage: true });
@@ -91,7 +107,7 @@ test('with status.token the browser asks for it (Basic, the token as password) a
   const page = await context.newPage();
   const errors = problems(page);
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction((pid) => document.getElementById('bot-pid')?.textContent === pid, String(botPid));
+  await waitForPage(page, (pid) => document.getElementById('bot-pid')?.textContent === pid, String(botPid), 'the bot\'s pid');
   assert.equal(await text(page, '#conn-text'), 'live');
   assert.doesNotMatch(await page.content(), new RegExp(TOKEN));
   assert.deepEqual(errors, []);
