@@ -1,7 +1,7 @@
 // The status endpoint of a real watchdog (the built CLI) supervising a fixture bot beside a fake
 // mirai-api-http: /status against `bot-watchdog status --json`, /metrics through promtool, a
 // restart seen in /healthz and the metrics.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { get, json, rawSocket } from '../helpers/status-client.js';
