@@ -220,7 +220,7 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     throw error;
   }
   const [{ createEventLog, flushLogger }, { drain }] = await Promise.all([import('./log/logger.js'), import('./log/line-sink.js')]);
-  const secrets = [config.backend.verifyKey, config.backend.accessToken];
+  const secrets = [config.backend.verifyKey, config.backend.accessToken, config.status.token];
   const logger = createEventLog({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,

@@ -28,6 +28,7 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
       secrets: [config.backend.verifyKey, config.backend.accessToken],
     }),
   );
+  if (config.status.listen !== undefined) monitors.push((await import('./status/status-monitor.js')).createStatusMonitor(config, logger, monitors));
   let gate: BackendGate | undefined;
   const backend = createBackend(config, { clock });
   if (backend) {

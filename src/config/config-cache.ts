@@ -20,7 +20,7 @@ import { locateConfig, type LocatedConfig } from './read-config-file.js';
  * as `loadConfig` does, with the same errors; an invalid config is never cached. A cache that
  * cannot be written (read-only folder) only costs the time.
  *
- * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `backend.url`,
+ * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `backend.url`, `status.token`,
  * `backend.wsUrl` (a URL may carry `user:pass@` or `?access_token=`), `env` and `command` (which
  * may hold values expanded from the environment) are not stored but taken from the config file
  * again on each use. The schema passes them through unchanged; each write checks that. And a cache
@@ -83,7 +83,8 @@ export async function loadConfigCached(options: LoadOptions = {}): Promise<Watch
 /** The backend fields read from the config file on each use instead of being cached. */
 const UNCACHED_BACKEND_KEYS = ['verifyKey', 'accessToken', 'url', 'wsUrl'] as const;
 
-type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend' | 'hooks'> & {
+type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend' | 'hooks' | 'status'> & {
+  status: Omit<WatchdogConfig['status'], 'token'>;
   backend: Omit<WatchdogConfig['backend'], (typeof UNCACHED_BACKEND_KEYS)[number]>;
 };
 
@@ -91,12 +92,14 @@ interface RawConfig {
   env?: Record<string, string>;
   command?: string[];
   backend?: Partial<Record<(typeof UNCACHED_BACKEND_KEYS)[number], string>>;
+  status?: { token?: string };
 }
 
 function withoutSecrets(config: WatchdogConfig): StoredConfig {
-  const { env: _env, command: _command, backend, hooks: _hooks, ...rest } = config;
+  const { env: _env, command: _command, backend, hooks: _hooks, status, ...rest } = config;
+  const { token: _token, ...publicStatus } = status;
   const { verifyKey: _verifyKey, accessToken: _accessToken, url: _url, wsUrl: _wsUrl, ...publicBackend } = backend;
-  return { ...rest, backend: publicBackend };
+  return { ...rest, backend: publicBackend, status: publicStatus };
 }
 
 function withSecrets(stored: StoredConfig, raw: RawConfig, commandOverride: string[] | undefined): WatchdogConfig {
@@ -112,6 +115,7 @@ function withSecrets(stored: StoredConfig, raw: RawConfig, commandOverride: stri
     hooks: [],
     command: (command ?? ['']) as [string, ...string[]],
     backend,
+    status: { ...stored.status, ...(raw.status?.token === undefined ? {} : { token: raw.status.token }) },
   } as unknown as WatchdogConfig;
 }
 

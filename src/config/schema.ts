@@ -6,6 +6,7 @@ import { didYouMean } from './did-you-mean.js';
 import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
 import { parseListen } from '../backend/onebot-reverse/listen-address.js';
 import { cronError } from '../supervisor/schedule.js';
+import { parseListenAddress } from './listen-address.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
@@ -194,6 +195,27 @@ const hookSchema = z.strictObject({
 });
 
 const KNOWN_HOOK_EVENTS: readonly string[] = HOOK_EVENT_NAMES;
+/** Shorter tokens could be guessed; 16 characters from `openssl rand -hex 16` (32) are plenty. */
+export const MIN_STATUS_TOKEN_LENGTH = 16;
+
+const statusSchema = z
+  .strictObject({
+    listen: z
+      .union(
+        [
+          z.number({ error: () => 'expected "host:port" or a port number' }),
+          str(),
+        ],
+        { error: () => 'expected "host:port" (e.g. "127.0.0.1:9465") or a port number' },
+      )
+      .optional()
+      .describe('Serve /healthz, /status, /metrics and the dashboard here: "127.0.0.1:9465" or a port (127.0.0.1). Off when absent'),
+    token: str()
+      .min(MIN_STATUS_TOKEN_LENGTH, { error: () => `expected at least ${MIN_STATUS_TOKEN_LENGTH} characters` })
+      .optional()
+      .describe('Required on every request as "Authorization: Bearer <token>" (secret: never logged); needed for a non-loopback status.listen'),
+  })
+  .prefault({});
 
 export const configSchema = z
   .strictObject({
@@ -216,6 +238,7 @@ export const configSchema = z
       .array(hookSchema, { error: () => 'expected a list of hooks, e.g. [{ "on": ["child.stop"], "command": ["./notify.sh"] }]' })
       .default([])
       .describe('Commands and webhooks run on log events'),
+    status: statusSchema,
   })
   .superRefine((config, ctx) => {
     const { backend } = config;
@@ -282,6 +305,16 @@ export const configSchema = z
         issue(['hooks', index, 'on', at], `expected a log event name or "*"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, name);
       });
     });
+    if (config.status.listen !== undefined) {
+      const listen = parseListenAddress(config.status.listen);
+      if ('problem' in listen) issue(['status', 'listen'], listen.problem, config.status.listen);
+      else if (!listen.loopback && config.status.token === undefined) {
+        issue(
+          ['status', 'token'],
+          `required when status.listen (${JSON.stringify(config.status.listen)}) is not a loopback address: anyone who can reach it could read the bot's status`,
+        );
+      }
+    }
     if (config.restart.maxDelay < config.restart.initialDelay) {
       issue(['restart', 'maxDelay'], `expected at least restart.initialDelay (${config.restart.initialDelay}ms)`, config.restart.maxDelay);
     }

@@ -68,6 +68,9 @@ export interface EventFields {
   'state.unusable': { folder: string; file: string; code: string | null; reason: string };
   'orphan.marker-ignored': { pid: number; name: string; problem: string };
   'log.dropped': { dropped: number };
+  'status.listening': { url: string; port: number; auth: boolean };
+  'status.failed': { listen: string; code: string | undefined; error: string };
+  'status.error': { where: string; error: string };
   'hook.failed': { reason: string; hook?: number; command?: string; url?: string; for?: string; timedOut?: boolean };
   'hook.dropped': { dropped: number; total: number; queueLimit: number };
 }
@@ -136,6 +139,9 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'state.unusable': { level: 'error', summary: 'the state folder cannot be used: the watchdog does not start' },
   'orphan.marker-ignored': { level: 'warn', summary: "the state file's tree marker is not ours: ignored" },
   'log.dropped': { level: 'warn', summary: 'log lines were dropped while stderr did not take them' },
+  'status.listening': { level: 'info', summary: 'the status endpoint is up' },
+  'status.failed': { level: 'error', summary: 'the status endpoint cannot listen; supervision goes on' },
+  'status.error': { level: 'warn', summary: 'the status endpoint failed to answer one request' },
   'hook.failed': { level: 'warn', summary: 'a hook failed or timed out' },
   'hook.dropped': { level: 'warn', summary: 'hook runs dropped: more events than hooks could keep up with' },
 };

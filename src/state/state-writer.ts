@@ -23,6 +23,8 @@ export interface StateWriterOptions {
    * Credential-looking URL parts are scrubbed even without them.
    */
   secrets?: readonly (string | undefined)[];
+  /** Writes the state (default: the file, atomically). The status endpoint keeps its copy in memory. */
+  persist?: (file: string, state: StateFile) => void;
 }
 
 /**
@@ -178,7 +180,7 @@ export class StateWriter implements Monitor {
 
   private write(): void {
     try {
-      writeStateFile(this.options.file, this.snapshot());
+      (this.options.persist ?? writeStateFile)(this.options.file, this.snapshot());
       if (this.failing) {
         this.failing = false;
         this.options.logger.emit('state.written',{ file: this.options.file }, 'the state file is written again');

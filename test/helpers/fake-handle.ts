@@ -20,12 +20,12 @@ export class FakeHandle implements SupervisorHandle, RestartTarget {
   private child: RunningChild | undefined;
   private nextPid = 1000;
 
-  constructor(
-    readonly clock: Clock = mockTimersClock(),
-    logger: EventLog = memoryLogger().logger,
-    startupGrace = 0,
-  ) {
-    this.health = new HealthSink({ log: logger, clock, startupGrace });
+  readonly clock: Clock;
+
+  /** `clock`: a Clock, or a wall-clock function (monotonic time follows it; timers are the global ones). */
+  constructor(clock: Clock | (() => number) = mockTimersClock(), logger: EventLog = memoryLogger().logger, startupGrace = 0) {
+    this.clock = typeof clock === 'function' ? { ...mockTimersClock(), now: clock, wallNow: clock } : clock;
+    this.health = new HealthSink({ log: logger, clock: this.clock, startupGrace });
     this.health.attach(this);
     this.health.subscribe((update) => this.reports.push({ ...update.result, at: update.at }));
   }
