@@ -103,7 +103,7 @@ for (const { where, raw } of exampleConfigs()) {
   }
   if ('status' in raw && !schemaKeys.includes('status')) needs.push('the status endpoint\'s "status" keys (issue 9)');
   test(`${where}: the real loader accepts the example config`, { skip: needs.length > 0 ? `needs ${needs.join(' and ')} in the schema` : false }, () => {
-    const config = resolveConfig(raw, { env: { MIRAI_VERIFY_KEY: 'k', NAPCAT_WATCHDOG_TOKEN: 't', BOT_WATCHDOG_STATUS_TOKEN: 't' }, cwd: '/app' });
+    const config = resolveConfig(raw, { env: { MIRAI_VERIFY_KEY: 'k', NAPCAT_WATCHDOG_TOKEN: 't', BOT_WATCHDOG_STATUS_TOKEN: 'a-token-of-32-characters-0123456' }, cwd: '/app' });
     assert.ok(config.command.length > 0);
   });
 }
