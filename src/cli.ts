@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
-import type { CommanderError as CommanderErrorType, Option as OptionType } from 'commander';
+import type { Command as CommandType, CommanderError as CommanderErrorType, Option as OptionType } from 'commander';
+import { strayCommandWord, strayWordMessage } from './cli-stray-word.js';
 import { ConfigError } from './config/config-error.js';
-import { LOG_FORMATS, LOG_LEVELS } from './config/constants.js';
+import { LOG_FORMATS, LOG_LEVELS, PRESET_NAMES } from './config/constants.js';
 import { parseDuration } from './config/duration.js';
 import { CHECK_EXIT, EXIT, STATUS_EXIT } from './exit-codes.js';
 import type { CheckCommandOptions } from './commands/check.js';
@@ -31,6 +32,33 @@ interface StatusCliOptions {
  */
 export async function main(argv: string[]): Promise<number> {
   let exitCode = -1;
+  const program = createProgram((code) => {
+    exitCode = code;
+  });
+  // A word where a subcommand belongs is a typo or a program to supervise: never guess which.
+  const runCommandSpec = program.commands.find((command) => command.name() === 'run') as CommandType;
+  const stray = strayCommandWord(argv, program, runCommandSpec);
+  if (stray) {
+    process.stderr.write(`${strayWordMessage(argv, stray, program)}\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed.
+      return error.exitCode;
+    }
+    throw error;
+  }
+  return exitCode === -1 ? 0 : exitCode;
+}
+
+/**
+ * The commander program: every command and option. Each action hands its exit code to `setExit`.
+ * Exported for tests (the examples and the README are checked against its options).
+ */
+export function createProgram(setExit: (code: number) => void): CommandType {
   const program = new Command()
     .name('bot-watchdog')
     .description(
@@ -58,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       '\nExamples:\n  bot-watchdog run -- python3 main.py\n  bot-watchdog -- python3 main.py\n  bot-watchdog run --config /etc/qchatgpt/watchdog.config.json',
     )
     .action(async (command: string[], options: RunOptions) => {
-      exitCode = await run(command, options);
+      setExit(await run(command, options));
     });
 
   program
@@ -87,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .action(async (options: CheckCommandOptions) => {
       const { checkCommand } = await import('./commands/check.js');
-      exitCode = await checkCommand(options);
+      setExit(await checkCommand(options));
     });
 
   program
@@ -99,19 +127,46 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExit codes (as LSB init scripts): 0 running, 1 dead (killed), 3 not running, 4 unknown.')
     .action(async (options: StatusCliOptions) => {
       const { statusCommand } = await import('./commands/status.js');
-      exitCode = await statusCommand(options);
+      setExit(await statusCommand(options));
     });
 
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return error.exitCode;
-    }
-    throw error;
-  }
-  return exitCode === -1 ? 0 : exitCode;
+  program
+    .command('init')
+    .description('write a starter watchdog.config.json for your bot stack, filled in from the bot\'s own config where it can')
+    .addOption(new Option('--preset <stack>', 'the bot stack (default: recognised from the files here, else generic)').choices(PRESET_NAMES))
+    .option('--force', 'overwrite an existing watchdog.config.json')
+    .addHelpText('after', '\nExamples:\n  bot-watchdog init                    # in the bot\'s folder\n  bot-watchdog init --preset langbot')
+    .action(async (options: { preset?: (typeof PRESET_NAMES)[number]; force?: boolean }) => {
+      const { initCommand } = await import('./commands/init.js');
+      setExit(initCommand({ ...(options.preset ? { preset: options.preset } : {}), force: options.force === true }));
+    });
+
+  program
+    .command('config')
+    .description('print the effective config: defaults applied, durations in milliseconds, secrets as "***"')
+    .option('-c, --config <file>', 'config file (default: ./watchdog.config.json when present)')
+    .action(async (options: { config?: string }) => {
+      const { configCommand } = await import('./commands/config.js');
+      setExit(configCommand(options));
+    });
+
+  program
+    .command('demo')
+    .description('see it work: a fake mirai, a bot that goes deaf when its link drops, and the watchdog bringing it back')
+    .addOption(durationOption('--every <duration>', "break the bot's link this long after it came up", 20_000, '20s', positiveDuration))
+    .addOption(new Option('--log-level <level>', 'log level of the watchdog').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'json lines, pretty, or auto (pretty on a terminal)').choices(LOG_FORMATS))
+    .addHelpText('after', '\nCtrl-C ends it (exit 130). Examples:\n  bot-watchdog demo\n  bot-watchdog demo --every 5s --log-format json')
+    .action(async (options: { every: number; logLevel?: (typeof LOG_LEVELS)[number]; logFormat?: (typeof LOG_FORMATS)[number] }) => {
+      const { demoCommand } = await import('./demo/demo.js');
+      setExit(await demoCommand({
+        everyMs: options.every,
+        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        ...(options.logFormat ? { logFormat: options.logFormat } : {}),
+      }));
+    });
+
+  return program;
 }
 
 /** Commander's exits become throws, with each command's own code for a usage error. */
@@ -164,12 +219,30 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     }
     throw error;
   }
-  const { createLogger } = await import('./log/logger.js');
-  const logger = createLogger({
+  const [{ createEventLog, flushLogger }, { drain }] = await Promise.all([import('./log/logger.js'), import('./log/line-sink.js')]);
+  const secrets = [config.backend.verifyKey, config.backend.accessToken, config.status.token];
+  const logger = createEventLog({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,
-    secrets: [config.backend.verifyKey, config.backend.accessToken],
+    secrets,
   });
+  // Hooks get every event of the catalogue (src/log/events.ts).
+  const hooks =
+    config.hooks.length > 0
+      ? (await import('./hooks/start-hooks.js')).setUpHooks({ hooks: config.hooks, baseDir: config.baseDir, secrets, version: packageVersion() }, logger)
+      : undefined;
   const [{ runCommand }, { buildPlugins }] = await Promise.all([import('./commands/run.js'), import('./plugins.js')]);
-  return runCommand(config, logger, buildPlugins, packageVersion());
+  try {
+    return await runCommand(config, logger, buildPlugins, packageVersion());
+  } finally {
+    await hooks?.drain();
+    // Nothing lost at exit where the reader keeps up (our last lines, the bot's last output);
+    // a reader that does not read costs at most this long.
+    const deadline = Date.now() + OUTPUT_FLUSH_MS;
+    await Promise.all([flushLogger(logger.pino, OUTPUT_FLUSH_MS), drain(process.stdout, OUTPUT_FLUSH_MS)]);
+    await drain(process.stderr, Math.max(0, deadline - Date.now()));
+  }
 }
+
+/** Longest wait at exit for stdout and stderr to take what is queued. */
+const OUTPUT_FLUSH_MS = 2000;

@@ -22,3 +22,8 @@ export function humanDuration(milliseconds: number): string {
   }
   return `${ms}ms`;
 }
+
+/** Seconds for a reason text: one decimal below 10 s ("9.5s"), whole seconds above ("42s"). */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
+}

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { CHECK_EXIT } from '../exit-codes.js';
-import { humanDuration } from '../human-duration.js';
-import { result, type Probe, type ProbeResult } from '../probes/probe.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { checkOnce } from '../health/check-once.js';
+import type { Probe, ProbeResult } from '../probes/probe.js';
 import { decide, readMemory, writeMemory, type CheckMemory, type RunVerdict } from './check-memory.js';
 import type { ActionResult, runAction as RunAction } from './on-unhealthy.js';
 
@@ -177,38 +178,9 @@ export function aggregate(results: ProbeResult[]): RunVerdict {
   return 'healthy';
 }
 
-/** Runs every probe at once. A probe that has not answered when `timeoutMs` is up is unhealthy. */
-export async function runProbes(probes: Probe[], timeoutMs: number): Promise<ProbeResult[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    return await Promise.all(probes.map((probe) => runProbe(probe, controller.signal, timeoutMs)));
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Grace after the abort for a probe to return its own "aborted" result. */
-const ABORT_GRACE_MS = 250;
-
-async function runProbe(probe: Probe, signal: AbortSignal, timeoutMs: number): Promise<ProbeResult> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<ProbeResult>((resolve) => {
-    timer = setTimeout(
-      () => resolve(result(probe.name, 'unhealthy', `no answer within ${humanDuration(timeoutMs)}`, started)),
-      timeoutMs + ABORT_GRACE_MS,
-    );
-  });
-  const answer = probe.check(signal).catch((error: unknown) =>
-    // A probe never throws by contract; if one does, this run could not check that thing.
-    result(probe.name, 'misconfigured', `probe error: ${error instanceof Error ? error.message : String(error)}`, started),
-  );
-  try {
-    return await Promise.race([answer, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Runs every probe at once, each through checkOnce (the same rules as under `run`). */
+export async function runProbes(probes: Probe[], timeoutMs: number, clock: Clock = systemClock): Promise<ProbeResult[]> {
+  return Promise.all(probes.map((probe) => checkOnce(probe, timeoutMs, clock)));
 }
 
 async function act(

@@ -5,6 +5,8 @@ import { cannotCheck, runCheck, type CheckReport } from '../check/run-check.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigCached } from '../config/config-cache.js';
 import { humanDuration } from '../human-duration.js';
+import { createTextRedactor, scrubCredentials } from '../log/redact.js';
+import type { Probe } from '../probes/probe.js';
 import { lockPathFor } from '../state/state-file.js';
 
 export interface CheckCommandOptions {
@@ -28,7 +30,9 @@ export interface Io {
 /** `bot-watchdog check`: runs each configured probe once; resolves with 0 healthy, 1 unhealthy, 3 cannot check. */
 export async function checkCommand(options: CheckCommandOptions, io: Io = process): Promise<number> {
   const startedAt = performance.now();
-  const report = await check(options, startedAt);
+  const { report, redact } = await check(options, startedAt);
+  // Health-check output is kept by Docker and Kubernetes: scrubbed as the logs are.
+  redactReport(report, redact);
   if (options.json) {
     io.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
@@ -39,21 +43,27 @@ export async function checkCommand(options: CheckCommandOptions, io: Io = proces
   return report.exitCode;
 }
 
-async function check(options: CheckCommandOptions, startedAt: number): Promise<CheckReport> {
+async function check(options: CheckCommandOptions, startedAt: number): Promise<{ report: CheckReport; redact: (text: string) => string }> {
   let config;
   try {
     config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
   } catch (error) {
-    if (error instanceof ConfigError) return cannotCheck(error.problems, startedAt);
+    if (error instanceof ConfigError) return { report: cannotCheck(error.problems, startedAt), redact: scrubCredentials };
     throw error;
   }
+  const redact = createTextRedactor([config.backend.verifyKey, config.backend.accessToken]);
   const configFile = config.configFile ?? null;
   const memoryFile = options.state === undefined ? undefined : resolve(options.state);
   if (memoryFile !== undefined && (memoryFile === config.state.file || memoryFile === lockPathFor(config.state.file))) {
-    return cannotCheck([`--state ${options.state}: that is the watchdog's own state file; give check a file of its own`], startedAt, configFile);
+    return {
+      report: cannotCheck([`--state ${options.state}: that is the watchdog's own state file; give check a file of its own`], startedAt, configFile),
+      redact,
+    };
   }
   const { buildProbes } = await import('../probes/build-probes.js');
-  const report = await runCheck(await buildProbes(config, options.only), {
+  // Each result is scrubbed as it comes: the --on-unhealthy action's environment gets the reasons too.
+  const probes = (await buildProbes(config, options.only)).map((probe) => scrubbedProbe(probe, redact));
+  const report = await runCheck(probes, {
     ...(options.only ? { only: options.only } : {}),
     timeoutMs: options.timeout,
     ...(memoryFile === undefined ? {} : { memoryFile }),
@@ -63,7 +73,31 @@ async function check(options: CheckCommandOptions, startedAt: number): Promise<C
     actionTimeoutMs: options.actionTimeout,
   });
   report.config = configFile;
-  return report;
+  return { report, redact };
+}
+
+function scrubbedProbe(probe: Probe, redact: (text: string) => string): Probe {
+  return {
+    name: probe.name,
+    check: async (signal) => redactStrings(await probe.check(signal), redact),
+  };
+}
+
+/** Scrubs the texts of a report in place: probe reasons and details, errors, the action's output. */
+function redactReport(report: CheckReport, redact: (text: string) => string): void {
+  report.probes = report.probes.map((probe) => redactStrings(probe, redact));
+  report.errors = report.errors.map(redact);
+  if (report.action) report.action = redactStrings(report.action, redact);
+}
+
+/** A copy with every string scrubbed (numbers, booleans and keys are left alone). */
+function redactStrings<T>(value: T, redact: (text: string) => string, depth = 0): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = redactStrings(item, redact, depth + 1);
+  return out as T;
 }
 
 /** The human form: one line per probe (name, verdict, latency, reason), then the status. */

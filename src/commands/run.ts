@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { spawnChild } from '../child/spawn-child.js';
 import { relayOutput } from '../child/output-relay.js';
 import type { WatchdogConfig } from '../config/load-config.js';
@@ -7,7 +7,8 @@ import { killTree, newTreeMarker } from '../process/kill-tree.js';
 import { killTreeNow } from '../process/kill-tree-now.js';
 import { processStartTime } from '../process/proc-stat.js';
 import { claimInstance } from '../state/claim-instance.js';
-import { systemClock } from '../supervisor/clock.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { HealthSink } from '../health/health-sink.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Monitor, BackendGate } from '../supervisor/types.js';
 
@@ -19,13 +20,13 @@ export interface RunPlugins {
 }
 
 /** Builds the plug-ins a config asks for (backend monitor, bot probes, state file). */
-export type PluginFactory = (config: WatchdogConfig, logger: Logger) => Promise<RunPlugins> | RunPlugins;
+export type PluginFactory = (config: WatchdogConfig, logger: EventLog, clock: Clock, health: HealthSink) => Promise<RunPlugins> | RunPlugins;
 
 /** `bot-watchdog run`: supervise the bot until a signal, the policy or the limit ends it. Resolves with the exit code. */
-export async function runCommand(config: WatchdogConfig, logger: Logger, plugins: PluginFactory, version: string): Promise<number> {
+export async function runCommand(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory, version: string): Promise<number> {
   if (process.pid === 1) {
-    logger.warn(
-      { event: 'watchdog.pid1', pid: process.pid },
+    logger.emit('watchdog.pid1',
+      { pid: process.pid },
       'running as PID 1: signals work, but Node cannot reap re-parented orphans (zombies); run under tini or `docker run --init`',
     );
   }
@@ -33,13 +34,16 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
 
-  logger.info(
-    { event: 'watchdog.start', pid: process.pid, version, config: config.configFile ?? null, command: config.command },
+  logger.emit('watchdog.start',
+    { pid: process.pid, version, config: config.configFile ?? null, command: config.command },
     'bot-watchdog started',
   );
   // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.
   const claim = await claimInstance({ stateFile: config.state.file, stop: config.stop }, logger);
-  if (!claim.ok) return claim.exitCode;
+  if (!claim.ok) {
+    logger.emit('watchdog.exit', { code: claim.exitCode }, `exiting with code ${claim.exitCode}`);
+    return claim.exitCode;
+  }
   try {
     return await supervise(config, logger, plugins);
   } finally {
@@ -47,8 +51,11 @@ export async function runCommand(config: WatchdogConfig, logger: Logger, plugins
   }
 }
 
-async function supervise(config: WatchdogConfig, logger: Logger, plugins: PluginFactory): Promise<number> {
-  const { gate, monitors } = await plugins(config, logger);
+async function supervise(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory): Promise<number> {
+  const clock = systemClock;
+  // Every probe result flows through it; it alone asks the supervisor for restarts.
+  const health = new HealthSink({ log: logger, clock, startupGrace: config.startup.grace });
+  const { gate, monitors } = await plugins(config, logger, clock, health);
   const supervisor = new Supervisor(
     {
       command: config.command,
@@ -65,9 +72,10 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
         relayOutput(child.stderr, process.stderr);
         return child;
       },
-      killTree,
-      clock: systemClock,
+      killTree: (root, request) => killTree(root, { ...request, deps: { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) } }),
+      clock,
       logger,
+      health,
       newMarker: newTreeMarker,
       startTimeOf: processStartTime,
       monitors,
@@ -81,7 +89,7 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
   const onFatal = (error: unknown) => {
     const child = supervisor.current();
     const pids = child ? killTreeNow(child, child.marker) : [];
-    logger.fatal({ event: 'watchdog.crash', err: error, killed: pids }, 'internal error: the bot tree was killed');
+    logger.emit('watchdog.crash',{ err: error, killed: pids }, 'internal error: the bot tree was killed');
     process.exit(EXIT.INTERNAL);
   };
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onShutdown);
@@ -91,7 +99,7 @@ async function supervise(config: WatchdogConfig, logger: Logger, plugins: Plugin
   try {
     return await supervisor.run();
   } catch (error) {
-    logger.fatal({ event: 'watchdog.error', err: error }, 'internal error');
+    logger.emit('watchdog.error',{ err: error }, 'internal error');
     return EXIT.INTERNAL;
   } finally {
     for (const signal of SHUTDOWN_SIGNALS) process.off(signal, onShutdown);

@@ -1,112 +1,69 @@
 import { ConfigError } from '../config/config-error.js';
 import { loadConfigCached } from '../config/config-cache.js';
 import { humanDuration } from '../human-duration.js';
+import { createTextRedactor } from '../log/redact.js';
 import { STATUS_EXIT } from '../exit-codes.js';
 import { liveness } from '../state/identity.js';
-import { readStateFile, type ProbeRecord, type StateFile } from '../state/state-file.js';
+import { readStateFile, type ProbeRecord } from '../state/state-file.js';
+import { buildStatusReport, emptyStatusReport, type StatusReport } from '../state/status-report.js';
 import type { Io } from './check.js';
+
+export type { StatusReport } from '../state/status-report.js';
 
 export interface StatusCommandOptions {
   config?: string;
   json?: boolean;
 }
 
-/** `status --json`: field names are stable (see the README). */
-export interface StatusReport {
-  stateFile: string | null;
-  /** Whether the watchdog runs (the exit code says the same). */
-  running: boolean;
-  watchdog: {
-    pid: number;
-    alive: boolean;
-    state: StateFile['state'];
-    startedAt: string;
-    uptimeMs: number | null;
-    version: string;
-    config: string | null;
-  } | null;
-  bot: { pid: number; alive: boolean; startedAt: string; uptimeMs: number | null; command: string[] } | null;
-  restarts: number;
-  lastRestart: StateFile['lastRestart'];
-  lastExit: StateFile['lastExit'];
-  probes: Record<string, ProbeRecord>;
-  updatedAt: string | null;
-  error: string | null;
-}
-
 /** `bot-watchdog status`: reads the state file; exit codes as LSB init scripts (0, 1, 3, 4). */
 export async function statusCommand(options: StatusCommandOptions, io: Io = process, now: () => number = Date.now): Promise<number> {
-  const { report, exitCode } = await status(options, now);
+  const { report: raw, exitCode, secrets } = await status(options, now);
+  // Kept by whoever runs it (a health check, a log): scrubbed as the logs are.
+  const report = redactStatus(raw, createTextRedactor(secrets));
   if (options.json) io.stdout.write(`${JSON.stringify(report)}\n`);
   else if (report.error && !report.watchdog) io.stderr.write(`${report.error}\n`);
   else io.stdout.write(formatStatus(report, now));
   return exitCode;
 }
 
-const empty = (stateFile: string | null, error: string): StatusReport => ({
-  stateFile,
-  running: false,
-  watchdog: null,
-  bot: null,
-  restarts: 0,
-  lastRestart: null,
-  lastExit: null,
-  probes: {},
-  updatedAt: null,
-  error,
-});
-
-async function status(options: StatusCommandOptions, now: () => number): Promise<{ report: StatusReport; exitCode: number }> {
+async function status(
+  options: StatusCommandOptions,
+  now: () => number,
+): Promise<{ report: StatusReport; exitCode: number; secrets: (string | undefined)[] }> {
   let config;
   try {
     config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
   } catch (error) {
-    if (error instanceof ConfigError) return { report: empty(null, error.problems.join('\n')), exitCode: STATUS_EXIT.UNKNOWN };
+    if (error instanceof ConfigError) return { report: emptyStatusReport(null, error.problems.join('\n')), exitCode: STATUS_EXIT.UNKNOWN, secrets: [] };
     throw error;
   }
+  const secrets = [config.backend.verifyKey, config.backend.accessToken, config.status.token];
   const file = config.state.file;
   const read = readStateFile(file);
   if (read.status === 'missing') {
-    return { report: empty(file, `no state file at ${file}: no watchdog has run with this config here`), exitCode: STATUS_EXIT.NOT_RUNNING };
+    return { report: emptyStatusReport(file, `no state file at ${file}: no watchdog has run with this config here`), exitCode: STATUS_EXIT.NOT_RUNNING, secrets };
   }
   if (read.status === 'unreadable') {
-    return { report: empty(file, `cannot read the state file ${file}: ${read.reason}`), exitCode: STATUS_EXIT.UNKNOWN };
+    return { report: emptyStatusReport(file, `cannot read the state file ${file}: ${read.reason}`), exitCode: STATUS_EXIT.UNKNOWN, secrets };
   }
   const { state } = read;
-  const uptime = (iso: string): number | null => {
-    const at = Date.parse(iso);
-    return Number.isFinite(at) ? Math.max(0, now() - at) : null;
-  };
-  const watchdogAlive = liveness(state.watchdog) !== 'gone';
-  const botAlive = state.bot ? liveness(state.bot) !== 'gone' : false;
-  const report: StatusReport = {
-    stateFile: file,
-    running: watchdogAlive,
-    watchdog: {
-      pid: state.watchdog.pid,
-      alive: watchdogAlive,
-      state: state.state,
-      startedAt: state.watchdog.startedAt,
-      uptimeMs: watchdogAlive ? uptime(state.watchdog.startedAt) : null,
-      version: state.watchdog.version,
-      config: state.watchdog.configFile,
-    },
-    bot: state.bot && {
-      pid: state.bot.pid,
-      alive: botAlive,
-      startedAt: state.bot.startedAt,
-      uptimeMs: botAlive ? uptime(state.bot.startedAt) : null,
-      command: state.bot.command,
-    },
-    restarts: state.restarts,
-    lastRestart: state.lastRestart,
-    lastExit: state.lastExit,
-    probes: state.probes,
-    updatedAt: state.updatedAt,
-    error: null,
-  };
+  const report = buildStatusReport(state, file, now(), (process) => liveness(process) !== 'gone');
+  const watchdogAlive = report.running;
   const exitCode = watchdogAlive ? STATUS_EXIT.RUNNING : state.state === 'stopped' ? STATUS_EXIT.NOT_RUNNING : STATUS_EXIT.DEAD;
-  return { report, exitCode };
+  return { report, exitCode, secrets };
+}
+
+/** The report with its free texts scrubbed: probe reasons, the restart reason, the command line, the error. */
+function redactStatus(report: StatusReport, redact: (text: string) => string): StatusReport {
+  const probes: Record<string, ProbeRecord> = {};
+  for (const [name, probe] of Object.entries(report.probes)) probes[name] = probe.reason === undefined ? probe : { ...probe, reason: redact(probe.reason) };
+  return {
+    ...report,
+    bot: report.bot && { ...report.bot, command: report.bot.command.map(redact) },
+    lastRestart: report.lastRestart && { ...report.lastRestart, reason: redact(report.lastRestart.reason) },
+    probes,
+    error: report.error === null ? null : redact(report.error),
+  };
 }
 
 export function formatStatus(report: StatusReport, now: () => number = Date.now): string {

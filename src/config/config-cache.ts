@@ -5,6 +5,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { createTextRedactor } from '../log/redact.js';
 import { expandEnv } from './env-expand.js';
 import type { LoadOptions, WatchdogConfig } from './load-config.js';
 import { locateConfig, type LocatedConfig } from './read-config-file.js';
@@ -19,9 +20,13 @@ import { locateConfig, type LocatedConfig } from './read-config-file.js';
  * as `loadConfig` does, with the same errors; an invalid config is never cached. A cache that
  * cannot be written (read-only folder) only costs the time.
  *
- * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `env` and `command`
- * (which may hold values expanded from the environment) are not stored but taken from the config
- * file again on each use. The schema passes them through unchanged; each write checks that.
+ * Secrets stay out of the cache: `backend.verifyKey`, `backend.accessToken`, `backend.url`, `status.token`,
+ * `backend.wsUrl` (a URL may carry `user:pass@` or `?access_token=`), `env` and `command` (which
+ * may hold values expanded from the environment) are not stored but taken from the config file
+ * again on each use. The schema passes them through unchanged; each write checks that. And a cache
+ * whose text would still hold a secret or a credential-looking part is not written at all.
+ * `hooks` (a webhook URL often carries a token) are not stored at all: the one-shot commands that
+ * use the cache run no hooks, and get an empty list.
  */
 const CACHE_FORMAT = 1;
 
@@ -63,9 +68,11 @@ export async function loadConfigCached(options: LoadOptions = {}): Promise<Watch
   const config = await validate();
   const stored = withoutSecrets(config);
   // Cached only if the secrets come back exactly as the schema made them.
-  if (isDeepStrictEqual(normalized(restore(normalized(stored) as StoredConfig)), normalized(config))) {
+  const text = `${JSON.stringify({ key, config: stored })}\n`;
+  const secretFree = createTextRedactor([config.backend.verifyKey, config.backend.accessToken])(text) === text;
+  if (secretFree && isDeepStrictEqual(normalized(restore(normalized(stored) as StoredConfig)), normalized({ ...config, hooks: [] }))) {
     try {
-      writeFileAtomic(file, `${JSON.stringify({ key, config: stored })}\n`);
+      writeFileAtomic(file, text);
     } catch {
       // read-only or foreign folder: validate every time
     }
@@ -73,36 +80,43 @@ export async function loadConfigCached(options: LoadOptions = {}): Promise<Watch
   return config;
 }
 
-type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend'> & {
-  backend: Omit<WatchdogConfig['backend'], 'verifyKey' | 'accessToken'>;
+/** The backend fields read from the config file on each use instead of being cached. */
+const UNCACHED_BACKEND_KEYS = ['verifyKey', 'accessToken', 'url', 'wsUrl'] as const;
+
+type StoredConfig = Omit<WatchdogConfig, 'env' | 'command' | 'backend' | 'hooks' | 'status'> & {
+  status: Omit<WatchdogConfig['status'], 'token'>;
+  backend: Omit<WatchdogConfig['backend'], (typeof UNCACHED_BACKEND_KEYS)[number]>;
 };
 
 interface RawConfig {
   env?: Record<string, string>;
   command?: string[];
-  backend?: { verifyKey?: string; accessToken?: string };
+  backend?: Partial<Record<(typeof UNCACHED_BACKEND_KEYS)[number], string>>;
+  status?: { token?: string };
 }
 
 function withoutSecrets(config: WatchdogConfig): StoredConfig {
-  const { env: _env, command: _command, backend, ...rest } = config;
-  const { verifyKey: _verifyKey, accessToken: _accessToken, ...publicBackend } = backend;
-  return { ...rest, backend: publicBackend };
+  const { env: _env, command: _command, backend, hooks: _hooks, status, ...rest } = config;
+  const { token: _token, ...publicStatus } = status;
+  const { verifyKey: _verifyKey, accessToken: _accessToken, url: _url, wsUrl: _wsUrl, ...publicBackend } = backend;
+  return { ...rest, backend: publicBackend, status: publicStatus };
 }
 
 function withSecrets(stored: StoredConfig, raw: RawConfig, commandOverride: string[] | undefined): WatchdogConfig {
-  const verifyKey = raw.backend?.verifyKey;
-  const accessToken = raw.backend?.accessToken;
   const command = commandOverride && commandOverride.length > 0 ? commandOverride : raw.command;
+  const backend: Record<string, unknown> = { ...stored.backend };
+  for (const key of UNCACHED_BACKEND_KEYS) {
+    const value = raw.backend?.[key];
+    if (value !== undefined) backend[key] = value;
+  }
   return {
     ...stored,
     env: raw.env ?? {},
+    hooks: [],
     command: (command ?? ['']) as [string, ...string[]],
-    backend: {
-      ...stored.backend,
-      ...(verifyKey === undefined ? {} : { verifyKey }),
-      ...(accessToken === undefined ? {} : { accessToken }),
-    },
-  } as WatchdogConfig;
+    backend,
+    status: { ...stored.status, ...(raw.status?.token === undefined ? {} : { token: raw.status.token }) },
+  } as unknown as WatchdogConfig;
 }
 
 /** As JSON keeps it: keys with undefined values dropped. */

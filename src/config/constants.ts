@@ -6,4 +6,6 @@ export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1'
 export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
-export const BACKEND_KINDS = ['mirai', 'onebot', 'http', 'tcp', 'none'] as const;
+export const BACKEND_KINDS = ['mirai', 'onebot', 'onebot-reverse', 'http', 'tcp', 'none'] as const;
+/** Bot stacks `bot-watchdog init --preset` knows (src/init/presets.ts). */
+export const PRESET_NAMES = ['qchatgpt', 'langbot', 'koishi', 'nonebot2', 'yunzai', 'astrbot', 'mirai-js', 'onebot', 'generic'] as const;

@@ -1,17 +1,24 @@
-/** Levenshtein distance, small and allocation-light: config keys are short. */
+/**
+ * Edit distance with adjacent transpositions counting as one edit (optimal string alignment):
+ * "stauts" is one slip away from "status". Case-insensitive; the words are short.
+ */
 function distance(a: string, b: string): number {
-  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = previous[0] as number;
-    previous[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = previous[j] as number;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      previous[j] = Math.min(above + 1, (previous[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let before: number[] = [];
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let d = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
+      current.push(d);
     }
+    before = previous;
+    previous = current;
   }
-  return previous[b.length] as number;
+  return previous[y.length] as number;
 }
 
 /** The closest candidate to `word`, if it is close enough to be a plausible typo. */

@@ -22,7 +22,8 @@ export function expandString(
 ): string {
   return text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
     if (match === '$${') return '${';
-    const value = env[name as string];
+    // Own properties only: `${constructor}` or `${__proto__}` must not reach Object.prototype.
+    const value = Object.hasOwn(env, name as string) ? env[name as string] : undefined;
     if (value !== undefined && (fallback === undefined || value !== '')) return value;
     if (fallback !== undefined) return fallback;
     throw new EnvExpansionError(path, name as string);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { scrubCredentials } from '../log/redact.js';
 import { didYouMean } from './did-you-mean.js';
 
 /** Renders zod issues as one line each: `<source>: <field>: <expectation>, got <value>`. */
@@ -50,7 +51,8 @@ function got(issue: z.core.$ZodIssue): string {
 }
 
 function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // A URL with `user:pass@` or `?access_token=` is named, not echoed with its credentials.
+  const text = scrubCredentials(JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -12,7 +12,7 @@ export { DEFAULT_CONFIG_FILE } from './read-config-file.js';
 type Resolved<T, K extends keyof T, V> = Omit<T, K> & { [P in K]: V };
 
 /** The config after defaults, with paths made absolute and defaults that depend on other fields filled in. */
-export type WatchdogConfig = Omit<ParsedConfig, 'command' | 'cwd' | 'state' | 'probes' | '$schema'> & {
+export type WatchdogConfig = Omit<ParsedConfig, 'command' | 'cwd' | 'state' | 'probes' | 'startup' | '$schema'> & {
   command: [string, ...string[]];
   cwd: string;
   /** The config file that was read, if any. */
@@ -20,6 +20,7 @@ export type WatchdogConfig = Omit<ParsedConfig, 'command' | 'cwd' | 'state' | 'p
   /** Relative paths in the config are relative to this folder (the config file's, else the working directory). */
   baseDir: string;
   state: { file: string };
+  startup: Resolved<ParsedConfig['startup'], 'waitForBackend', boolean>;
   probes: Resolved<
     Omit<ParsedConfig['probes'], 'websocket' | 'heartbeat'>,
     never,
@@ -99,6 +100,8 @@ export function resolveConfig(
     configFile: options.configFile,
     baseDir,
     state: { file: resolve(baseDir, parsed.state.file ?? '.bot-watchdog/state.json') },
+    // NapCat reconnects to a bot by itself: its outages never hold a start (unless asked for).
+    startup: { ...parsed.startup, waitForBackend: parsed.startup.waitForBackend ?? parsed.backend.kind !== 'onebot-reverse' },
     probes: {
       ...parsed.probes,
       websocket: {

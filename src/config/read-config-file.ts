@@ -1,8 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 
 export const DEFAULT_CONFIG_FILE = 'watchdog.config.json';
+
+/** A config file is a few KiB; anything over this is the wrong file (`--config /dev/zero`, a log…). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** The config file as found and parsed, before validation. Free of zod, so fast commands can use it. */
 export interface LocatedConfig {
@@ -28,8 +31,13 @@ export function locateConfig(options: { configFile?: string; cwd?: string }): Lo
 function readJson(file: string, source: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const bytes = readAtMost(file, MAX_CONFIG_BYTES + 1);
+    if (bytes.length > MAX_CONFIG_BYTES) {
+      throw new ConfigError([`${source}: the config is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB: is it the right file?`]);
+    }
+    text = bytes.toString('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
     throw new ConfigError([`${source}: cannot read the config: ${why}`]);
@@ -38,6 +46,29 @@ function readJson(file: string, source: string): unknown {
     return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new ConfigError([`${source}: invalid JSON: ${jsonErrorWhere(text, error as Error)}`]);
+  }
+}
+
+/** Reads up to `limit` bytes: a device or a huge file is never read whole. */
+function readAtMost(file: string, limit: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(Math.min(limit, 64 * 1024));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length >= limit) break;
+        const bigger = Buffer.allocUnsafe(Math.min(limit, length * 2));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
   }
 }
 

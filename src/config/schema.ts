@@ -1,7 +1,13 @@
 import { z } from 'zod';
+import { outputPatternProblem } from '../child/output-pattern.js';
 import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
-import { parseListen } from '../probes/link/listen.js';
+import { didYouMean } from './did-you-mean.js';
+import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
+import { parseListen } from '../backend/onebot-reverse/listen-address.js';
+import { cronError } from '../supervisor/schedule.js';
+import { parseListenAddress } from './listen-address.js';
+import { parseListen as parseLinkListen } from '../probes/link/listen.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
@@ -62,6 +68,9 @@ const restartSchema = z
         window: positiveDuration('Sliding window of the restart limit').default(1_800_000),
       })
       .prefault({}),
+    schedule: nonEmptyString()
+      .optional()
+      .describe('Cron expression (local time) of planned restarts, e.g. "0 4 * * *"; reason "scheduled", never counted toward the limit'),
   })
   .prefault({});
 
@@ -91,7 +100,22 @@ const backendSchema = z
       .positive({ error: () => 'expected the bot\'s QQ number' })
       .optional()
       .describe('The bot account (mirai)'),
-    accessToken: str().optional().describe('OneBot access token (secret: never logged)'),
+    accessToken: str().optional().describe('OneBot access token: sent to onebot, required from NapCat for onebot-reverse (secret: never logged)'),
+    listen: z
+      .union([nonEmptyString(), z.number()], { error: () => 'expected a port or "host:port"' })
+      .optional()
+      .describe('onebot-reverse: where the watchdog listens for NapCat, "127.0.0.1:9466" or a port (any path)'),
+    restart: z
+      .strictObject({
+        command: z
+          .array(str(), { error: () => 'expected the command\'s argv as a list of strings, e.g. ["docker", "restart", "napcat"]' })
+          .min(1, { error: () => 'expected at least the program to run' })
+          .refine((argv) => (argv[0] ?? '') !== '', { message: 'expected the program to run first, not ""' })
+          .describe('argv run without a shell to restart the backend, e.g. ["docker", "restart", "napcat"]'),
+        after: positiveDuration('Down (or its account offline) this long before the command runs').default(60_000),
+        cooldown: positiveDuration('At most one run per this much time').default(600_000),
+      })
+      .optional(),
   })
   .prefault({});
 
@@ -133,7 +157,10 @@ const probesSchema = z
       .optional(),
     output: z
       .strictObject({
-        patterns: z.array(nonEmptyString(), { error: () => 'expected a list of regular expressions' }).default([]),
+        patterns: z
+          .array(nonEmptyString(), { error: () => 'expected a list of regular expressions' })
+          .default([])
+          .describe('Regular expressions (JavaScript syntax, run on RE2: no backreferences or lookaround); a matching line = restart now'),
         silence: duration('No output at all for this long = hung; 0 = off').default(0),
       })
       .prefault({}),
@@ -142,7 +169,7 @@ const probesSchema = z
 
 const startupSchema = z
   .strictObject({
-    waitForBackend: bool().default(true).describe('Spawn the bot only once the backend is ready'),
+    waitForBackend: bool().optional().describe('Spawn the bot only once the backend is ready (default: true, false for onebot-reverse)'),
     timeout: duration('Give up waiting for the backend after this; 0 = wait forever').default(0),
     grace: duration('After each spawn, heartbeat/link/silence do not count for this long').default(60_000),
   })
@@ -151,6 +178,48 @@ const startupSchema = z
 const stateSchema = z
   .strictObject({
     file: nonEmptyString().optional().describe('Default: .bot-watchdog/state.json beside the config'),
+  })
+  .prefault({});
+
+/** Default time a hook may take before it is killed (a command) or abandoned (a url). */
+export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
+
+const hookSchema = z.strictObject({
+  on: z
+    .array(nonEmptyString().meta({ enum: [...HOOK_EVENT_NAMES, HOOK_ANY_EVENT] }), {
+      error: () => 'expected a list of log event names, e.g. ["child.stop", "restart.giveup"], or ["*"]',
+    })
+    .min(1, { error: () => 'expected at least one log event name, or "*"' })
+    .describe('Log events that run this hook; "*" for every event'),
+  command: z
+    .array(str(), { error: () => 'expected an argv list, e.g. ["./notify.sh"]' })
+    .min(1, { error: () => 'expected at least the program to run' })
+    .optional()
+    .describe('Run this (no shell; relative to the config folder); the event as JSON on stdin, BOT_WATCHDOG_* in the environment'),
+  url: nonEmptyString().optional().describe('POST the event as JSON to this http(s) URL'),
+  timeout: positiveDuration('Time a run may take; then it is killed or abandoned').default(DEFAULT_HOOK_TIMEOUT_MS),
+});
+
+const KNOWN_HOOK_EVENTS: readonly string[] = HOOK_EVENT_NAMES;
+/** Shorter tokens could be guessed; 16 characters from `openssl rand -hex 16` (32) are plenty. */
+export const MIN_STATUS_TOKEN_LENGTH = 16;
+
+const statusSchema = z
+  .strictObject({
+    listen: z
+      .union(
+        [
+          z.number({ error: () => 'expected "host:port" or a port number' }),
+          str(),
+        ],
+        { error: () => 'expected "host:port" (e.g. "127.0.0.1:9465") or a port number' },
+      )
+      .optional()
+      .describe('Serve /healthz, /status, /metrics and the dashboard here: "127.0.0.1:9465" or a port (127.0.0.1). Off when absent'),
+    token: str()
+      .min(MIN_STATUS_TOKEN_LENGTH, { error: () => `expected at least ${MIN_STATUS_TOKEN_LENGTH} characters` })
+      .optional()
+      .describe('Required on every request as "Authorization: Bearer <token>" (secret: never logged); needed for a non-loopback status.listen'),
   })
   .prefault({});
 
@@ -171,20 +240,44 @@ export const configSchema = z
     probes: probesSchema,
     startup: startupSchema,
     state: stateSchema,
+    hooks: z
+      .array(hookSchema, { error: () => 'expected a list of hooks, e.g. [{ "on": ["child.stop"], "command": ["./notify.sh"] }]' })
+      .default([])
+      .describe('Commands and webhooks run on log events'),
+    status: statusSchema,
   })
   .superRefine((config, ctx) => {
     const { backend } = config;
     const issue = (path: (string | number)[], message: string, input?: unknown) =>
       ctx.addIssue({ code: 'custom', path, message, input });
 
-    if (backend.kind !== 'none') {
+    if (backend.kind === 'onebot-reverse') {
+      if (backend.listen === undefined) issue(['backend', 'listen'], 'required when backend.kind is "onebot-reverse": the "host:port" (or port) NapCat connects to');
+    } else if (backend.listen !== undefined) {
+      issue(['backend', 'listen'], 'only for backend.kind "onebot-reverse"', backend.listen);
+    }
+    if (backend.listen !== undefined && !parseListen(backend.listen)) {
+      issue(['backend', 'listen'], 'expected a port (1-65535) or "host:port", e.g. "127.0.0.1:9466"', backend.listen);
+    }
+    if (backend.restart && backend.kind === 'none') {
+      issue(['backend', 'restart'], 'needs a backend to watch (backend.kind is "none")');
+    }
+    if (config.restart.schedule !== undefined) {
+      const problem = cronError(config.restart.schedule);
+      if (problem) issue(['restart', 'schedule'], `expected a cron expression like "0 4 * * *" (${problem})`, config.restart.schedule);
+    }
+    if (backend.kind !== 'none' && backend.kind !== 'onebot-reverse') {
       if (!backend.url) issue(['backend', 'url'], `required when backend.kind is "${backend.kind}"`);
-      else {
-        const wantTcp = backend.kind === 'tcp';
-        const ok = wantTcp ? /^tcp:\/\/[^/:]+:\d+\/?$|^tcp:\/\/\[[^\]]+\]:\d+\/?$/.test(backend.url) : isUrl(backend.url, ['http:', 'https:']);
-        if (!ok) issue(['backend', 'url'], wantTcp ? 'expected "tcp://host:port"' : 'expected an http(s) URL like "http://127.0.0.1:8080"', backend.url);
+      else if (backend.kind === 'tcp') {
+        const port = /^tcp:\/\/(?:[^/:[\]\s]+|\[[^\]]+\]):([^/]*)\/?$/.exec(backend.url)?.[1];
+        if (port === undefined) issue(['backend', 'url'], 'expected "tcp://host:port"', backend.url);
+        else if (!isPort(port)) issue(['backend', 'url'], `expected "tcp://host:port" with ${PORT_RANGE}`, backend.url);
+      } else {
+        const problem = urlProblem(backend.url, ['http:', 'https:']);
+        if (problem) issue(['backend', 'url'], problem === 'port' ? `expected ${PORT_RANGE}` : 'expected an http(s) URL like "http://127.0.0.1:8080"', backend.url);
       }
-      if (backend.wsUrl && !isUrl(backend.wsUrl, ['ws:', 'wss:'])) issue(['backend', 'wsUrl'], 'expected a ws(s) URL like "ws://127.0.0.1:8080"', backend.wsUrl);
+      const wsProblem = backend.wsUrl ? urlProblem(backend.wsUrl, ['ws:', 'wss:']) : undefined;
+      if (wsProblem) issue(['backend', 'wsUrl'], wsProblem === 'port' ? `expected ${PORT_RANGE}` : 'expected a ws(s) URL like "ws://127.0.0.1:8080"', backend.wsUrl);
     }
     if (backend.kind === 'mirai' && backend.verifyKey === undefined) {
       // mirai-api-http with enableVerify: false accepts any key; an empty string states that on purpose.
@@ -195,34 +288,71 @@ export const configSchema = z
       issue(['probes', 'link', 'target'], 'required when backend.kind is "none" and probes.link.listen is not set: the "host:port" the bot connects to');
     }
     if (link?.listen !== undefined) {
-      const listen = parseListen(link.listen);
+      const listen = parseLinkListen(link.listen);
       if (typeof listen === 'string') issue(['probes', 'link', 'listen'], listen, link.listen);
     }
     if (link && link.stall > 0 && link.stall < link.interval) {
       issue(['probes', 'link', 'stall'], `expected at least probes.link.interval (${link.interval}ms), or 0 for off: the receive queue is sampled every interval`, link.stall);
     }
-    if (config.probes.link?.target && !/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(config.probes.link.target)) {
-      issue(['probes', 'link', 'target'], 'expected "host:port"', config.probes.link.target);
+    const target = config.probes.link?.target;
+    if (target) {
+      const port = /^(?:\[[^\]]+\]|[^:\s[\]]+):(.*)$/.exec(target)?.[1];
+      if (port === undefined || !isPort(port)) issue(['probes', 'link', 'target'], `expected "host:port" with ${PORT_RANGE}`, target);
     }
     config.probes.output.patterns.forEach((pattern, index) => {
-      try {
-        new RegExp(pattern);
-      } catch (error) {
-        issue(['probes', 'output', 'patterns', index], `invalid regular expression (${(error as Error).message})`, pattern);
-      }
+      const problem = outputPatternProblem(pattern);
+      if (problem) issue(['probes', 'output', 'patterns', index], problem, pattern);
     });
+    config.hooks.forEach((hook, index) => {
+      if ((hook.command === undefined) === (hook.url === undefined)) {
+        issue(['hooks', index], hook.command ? 'expected either "command" or "url", not both' : 'expected "command" (an argv list) or "url"');
+      }
+      // The value is not echoed: a webhook URL often carries its token.
+      if (hook.url !== undefined && urlProblem(hook.url, ['http:', 'https:']) !== undefined) issue(['hooks', index, 'url'], 'expected an http(s) URL like "https://example.com/hook"');
+      hook.on.forEach((name, at) => {
+        if (name === HOOK_ANY_EVENT || KNOWN_HOOK_EVENTS.includes(name)) return;
+        if (name.startsWith(HOOK_OWN_EVENT_PREFIX)) {
+          issue(['hooks', index, 'on', at], 'hook.* events are never passed to hooks', name);
+          return;
+        }
+        const suggestion = didYouMean(name, KNOWN_HOOK_EVENTS);
+        issue(['hooks', index, 'on', at], `expected a log event name or "*"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, name);
+      });
+    });
+    if (config.status.listen !== undefined) {
+      const listen = parseListenAddress(config.status.listen);
+      if ('problem' in listen) issue(['status', 'listen'], listen.problem, config.status.listen);
+      else if (!listen.loopback && config.status.token === undefined) {
+        issue(
+          ['status', 'token'],
+          `required when status.listen (${JSON.stringify(config.status.listen)}) is not a loopback address: anyone who can reach it could read the bot's status`,
+        );
+      }
+    }
     if (config.restart.maxDelay < config.restart.initialDelay) {
       issue(['restart', 'maxDelay'], `expected at least restart.initialDelay (${config.restart.initialDelay}ms)`, config.restart.maxDelay);
     }
   });
 
-function isUrl(text: string, protocols: string[]): boolean {
+const PORT_RANGE = 'a port from 1 to 65535';
+
+/** A TCP port as written in "host:port": digits only, 1 to 65535. */
+function isPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}
+
+/** Why `text` is not a usable URL of one of these protocols ("port": port 0), or undefined. */
+function urlProblem(text: string, protocols: string[]): 'url' | 'port' | undefined {
+  let url: URL;
   try {
-    const url = new URL(text);
-    return protocols.includes(url.protocol) && url.hostname !== '';
+    url = new URL(text);
   } catch {
-    return false;
+    // An out-of-range or non-numeric port makes the URL itself invalid: say which part is wrong.
+    const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:]*):([^/?#]*)/i.exec(text)?.[1];
+    return port !== undefined && !isPort(port) ? 'port' : 'url';
   }
+  if (!protocols.includes(url.protocol) || url.hostname === '') return 'url';
+  return url.port === '0' ? 'port' : undefined;
 }
 
 /** The config as written (durations as strings or numbers, keys optional). */

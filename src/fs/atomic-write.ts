@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -16,7 +16,7 @@ export interface AtomicWriteOptions {
  * reboot every pid in them is void anyway).
  */
 export function writeFileAtomic(path: string, text: string, options: AtomicWriteOptions = {}): void {
-  mkdirSync(dirname(path), { recursive: true, mode: options.dirMode ?? 0o700 });
+  ensureFolder(dirname(path), options.dirMode ?? 0o700);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     writeFileSync(temp, text, { mode: options.mode ?? 0o600, flag: 'wx' });
@@ -28,5 +28,28 @@ export function writeFileAtomic(path: string, text: string, options: AtomicWrite
       // never created, or already renamed
     }
     throw error;
+  }
+}
+
+/**
+ * mkdir -p, with the real reason when it fails: Node's recursive mkdir reports ENOENT on a
+ * read-only file system, where this says EROFS.
+ */
+export function ensureFolder(path: string, mode = 0o700): void {
+  try {
+    mkdirSync(path, { mode });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (statSync(path).isDirectory()) return;
+      throw error;
+    }
+    if (code !== 'ENOENT' || dirname(path) === path) throw error;
+    ensureFolder(dirname(path), mode);
+    try {
+      mkdirSync(path, { mode });
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(path).isDirectory()) throw again;
+    }
   }
 }

@@ -2,22 +2,31 @@
 const SECRET_KEY = /^(verify_?key|access_?token|token|session_?key|authorization|password|secret)$/i;
 export const REDACTED = '[redacted]';
 
+/** `verifyKey=…`, `?access_token=…`, `sessionKey=…`: credentials in URLs and messages, whatever their value. */
+const CREDENTIAL_PARAM = /\b((?:verify_?key|access_?token|session_?key)=)[^&#\s"']*/gi;
+/** The same as JSON: `"verifyKey":"…"` (a backend echoing its request). */
+const CREDENTIAL_JSON = /("(?:verify_?key|access_?token|session_?key)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
+/** `scheme://user:pass@host`: the user info of a URL. (The scheme's length is bounded: linear time on any text.) */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]*@/gi;
+
 /**
- * Builds a function that removes secrets from anything about to be logged:
- * values under secret-looking keys, and every occurrence of a known secret value
- * inside any string (URLs with ?verifyKey=…, command lines, error messages).
+ * Removes what looks like a credential from a text, whatever its value: `verifyKey=`,
+ * `access_token=`, `sessionKey=` parameters, their JSON form, and the `user:pass@` of URLs.
+ */
+export function scrubCredentials(text: string): string {
+  return text
+    .replace(CREDENTIAL_PARAM, `$1${REDACTED}`)
+    .replace(CREDENTIAL_JSON, `$1"${REDACTED}"`)
+    .replace(URL_USERINFO, `$1${REDACTED}@`);
+}
+
+/**
+ * Builds a function that removes secrets from anything about to be logged, stored or printed:
+ * values under secret-looking keys, every occurrence of a known secret value inside any string
+ * (URLs with ?verifyKey=…, command lines, error messages), and credential-looking URL parts.
  */
 export function createRedactor(secretValues: readonly (string | undefined)[]): (value: unknown) => unknown {
-  // Very short "secrets" would shred ordinary text; mirai keys and tokens are longer.
-  const secrets = [...new Set(secretValues.filter((s): s is string => typeof s === 'string' && s.length >= 3))].sort(
-    (a, b) => b.length - a.length,
-  );
-  const scrubString = (text: string): string => {
-    let out = text;
-    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    // Query parameters that carry credentials, whatever their value.
-    return out.replace(/([?&](?:verifyKey|access_token|sessionKey)=)[^&#\s"']*/gi, `$1${REDACTED}`);
-  };
+  const scrubString = createTextRedactor(secretValues);
   const scrub = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return scrubString(value);
     if (depth > 8 || value === null || typeof value !== 'object') return value;
@@ -39,4 +48,17 @@ export function createRedactor(secretValues: readonly (string | undefined)[]): (
     return out;
   };
   return (value) => scrub(value, 0);
+}
+
+/** The string part of createRedactor: known secret values and credential-looking parts of a text. */
+export function createTextRedactor(secretValues: readonly (string | undefined)[]): (text: string) => string {
+  // Very short "secrets" would shred ordinary text; mirai keys and tokens are longer.
+  const secrets = [...new Set(secretValues.filter((s): s is string => typeof s === 'string' && s.length >= 3))].sort(
+    (a, b) => b.length - a.length,
+  );
+  return (text) => {
+    let out = text;
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return scrubCredentials(out);
+  };
 }

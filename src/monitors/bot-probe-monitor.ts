@@ -1,27 +1,27 @@
-import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { botProbeRule } from '../health/probe-rules.js';
+import type { HealthReporter, HealthResult } from '../health/types.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
-import { systemClock } from '../supervisor/clock.js';
 import type { RestartReason } from '../supervisor/restart-reasons.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
-import { ProbeLoop } from './probe-loop.js';
+import { ProbeLoop } from '../health/probe-loop.js';
 import { followRuns } from './follow-runs.js';
+import { toHealthResult } from './to-health-result.js';
 
 export interface BotProbeMonitorOptions<P extends Probe> {
-  /** Monitor name (logs). */
+  /** The probe's name (its results, logs and rule in the health sink). */
   name: string;
   /** Restart reason when the probe fails. */
   reason: RestartReason;
   /** The reason for one failed result, when a probe has several (default: `reason`). */
-  reasonFor?: (result: ProbeResult) => RestartReason;
+  reasonFor?: (result: HealthResult) => RestartReason;
   /** Time between checks. */
   interval: number;
   /** A check that takes longer counts as unhealthy. */
   timeout: number;
-  /** After each spawn, unhealthy results do not count for this long (the bot is still starting). */
+  /** After each spawn, the sink counts unhealthy results as `starting`; a recheck is due when it ends. */
   startupGrace: number;
-  logger: Logger;
-  /** Monotonic milliseconds: the supervisor's clock (RunningChild.spawnedAt is on it). */
-  now?: () => number;
+  clock: Clock;
   /** Runs once in start(); false disables the monitor (it has logged why). */
   setup?: () => boolean | Promise<boolean>;
   /** The probe for one run of the bot. */
@@ -37,33 +37,31 @@ export interface BotProbeMonitorOptions<P extends Probe> {
 interface Armed {
   child: RunningChild;
   loop: ProbeLoop;
-  recheck: NodeJS.Timeout | undefined;
+  recheck: TimerHandle | undefined;
 }
 
 /**
  * Runs one interval probe against each run of the bot: armed on `spawn`, disarmed on `exit`.
- * Unhealthy results during startup.grace are reported as "unknown" and do not count; after it, one
- * unhealthy result (the probe's own window — maxAge, grace — is the tolerance) logs `probe.failed`
- * with the evidence and asks the supervisor for a restart, which goes through the same backoff
- * and restart.limit as an exit.
+ * Every result goes to the health sink, whose rule for this probe (threshold 1, startup.grace,
+ * restart with `reason`) decides; one unhealthy result after the grace (the probe's own window —
+ * maxAge, grace — is the tolerance) restarts the bot through the same backoff and restart.limit as
+ * an exit.
  */
 export class BotProbeMonitor<P extends Probe> implements Monitor {
   readonly name: string;
-  private handle: SupervisorHandle | undefined;
+  private health: HealthReporter | undefined;
   private armed: Armed | undefined;
-  private enabled = false;
-  private readonly now: () => number;
   private unfollow: (() => void) | undefined;
 
   constructor(private readonly options: BotProbeMonitorOptions<P>) {
     this.name = options.name;
-    this.now = options.now ?? systemClock.now;
   }
 
   async start(handle: SupervisorHandle): Promise<void> {
-    this.enabled = (await this.options.setup?.()) ?? true;
-    if (!this.enabled) return;
-    this.handle = handle;
+    const enabled = (await this.options.setup?.()) ?? true;
+    if (!enabled) return;
+    handle.health.setRule(this.options.name, botProbeRule(this.options.reason, true, this.options.reasonFor));
+    this.health = handle.health;
     this.unfollow = followRuns(
       handle,
       (child) => this.arm(child),
@@ -77,24 +75,15 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
     this.disarm();
     this.unfollow?.();
     this.unfollow = undefined;
-    this.handle = undefined;
+    this.health = undefined;
   }
 
   private arm(child: RunningChild): void {
     this.disarm();
-    const handle = this.handle;
-    if (!handle) return;
-    const { logger, interval, timeout, startupGrace, reason } = this.options;
-    const inner = this.options.probeFor(child);
-    const graceEnd = child.spawnedAt + startupGrace;
-    const probe: Probe = {
-      name: inner.name,
-      check: async (signal) => {
-        const result = await inner.check(signal);
-        if (result.verdict !== 'unhealthy' || this.now() >= graceEnd) return result;
-        return { ...result, verdict: 'healthy', reason: `starting (startup.grace): ${result.reason}`, details: { ...result.details, starting: true } };
-      },
-    };
+    const health = this.health;
+    if (!health) return;
+    const { interval, timeout, clock } = this.options;
+    const probe = this.options.probeFor(child);
     const armed: Armed = {
       child,
       recheck: undefined,
@@ -102,28 +91,11 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
         probe,
         interval,
         timeout,
-        failureThreshold: 1,
-        logger,
+        clock,
         onResult: (result) => {
-          if (this.armed !== armed) return;
-          this.scheduleRecheck(armed, result, inner, graceEnd);
-          const starting = result.details?.['starting'] === true;
-          try {
-            handle.reportProbe({
-              probe: result.probe,
-              verdict: starting ? 'unknown' : result.verdict,
-              reason: result.reason,
-              latencyMs: result.latencyMs,
-              at: Date.now(),
-            });
-          } catch (error) {
-            // A listener's bug (state file, metrics) must not take the watchdog down.
-            logger.warn({ event: 'monitor.error', monitor: this.name, err: error }, 'a probe report listener failed');
-          }
-        },
-        onFailed: (result) => {
           if (this.armed !== armed) return; // a check that finished after its run ended
-          handle.requestRestart(this.options.reasonFor?.(result) ?? reason, { probe: result.probe, detail: result.reason, ...(result.details ?? {}) });
+          this.scheduleRecheck(armed, result, probe);
+          health.report(toHealthResult(result));
         },
       }),
     };
@@ -131,26 +103,32 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
     armed.loop.start();
   }
 
-  private scheduleRecheck(armed: Armed, result: ProbeResult, inner: P, graceEnd: number): void {
-    if (armed.recheck) clearTimeout(armed.recheck);
+  private scheduleRecheck(armed: Armed, result: ProbeResult, probe: P): void {
+    const { clock } = this.options;
+    clock.clearTimeout(armed.recheck);
     armed.recheck = undefined;
-    if (result.verdict !== 'healthy') return;
-    const probeDue = this.options.dueIn?.(result, inner);
+    const graceEnd = armed.child.spawnedAt + this.options.startupGrace;
+    // Unhealthy within the grace is only `starting`: check again when the grace ends.
+    if (result.verdict !== 'healthy' && clock.now() >= graceEnd) return;
+    const probeDue = this.options.dueIn?.(result, probe);
     if (probeDue === undefined) return;
-    const due = Math.max(probeDue, graceEnd - this.now());
+    const due = Math.max(probeDue, graceEnd - clock.now());
     if (due >= this.options.interval) return;
-    armed.recheck = setTimeout(() => {
-      armed.recheck = undefined;
-      if (this.armed === armed) armed.loop.checkNow().catch(() => {});
-    }, Math.max(1, Math.ceil(due) + 1));
-    armed.recheck.unref?.();
+    armed.recheck = clock.setTimeout(
+      () => {
+        armed.recheck = undefined;
+        if (this.armed === armed) armed.loop.checkNow().catch(() => {});
+      },
+      Math.max(1, Math.ceil(due) + 1),
+      { unref: true },
+    );
   }
 
   private disarm(): void {
     const armed = this.armed;
     this.armed = undefined;
     if (!armed) return;
-    if (armed.recheck) clearTimeout(armed.recheck);
+    this.options.clock.clearTimeout(armed.recheck);
     armed.loop.stop();
   }
 }

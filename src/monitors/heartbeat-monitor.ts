@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
 import { HeartbeatFileProbe, type HeartbeatFileOptions } from '../probes/heartbeat-file.js';
 import { BotProbeMonitor } from './bot-probe-monitor.js';
 
@@ -7,9 +7,7 @@ export interface HeartbeatMonitorOptions {
   maxAge: number;
   interval: number;
   startupGrace: number;
-  logger: Logger;
-  now?: () => number;
-  wallNow?: () => number;
+  clock: Clock;
   /** File system access, for tests. */
   stat?: HeartbeatFileOptions['stat'];
 }
@@ -24,8 +22,8 @@ export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMoni
   const probe = new HeartbeatFileProbe({
     file: options.file,
     maxAge: options.maxAge,
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.wallNow ? { wallNow: options.wallNow } : {}),
+    now: () => options.clock.now(),
+    wallNow: () => options.clock.wallNow(),
     ...(options.stat ? { stat: options.stat } : {}),
   });
   return new BotProbeMonitor({
@@ -35,8 +33,7 @@ export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMoni
     // A stat that hangs (a dead network file system) is as bad as a stale file, but give it time.
     timeout: Math.max(2000, options.interval),
     startupGrace: options.startupGrace,
-    logger: options.logger,
-    ...(options.now ? { now: options.now } : {}),
+    clock: options.clock,
     probeFor: () => probe,
     dueIn: (result) => HeartbeatFileProbe.dueInMs(result.details),
   });

@@ -1,4 +1,5 @@
-import type { Logger } from 'pino';
+import { sleepOn, type Clock } from '../clock/clock.js';
+import type { EventLog } from '../log/events.js';
 import { procAvailable } from '../process/proc-stat.js';
 import { LinkProbe, LinkSampler, linkRestartReason } from '../probes/link/link-probe.js';
 import { formatListen, type ListenSpec } from '../probes/link/listen.js';
@@ -16,8 +17,8 @@ export interface LinkMonitorOptions {
   grace: number;
   interval: number;
   startupGrace: number;
-  logger: Logger;
-  now?: () => number;
+  logger: EventLog;
+  clock: Clock;
   procRoot?: string;
   matcher?: MatcherOptions;
 }
@@ -39,26 +40,25 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
     // A check may take a close look at a stalling link (stall-tracker.ts) before it answers.
     timeout: Math.max(3000, options.interval) + (options.stall ? stallConfirmMs(options.stall) : 0),
     startupGrace: options.startupGrace,
-    logger,
-    ...(options.now ? { now: options.now } : {}),
+    clock: options.clock,
     setup: async () => {
       if (!procAvailable(options.procRoot)) {
-        logger.warn(
-          { event: 'probe.disabled', probe: 'link', detail: 'no /proc' },
+        logger.emit('probe.disabled',
+          { probe: 'link', detail: 'no /proc' },
           'link probe is off: it reads the bot\'s sockets from /proc, which this system does not have (Linux only)',
         );
         return false;
       }
       if (targets.length === 0 && !listen) {
-        logger.warn({ event: 'probe.disabled', probe: 'link', detail: 'no target' }, 'link probe is off: no target (set probes.link.target or probes.link.listen)');
+        logger.emit('probe.disabled', { probe: 'link', detail: 'no target' }, 'link probe is off: no target (set probes.link.target or probes.link.listen)');
         return false;
       }
       if (targets.length > 0) matcher = await TargetMatcher.resolve(targets, options.matcher);
-      logger.debug(
+      logger.emit(
+        'probe.link.target',
         {
-          event: 'probe.link.target',
           targets: targets.map((t) => ({ target: formatTarget(t), from: t.from })),
-          ...(matcher ? { addresses: matcher.addresses() } : {}),
+          addresses: matcher ? matcher.addresses() : {},
           ...(listen ? { listen: formatListen(listen) } : {}),
           ...(options.stall ? { stallMs: options.stall } : {}),
         },
@@ -78,7 +78,8 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
         stall: options.stall,
         grace: options.grace,
         since: child.spawnedAt,
-        ...(options.now ? { now: options.now } : {}),
+        now: () => options.clock.now(),
+        sleep: (ms) => sleepOn(options.clock, ms),
       }),
     dueIn: (_result, probe) => probe.dueInMs(),
   });

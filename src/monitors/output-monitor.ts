@@ -1,6 +1,9 @@
-import type { Logger } from 'pino';
 import { scanStream, type ScannedLine } from '../child/line-scanner.js';
-import { systemClock } from '../supervisor/clock.js';
+import { compileOutputPattern, type OutputPattern } from '../child/output-pattern.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import { botProbeRule } from '../health/probe-rules.js';
+import type { HealthVerdict } from '../health/types.js';
+import type { Evidence } from '../log/events.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { followRuns } from './follow-runs.js';
 
@@ -11,8 +14,7 @@ export interface OutputMonitorOptions {
   silence: number;
   /** After each spawn, silence does not count for this long. Patterns count at once. */
   startupGrace: number;
-  logger: Logger;
-  now?: () => number;
+  clock: Clock;
   /** An unfinished line is scanned after this long without more output. Default 100 ms. */
   idleMs?: number;
   /** Longest part of a line that is scanned. Default 64 KiB. */
@@ -27,7 +29,7 @@ interface Armed {
   detach: (() => void)[];
   lastOutput: number;
   printed: boolean;
-  silenceTimer: NodeJS.Timeout | undefined;
+  silenceTimer: TimerHandle | undefined;
   matched: boolean;
 }
 
@@ -39,15 +41,15 @@ interface Armed {
  */
 export class OutputMonitor implements Monitor {
   readonly name = 'output';
-  private readonly patterns: RegExp[];
-  private readonly now: () => number;
+  private readonly patterns: OutputPattern[];
+  private readonly clock: Clock;
   private handle: SupervisorHandle | undefined;
   private armed: Armed | undefined;
   private unfollow: (() => void) | undefined;
 
   constructor(private readonly options: OutputMonitorOptions) {
-    this.patterns = options.patterns.map((source) => new RegExp(source));
-    this.now = options.now ?? systemClock.now;
+    this.patterns = options.patterns.map((source) => compileOutputPattern(source));
+    this.clock = options.clock;
   }
 
   get active(): boolean {
@@ -57,6 +59,10 @@ export class OutputMonitor implements Monitor {
   start(handle: SupervisorHandle): void {
     if (!this.active) return;
     this.handle = handle;
+    // A printed failure is not a slow start: patterns count during startup.grace too.
+    handle.health.setRule('output-pattern', botProbeRule('output-match', false));
+    // The silence timer itself waits out the grace.
+    handle.health.setRule('output-silence', botProbeRule('output-silent', false));
     this.unfollow = followRuns(
       handle,
       (child) => this.arm(child),
@@ -78,7 +84,7 @@ export class OutputMonitor implements Monitor {
     const armed: Armed = { child, detach: [], lastOutput: child.spawnedAt, printed: false, silenceTimer: undefined, matched: false };
     this.armed = armed;
     const onChunk = this.options.silence > 0 ? () => {
-      armed.lastOutput = this.now();
+      armed.lastOutput = this.clock.now();
       armed.printed = true;
     } : undefined;
     const onLine = this.patterns.length > 0 ? (line: ScannedLine) => this.scan(armed, line) : undefined;
@@ -94,7 +100,7 @@ export class OutputMonitor implements Monitor {
       );
     }
     if (this.options.silence > 0) {
-      this.report('output-silence', 'unknown', 'starting (startup.grace)');
+      this.report('output-silence', 'starting', 'starting (startup.grace)');
       this.scheduleSilenceCheck(armed);
     }
     if (this.patterns.length > 0) this.report('output-pattern', 'healthy', `watching for ${this.patterns.length} pattern(s)`);
@@ -106,56 +112,43 @@ export class OutputMonitor implements Monitor {
     if (!pattern) return;
     armed.matched = true;
     // This run is being restarted: its silence no longer matters.
-    if (armed.silenceTimer) clearTimeout(armed.silenceTimer);
+    this.clock.clearTimeout(armed.silenceTimer);
     armed.silenceTimer = undefined;
     const text = line.text.length > EVIDENCE_CHARS ? `${line.text.slice(0, EVIDENCE_CHARS)}…` : line.text;
     const evidence = { pattern: pattern.source, line: text, stream: line.stream, ...(line.partial ? { partial: true } : {}) };
-    const reason = `the bot printed a line matching /${pattern.source}/`;
-    this.options.logger.warn({ event: 'probe.failed', probe: 'output-pattern', reason, ...evidence }, `output-pattern: ${reason}: ${text}`);
-    this.report('output-pattern', 'unhealthy', reason);
-    this.handle?.requestRestart('output-match', { probe: 'output-pattern', detail: reason, ...evidence });
+    this.report('output-pattern', 'unhealthy', `the bot printed a line matching /${pattern.source}/`, evidence);
   }
 
   /** One timer per run, re-armed for the remaining time when it fires: output never touches timers. */
   private scheduleSilenceCheck(armed: Armed): void {
     const { silence, startupGrace } = this.options;
     const deadline = Math.max(armed.lastOutput + silence, armed.child.spawnedAt + startupGrace);
-    const wait = Math.max(1, deadline - this.now());
-    armed.silenceTimer = setTimeout(() => {
+    const wait = Math.max(1, deadline - this.clock.now());
+    armed.silenceTimer = this.clock.setTimeout(() => {
       armed.silenceTimer = undefined;
       if (this.armed !== armed) return;
-      const now = this.now();
+      const now = this.clock.now();
       if (now < Math.max(armed.lastOutput + silence, armed.child.spawnedAt + startupGrace)) {
         if (now >= armed.child.spawnedAt + startupGrace) this.report('output-silence', 'healthy', 'the bot is printing');
         this.scheduleSilenceCheck(armed);
         return;
       }
-      // Already being stopped (another probe, a signal): not a new failure.
-      if (this.handle?.state() !== 'running') return;
       const silentForMs = now - armed.lastOutput;
-      const lastOutputAt = armed.printed ? new Date(Date.now() - silentForMs).toISOString() : null;
+      const lastOutputAt = armed.printed ? new Date(this.clock.wallNow() - silentForMs).toISOString() : null;
       const reason = `no output from the bot for ${(silentForMs / 1000).toFixed(1)}s (silence ${(silence / 1000).toFixed(1)}s)`;
-      const evidence = { silentForMs, silenceMs: silence, lastOutputAt };
-      this.options.logger.warn({ event: 'probe.failed', probe: 'output-silence', reason, ...evidence }, `output-silence: ${reason}`);
-      this.report('output-silence', 'unhealthy', reason);
-      this.handle?.requestRestart('output-silent', { probe: 'output-silence', detail: reason, ...evidence });
+      this.report('output-silence', 'unhealthy', reason, { silentForMs, silenceMs: silence, lastOutputAt });
     }, wait);
   }
 
-  private report(probe: string, verdict: 'healthy' | 'unhealthy' | 'unknown', reason: string): void {
-    try {
-      this.handle?.reportProbe({ probe, verdict, reason, latencyMs: 0, at: Date.now() });
-    } catch (error) {
-      // A listener's bug (state file, metrics) must not take the watchdog down.
-      this.options.logger.warn({ event: 'monitor.error', monitor: this.name, err: error }, 'a probe report listener failed');
-    }
+  private report(probe: string, verdict: HealthVerdict, reason: string, evidence?: Evidence): void {
+    this.handle?.health.report({ probe, verdict, reason, latencyMs: 0, ...(evidence ? { evidence } : {}) });
   }
 
   private disarm(): void {
     const armed = this.armed;
     this.armed = undefined;
     if (!armed) return;
-    if (armed.silenceTimer) clearTimeout(armed.silenceTimer);
+    this.clock.clearTimeout(armed.silenceTimer);
     for (const detach of armed.detach) detach();
   }
 }

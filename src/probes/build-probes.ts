@@ -3,8 +3,9 @@ import type { WatchdogConfig } from '../config/load-config.js';
 import { BotProcessProbe } from './bot-process.js';
 import { HeartbeatFileProbe } from './heartbeat-file.js';
 import type { Probe } from './probe.js';
+import { RecordedVerdictProbe } from './recorded-verdict.js';
 
-/** Every name backendProbes() gives a probe, so that `check --only heartbeat` need not load them. */
+/** Every name of a backend one-shot probe (createBackend().oneShotProbes), so that `check --only heartbeat` need not load them. */
 export const BACKEND_PROBE_NAMES: readonly string[] = ['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws', 'http', 'tcp'];
 
 /**
@@ -17,8 +18,8 @@ export async function buildProbes(config: WatchdogConfig, only?: readonly string
   const probes: Probe[] = [];
   const backendWanted = !only || only.some((name) => BACKEND_PROBE_NAMES.includes(name));
   if (config.backend.kind !== 'none' && backendWanted) {
-    const { backendProbes } = await import('./backend-probes.js');
-    probes.push(...backendProbes(config));
+    const { createBackend } = await import('../backend/create-backend.js');
+    probes.push(...(createBackend(config)?.oneShotProbes ?? []));
   }
   // The bot: its heartbeat file. (The link probe needs the running bot's process tree, and the
   // output probes its output: they only exist under `run`.)
@@ -26,5 +27,8 @@ export async function buildProbes(config: WatchdogConfig, only?: readonly string
   if (heartbeat) probes.push(new HeartbeatFileProbe({ file: heartbeat.file, maxAge: heartbeat.maxAge }));
   // The watchdog's state file, when one has run with this config: are it and its bot alive?
   if (existsSync(config.state.file)) probes.push(new BotProcessProbe(config.state.file));
+  // What only the running watchdog can see: its last verdict, from the state file, with its age.
+  if (config.probes.link?.enabled) probes.push(new RecordedVerdictProbe('link', config.state.file));
+  if (config.backend.kind === 'onebot-reverse') probes.push(new RecordedVerdictProbe('onebot-reverse', config.state.file));
   return probes;
 }

@@ -3,7 +3,8 @@ import { readdir as fsReaddir, stat as fsStat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../supervisor/clock.js';
+import { systemClock } from '../clock/clock.js';
+import { seconds } from '../human-duration.js';
 import { result, type Probe, type ProbeResult } from './probe.js';
 
 export interface HeartbeatFileOptions {
@@ -151,10 +152,6 @@ export class HeartbeatFileProbe implements Probe {
     }
     return { ms: age };
   }
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
 }
 
 function isPattern(file: string): boolean {

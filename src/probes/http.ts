@@ -1,22 +1,25 @@
-import { performance } from 'node:perf_hooks';
-import { displayUrl, httpCall } from './http-get.js';
-import { result, type Probe, type ProbeResult } from './probe.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { displayUrl, httpRequest } from './http-request.js';
+import { stopwatch, type Probe, type ProbeResult } from './probe.js';
 
 /** backend.kind "http": GET the URL; any 2xx in time is healthy. */
 export class HttpProbe implements Probe {
   readonly name = 'http';
   private readonly url: URL;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.url = new URL(url);
   }
 
   async check(signal?: AbortSignal): Promise<ProbeResult> {
-    const started = performance.now();
+    const watch = stopwatch(this.clock);
     const target = displayUrl(this.url);
-    const answer = await httpCall(this.url, signal ? { signal } : {});
-    if (!answer.ok) return result(this.name, 'unhealthy', answer.reason, started, { url: target });
+    const answer = await httpRequest(this.url, { clock: this.clock, ...(signal ? { signal } : {}) });
+    if (!answer.ok) return watch.result(this.name, 'unhealthy', answer.reason, { url: target });
     const verdict = answer.status >= 200 && answer.status < 300 ? 'healthy' : 'unhealthy';
-    return result(this.name, verdict, `HTTP ${answer.status}`, started, { url: target, status: answer.status });
+    return watch.result(this.name, verdict, `HTTP ${answer.status}`, { url: target, status: answer.status });
   }
 }

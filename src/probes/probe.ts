@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../clock/clock.js';
+
 /**
  * The one interface every probe implements. A probe checks one thing once; monitors run probes on
  * intervals (or keep a connection open) and turn transitions into logs and restart requests, and
@@ -32,4 +34,24 @@ export function result(
 ): ProbeResult {
   const latencyMs = Math.max(0, Math.round(performance.now() - startedAt));
   return details ? { probe, verdict, reason, latencyMs, details } : { probe, verdict, reason, latencyMs };
+}
+
+/** Times one check on a clock, and builds its result with the latency. */
+export interface Stopwatch {
+  /** Milliseconds since the stopwatch started. */
+  elapsedMs(): number;
+  result(probe: string, verdict: Verdict, reason: string, details?: Record<string, unknown>): ProbeResult;
+}
+
+/** A stopwatch started now on `clock` (the injected one in the backend, so that tests run on virtual time). */
+export function stopwatch(clock: Pick<Clock, 'now'> = systemClock): Stopwatch {
+  const started = clock.now();
+  const elapsedMs = () => Math.max(0, Math.round(clock.now() - started));
+  return {
+    elapsedMs,
+    result: (probe, verdict, reason, details) => {
+      const latencyMs = elapsedMs();
+      return details ? { probe, verdict, reason, latencyMs, details } : { probe, verdict, reason, latencyMs };
+    },
+  };
 }

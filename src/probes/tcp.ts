@@ -1,7 +1,8 @@
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { hostPort } from './host-port.js';
 import { errorReason } from './net-errors.js';
-import { result, type Probe, type ProbeResult } from './probe.js';
+import { stopwatch, type Probe, type ProbeResult } from './probe.js';
 
 /** "tcp://host:port" (as the config validates it) into host and port. */
 export function parseTcpUrl(url: string): { host: string; port: number } {
@@ -16,13 +17,16 @@ export class TcpProbe implements Probe {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    private readonly clock: Clock = systemClock,
+  ) {
     ({ host: this.host, port: this.port } = parseTcpUrl(url));
   }
 
   check(signal?: AbortSignal): Promise<ProbeResult> {
-    const started = performance.now();
-    const target = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    const watch = stopwatch(this.clock);
+    const target = hostPort(this.host, this.port);
     return new Promise((resolve) => {
       let settled = false;
       const finish = (verdict: 'healthy' | 'unhealthy', reason: string) => {
@@ -30,7 +34,7 @@ export class TcpProbe implements Probe {
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         socket.destroy();
-        resolve(result(this.name, verdict, reason, started, { target }));
+        resolve(watch.result(this.name, verdict, reason, { target }));
       };
       let socket: net.Socket;
       try {
@@ -38,9 +42,9 @@ export class TcpProbe implements Probe {
       } catch (error) {
         // e.g. a port above 65535: say so rather than throw. Not "misconfigured": for the start
         // gate that means "the server answers", and nothing answered here.
-        return resolve(result(this.name, 'unhealthy', `cannot connect to ${target}: ${(error as Error).message}`, started, { target }));
+        return resolve(watch.result(this.name, 'unhealthy', `cannot connect to ${target}: ${(error as Error).message}`, { target }));
       }
-      const onAbort = () => finish('unhealthy', `no connection within ${Math.round(performance.now() - started)}ms`);
+      const onAbort = () => finish('unhealthy', `no connection within ${watch.elapsedMs()}ms`);
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       socket.once('connect', () => finish('healthy', `connected to ${target}`));

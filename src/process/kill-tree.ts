@@ -17,6 +17,19 @@ export function newTreeMarker(): TreeMarker {
   return { name: TREE_MARKER_ENV, value: randomUUID() };
 }
 
+const MARKER_VALUE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Why a marker read from outside (the state file) is not one newTreeMarker made, or undefined if
+ * it is. Only such a marker may select processes to signal: `PATH=/usr/bin:/bin` would select
+ * every process on the machine.
+ */
+export function foreignMarkerProblem(marker: { name: unknown; value: unknown }): string | undefined {
+  if (marker.name !== TREE_MARKER_ENV) return `its name is not ${TREE_MARKER_ENV}`;
+  if (typeof marker.value !== 'string' || !MARKER_VALUE.test(marker.value)) return 'its value is not a marker bot-watchdog makes';
+  return undefined;
+}
+
 /** Side effects of killTree, injectable for tests. */
 export interface KillDeps {
   /** Like process.kill: a negative pid signals a process group, signal 0 only probes. Throws ESRCH/EPERM. */

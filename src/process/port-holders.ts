@@ -7,7 +7,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseProcNetTcp, TCP_LISTEN } from '../probes/link/proc-net-tcp.js';
 import { bindingsOverlap, formatListen, type ListenSpec } from '../probes/link/listen.js';
 import { readSocketInodes } from '../probes/link/socket-inodes.js';
-import { systemClock } from '../supervisor/clock.js';
+import { systemClock } from '../clock/clock.js';
+import type { EventLog } from '../log/events.js';
 
 export interface PortHolder {
   /** The port as the bot's config names it (":2280", "127.0.0.1:2280"). */
@@ -29,7 +30,7 @@ export interface PortWaitDeps {
   /** Time between looks. Default 100 ms. */
   pollMs?: number;
   /** Logs child.port-busy when the wait begins, child.port-free or child.port-timeout when it ends. */
-  logger?: { info: (fields: object, message: string) => void; warn: (fields: object, message: string) => void };
+  log?: Pick<EventLog, 'emit'>;
   /** Gives up early (the watchdog is stopping). */
   signal?: AbortSignal;
 }
@@ -57,25 +58,19 @@ export async function waitForFreePorts(ports: (ListenSpec | number)[], timeoutMs
   const started = now();
   const holders = findPortHolders(specs, deps.procRoot);
   if (specs.length === 0 || holders.length === 0) return { free: true, waitedMs: 0, holders: [], stillHeld: [] };
-  deps.logger?.warn(
-    { event: 'child.port-busy', ports: specs.map(formatListen), holders, timeoutMs },
-    `${describe(holders)}: waiting up to ${timeoutMs} ms before starting the bot`,
-  );
+  deps.log?.emit('child.port-busy', { ports: specs.map(formatListen), holders, timeoutMs }, `${describe(holders)}: waiting up to ${timeoutMs} ms before starting the bot`);
   let current = holders;
   while (current.length > 0) {
     const waited = now() - started;
     if (waited >= timeoutMs || deps.signal?.aborted) {
-      deps.logger?.warn(
-        { event: 'child.port-timeout', ports: specs.map(formatListen), holders: current, waitedMs: waited },
-        `${describe(current)} after ${waited} ms: starting the bot anyway`,
-      );
+      deps.log?.emit('child.port-timeout', { ports: specs.map(formatListen), holders: current, waitedMs: waited }, `${describe(current)} after ${waited} ms: starting the bot anyway`);
       return { free: false, waitedMs: waited, holders, stillHeld: current };
     }
     await sleep(Math.min(pollMs, timeoutMs - waited));
     current = findPortHolders(specs, deps.procRoot);
   }
   const waitedMs = now() - started;
-  deps.logger?.info({ event: 'child.port-free', ports: specs.map(formatListen), waitedMs }, `the bot's port is free after ${waitedMs} ms`);
+  deps.log?.emit('child.port-free', { ports: specs.map(formatListen), waitedMs }, `the bot's port is free after ${waitedMs} ms`);
   return { free: true, waitedMs, holders, stillHeld: [] };
 }
 

@@ -83,6 +83,24 @@ export function findTree(root: TreeRoot, opts: FindTreeOptions = {}): ProcInfo[]
   return [...members.values()].filter((info) => !isGone(info));
 }
 
+/**
+ * The live processes that carry `marker` in their environment and started at or after `since`
+ * (clock ticks since boot), oldest first: a tree whose root's pid was never recorded.
+ */
+export function findMarked(marker: TreeMarker, since: number, opts: Omit<FindTreeOptions, 'marker'> = {}): ProcInfo[] {
+  const procRoot = opts.procRoot ?? '/proc';
+  const table = opts.table ?? readProcTable(procRoot);
+  const readEnviron = opts.readEnviron ?? ((pid: number) => readProcEnviron(pid, procRoot));
+  const excluded = selfAndAncestors(table, opts.selfPid ?? process.pid);
+  const entry = `${marker.name}=${marker.value}`;
+  const marked: ProcInfo[] = [];
+  for (const info of table.values()) {
+    if (excluded.has(info.pid) || isGone(info) || info.startTime < since) continue;
+    if (readEnviron(info.pid)?.split('\0').includes(entry)) marked.push(info);
+  }
+  return marked.sort((a, b) => a.startTime - b.startTime || a.pid - b.pid);
+}
+
 /** `selfPid` and every ancestor of it found in the table. */
 function selfAndAncestors(table: Map<number, ProcInfo>, selfPid: number): Set<number> {
   const chain = new Set<number>([selfPid]);

@@ -1,8 +1,9 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import { EXIT } from '../exit-codes.js';
 import { acquireInstanceLock, lockPathFor, type InstanceLock } from './instance-lock.js';
 import { recoverOrphan } from './orphan-recovery.js';
 import { readStateFile } from './state-file.js';
+import { unusableStateFolder } from './unusable-folder.js';
 
 export type Claim = { ok: true; lock: InstanceLock } | { ok: false; exitCode: number };
 
@@ -13,7 +14,7 @@ export type Claim = { ok: true; lock: InstanceLock } | { ok: false; exitCode: nu
  */
 export async function claimInstance(
   options: { stateFile: string; stop: { signal: NodeJS.Signals; timeout: number } },
-  logger: Logger,
+  logger: EventLog,
 ): Promise<Claim> {
   const { stateFile } = options;
   const lockPath = lockPathFor(stateFile);
@@ -21,16 +22,18 @@ export async function claimInstance(
   try {
     attempt = await acquireInstanceLock(lockPath);
   } catch (error) {
-    logger.error(
-      { event: 'state.error', file: lockPath, error: (error as Error).message },
-      `cannot use the state file ${stateFile}: ${(error as Error).message} (set state.file to a writable place)`,
+    const unusable = unusableStateFolder(stateFile, error);
+    logger.emit(
+      'state.unusable',
+      { folder: unusable.folder, file: lockPath, code: unusable.code ?? null, reason: unusable.why },
+      unusable.message,
     );
     return { ok: false, exitCode: EXIT.USAGE };
   }
   if (!attempt.acquired) {
     const { owner } = attempt;
-    logger.error(
-      { event: 'watchdog.duplicate', pid: owner.pid, startedAt: owner.startedAt ?? null, stateFile },
+    logger.emit('watchdog.duplicate',
+      { pid: owner.pid, startedAt: owner.startedAt ?? null, stateFile },
       `another bot-watchdog (pid ${owner.pid}${owner.startedAt ? `, started ${owner.startedAt}` : ''}) is running with the state file ${stateFile}: ` +
         'refusing to start a second bot on the same account (stop it first, or give this bot its own state.file)',
     );
@@ -41,21 +44,21 @@ export async function claimInstance(
   const read = readStateFile(stateFile);
   if (read.status === 'unreadable') {
     // Without it no orphan can be found; the lock still keeps a second watchdog out.
-    logger.warn({ event: 'state.unreadable', file: stateFile, reason: read.reason }, `ignoring the unreadable state file ${stateFile}: ${read.reason}`);
+    logger.emit('state.unreadable',{ file: stateFile, reason: read.reason }, `ignoring the unreadable state file ${stateFile}: ${read.reason}`);
   }
   try {
     const outcome = await recoverOrphan(read.status === 'ok' ? read.state : undefined, { stop: options.stop, logger });
     if (outcome.kind === 'watchdog-alive') {
-      logger.error(
-        { event: 'watchdog.duplicate', pid: outcome.pid, stateFile },
+      logger.emit('watchdog.duplicate',
+        { pid: outcome.pid, stateFile },
         `another bot-watchdog (pid ${outcome.pid}) is running with the state file ${stateFile}: refusing to start a second bot on the same account`,
       );
       lock.release();
       return { ok: false, exitCode: EXIT.USAGE };
     }
     if (outcome.kind === 'stopped' && outcome.survivors.length > 0) {
-      logger.error(
-        { event: 'watchdog.duplicate', pids: outcome.survivors, stateFile },
+      logger.emit('watchdog.duplicate',
+        { pids: outcome.survivors, stateFile },
         'the bot of a previous watchdog could not be stopped: refusing to start a second bot on the same account',
       );
       lock.release();

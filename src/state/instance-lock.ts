@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ensureFolder } from '../fs/atomic-write.js';
 import { identityOf, liveness as defaultLiveness, type Liveness, type ProcessIdentity } from './identity.js';
 
 export { lockPathFor } from './state-file.js';
@@ -45,9 +46,15 @@ export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Pr
   const me: LockOwner = deps.identity ?? { ...identityOf(process.pid), startedAt: new Date().toISOString() };
   const liveness = deps.liveness ?? defaultLiveness;
   const mine = `${JSON.stringify(me)}\n`;
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  ensureFolder(dirname(path), 0o700);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temp, mine, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(temp, mine, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Created but not written (a full disk): never leave it behind.
+    unlinkQuiet(temp);
+    throw error;
+  }
   const acquired = (replaced?: LockOwner): LockAttempt => ({
     acquired: true,
     lock: { path, owner: me, release: () => releaseIfOurs(path, mine) },
@@ -79,7 +86,12 @@ export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Pr
         unlinkQuiet(claim);
         continue;
       }
-      renameSync(claim, path);
+      try {
+        renameSync(claim, path);
+      } catch (error) {
+        unlinkQuiet(claim);
+        throw error;
+      }
       return acquired(owner);
     }
     if (lastClaimant) return { acquired: false, owner: lastClaimant, liveness: 'alive' };

@@ -1,3 +1,4 @@
+import type { HealthVerdict } from '../health/types.js';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { ProcessIdentity } from './identity.js';
@@ -13,8 +14,8 @@ export const STATE_VERSION = 1;
 export type WatchdogPhase = 'starting' | 'waiting-backend' | 'running' | 'stopping' | 'backoff' | 'exiting' | 'stopped';
 const PHASES: readonly WatchdogPhase[] = ['starting', 'waiting-backend', 'running', 'stopping', 'backoff', 'exiting', 'stopped'];
 
-export type ProbeVerdictName = 'healthy' | 'unhealthy' | 'misconfigured' | 'unknown';
-const VERDICTS: readonly ProbeVerdictName[] = ['healthy', 'unhealthy', 'misconfigured', 'unknown'];
+export type ProbeVerdictName = HealthVerdict;
+const VERDICTS: readonly ProbeVerdictName[] = ['healthy', 'unhealthy', 'misconfigured', 'starting', 'unknown'];
 
 export interface ProbeRecord {
   verdict: ProbeVerdictName;
@@ -45,6 +46,11 @@ export interface StateFile {
         command: string[];
       })
     | null;
+  /**
+   * Written before each spawn, so that a watchdog killed between the spawn and the write of `bot`
+   * still leaves what finds the new tree (its marker); cleared once `bot` is written.
+   */
+  spawning?: { marker: { name: string; value: string }; at: string } | null;
   /** Restarts since this watchdog started. */
   restarts: number;
   lastRestart: { reason: string; at: string } | null;
@@ -105,6 +111,7 @@ export function parseState(text: string): StateFile {
     },
     state: oneOf(root.state, PHASES, 'state'),
     bot: root.bot === null ? null : bot(object(root.bot, 'bot')),
+    ...(root.spawning === undefined || root.spawning === null ? {} : { spawning: spawning(object(root.spawning, 'spawning')) }),
     restarts: count(root.restarts, 'restarts'),
     lastRestart: root.lastRestart === null ? null : lastRestart(object(root.lastRestart, 'lastRestart')),
     lastExit: root.lastExit === null ? null : lastExit(object(root.lastExit, 'lastExit')),
@@ -114,6 +121,14 @@ export function parseState(text: string): StateFile {
 }
 
 type Fields = Record<string, unknown>;
+
+function spawning(fields: Fields): NonNullable<StateFile['spawning']> {
+  const marker = object(fields.marker, 'spawning.marker');
+  return {
+    marker: { name: string(marker.name, 'spawning.marker.name'), value: string(marker.value, 'spawning.marker.value') },
+    at: string(fields.at, 'spawning.at'),
+  };
+}
 
 function object(value: unknown, name: string): Fields {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${name}: expected an object`);

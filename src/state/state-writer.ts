@@ -1,6 +1,9 @@
-import type { Logger } from 'pino';
+import type { EventLog } from '../log/events.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
-import type { ChildExit, Monitor, ProbeReport, RunningChild, SupervisorHandle, SupervisorState } from '../supervisor/types.js';
+import type { HealthUpdate } from '../health/health-sink.js';
+import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
+import { STATE_REFRESH_MS } from '../probes/recorded-verdict.js';
+import { createTextRedactor } from '../log/redact.js';
 import { bootId, identityOf } from './identity.js';
 import { writeStateFile, type ProbeRecord, type StateFile, type WatchdogPhase } from './state-file.js';
 
@@ -11,9 +14,17 @@ export interface StateWriterOptions {
   command: string[];
   /** Version of bot-watchdog, recorded for `status`. */
   version: string;
-  logger: Logger;
+  logger: EventLog;
   /** Wall-clock milliseconds (injectable for tests). */
   now?: () => number;
+  /**
+   * Secret values (verifyKey, tokens) scrubbed, as in the logs, from the texts stored: probe
+   * reasons (a backend may echo the key in an error), the restart reason, the command line.
+   * Credential-looking URL parts are scrubbed even without them.
+   */
+  secrets?: readonly (string | undefined)[];
+  /** Writes the state (default: the file, atomically). The status endpoint keeps its copy in memory. */
+  persist?: (file: string, state: StateFile) => void;
 }
 
 /**
@@ -27,6 +38,7 @@ export class StateWriter implements Monitor {
   private handle: SupervisorHandle | undefined;
   private phase: WatchdogPhase = 'starting';
   private bot: StateFile['bot'] = null;
+  private spawning: StateFile['spawning'] = null;
   private restarts = 0;
   private lastRestart: StateFile['lastRestart'] = null;
   private lastExit: StateFile['lastExit'] = null;
@@ -34,10 +46,13 @@ export class StateWriter implements Monitor {
   private readonly watchdog: StateFile['watchdog'];
   private readonly now: () => number;
   private failing = false;
+  private refresh: NodeJS.Timeout | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly scrub: (text: string) => string;
 
   constructor(private readonly options: StateWriterOptions) {
     this.now = options.now ?? Date.now;
+    this.scrub = createTextRedactor(options.secrets ?? []);
     this.watchdog = {
       ...identityOf(process.pid),
       startedAt: new Date(this.now() - Math.round(process.uptime() * 1000)).toISOString(),
@@ -49,15 +64,21 @@ export class StateWriter implements Monitor {
   start(handle: SupervisorHandle): void {
     this.handle = handle;
     this.listen(handle.events, 'state', (state) => this.onState(state));
+    this.listen(handle.events, 'prespawn', (marker) => this.onPrespawn(marker));
     this.listen(handle.events, 'spawn', (child) => this.onSpawn(child));
     this.listen(handle.events, 'exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs));
     this.listen(handle.events, 'restart', (info) => this.onRestart(info.reason));
-    this.listen(handle.events, 'probe', (report) => this.onProbe(report));
+    this.unsubscribe.push(handle.health.subscribe((update) => this.onProbe(update)));
     this.phase = handle.state();
     this.write();
+    // Rewritten at least every STATE_REFRESH_MS, so that `check` can tell a live record from a stale one.
+    this.refresh = setInterval(() => this.write(), STATE_REFRESH_MS);
+    this.refresh.unref();
   }
 
   stop(): void {
+    if (this.refresh) clearInterval(this.refresh);
+    this.refresh = undefined;
     for (const off of this.unsubscribe.splice(0)) off();
     this.phase = 'stopped';
     this.bot = null;
@@ -72,6 +93,7 @@ export class StateWriter implements Monitor {
       watchdog: this.watchdog,
       state: this.phase,
       bot: this.bot,
+      ...(this.spawning ? { spawning: this.spawning } : {}),
       restarts: this.restarts,
       lastRestart: this.lastRestart,
       lastExit: this.lastExit,
@@ -94,12 +116,21 @@ export class StateWriter implements Monitor {
     this.phase = state;
     // "running" is emitted just before "spawn": record the bot already, in the same write.
     const child = this.handle?.current();
-    if (state === 'running' && child && this.bot?.pid !== child.pid) this.bot = this.botRecord(child);
+    if (state === 'running' && child && this.bot?.pid !== child.pid) {
+      this.bot = this.botRecord(child);
+      this.spawning = null;
+    }
+    this.write();
+  }
+
+  private onPrespawn(marker: TreeMarker): void {
+    this.spawning = { marker: { name: marker.name, value: marker.value }, at: this.iso() };
     this.write();
   }
 
   private onSpawn(child: RunningChild): void {
-    if (this.bot?.pid === child.pid) return;
+    if (this.bot?.pid === child.pid && !this.spawning) return;
+    this.spawning = null;
     this.bot = this.botRecord(child);
     this.write();
   }
@@ -112,17 +143,17 @@ export class StateWriter implements Monitor {
 
   private onRestart(reason: string): void {
     this.restarts += 1;
-    this.lastRestart = { reason, at: this.iso() };
+    this.lastRestart = { reason: this.scrub(reason), at: this.iso() };
     this.write();
   }
 
-  private onProbe(report: ProbeReport): void {
+  private onProbe({ result: report }: HealthUpdate): void {
     const previous = this.probes[report.probe];
     const at = this.iso();
     const changed = previous?.verdict !== report.verdict;
     this.probes[report.probe] = {
       verdict: report.verdict,
-      ...(report.reason === undefined ? {} : { reason: report.reason }),
+      ...(report.reason === undefined ? {} : { reason: this.scrub(report.reason) }),
       ...(report.latencyMs === undefined ? {} : { latencyMs: Math.max(0, Math.round(report.latencyMs)) }),
       at,
       since: changed || !previous ? at : previous.since,
@@ -139,7 +170,7 @@ export class StateWriter implements Monitor {
       ...(boot === undefined ? {} : { bootId: boot }),
       startedAt: this.iso(),
       marker: { name: child.marker.name, value: child.marker.value },
-      command: [...this.options.command],
+      command: this.options.command.map(this.scrub),
     };
   }
 
@@ -149,17 +180,17 @@ export class StateWriter implements Monitor {
 
   private write(): void {
     try {
-      writeStateFile(this.options.file, this.snapshot());
+      (this.options.persist ?? writeStateFile)(this.options.file, this.snapshot());
       if (this.failing) {
         this.failing = false;
-        this.options.logger.info({ event: 'state.written', file: this.options.file }, 'the state file is written again');
+        this.options.logger.emit('state.written',{ file: this.options.file }, 'the state file is written again');
       }
     } catch (error) {
       // Supervision goes on without a state file; say so once, not on every transition.
       if (!this.failing) {
         this.failing = true;
-        this.options.logger.warn(
-          { event: 'state.error', file: this.options.file, error: (error as Error).message },
+        this.options.logger.emit('state.error',
+          { file: this.options.file, error: (error as Error).message },
           `cannot write the state file: ${(error as Error).message}`,
         );
       }

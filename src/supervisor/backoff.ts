@@ -17,19 +17,3 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
   const spread = options.jitter * (2 * random() - 1);
   return Math.max(0, Math.min(options.maxDelay, Math.round(base * (1 + spread))));
 }
-
-/**
- * Counts consecutive restarts for the backoff; a run that lasted `resetAfter` starts it over.
- */
-export class BackoffCounter {
-  private attempt = 0;
-
-  constructor(private readonly resetAfter: number) {}
-
-  /** Records a run that ended after `uptimeMs` and returns the attempt number of the restart that follows. */
-  next(uptimeMs: number): number {
-    if (uptimeMs >= this.resetAfter) this.attempt = 0;
-    this.attempt += 1;
-    return this.attempt;
-  }
-}

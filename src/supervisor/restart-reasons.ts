@@ -11,29 +11,38 @@ export type RestartReason =
   | 'link-lost'
   | 'link-stalled'
   | 'output-match'
-  | 'output-silent';
+  | 'output-silent'
+  | 'scheduled';
 
 export interface ReasonRules {
-  /** Counts toward restart.limit (a backend outage never does). */
+  /** Counts toward restart.limit (a backend outage or an operator's SIGHUP never does). */
   countsTowardLimit: boolean;
-  /** Waits the backoff delay before the next start. */
+  /** Restarts whatever restart.policy says (the watchdog or the operator stopped the bot, not its own failure). */
+  bypassesPolicy: boolean;
+  /** Waits the backoff delay before the next start; otherwise starts at once. */
   backoff: boolean;
-  /** Waits for the backend to be ready before the next start. */
-  waitForBackend: boolean;
+  /**
+   * Before the next start: `always` waits for the backend to be ready (an outage is waited out
+   * even when startup.waitForBackend is off); `if-configured` waits when startup.waitForBackend is on.
+   */
+  waitForBackend: 'always' | 'if-configured';
 }
 
-const RULES: Record<RestartReason, ReasonRules> = {
-  exited: { countsTowardLimit: true, backoff: true, waitForBackend: true },
-  sighup: { countsTowardLimit: false, backoff: false, waitForBackend: false },
-  'backend-down': { countsTowardLimit: false, backoff: false, waitForBackend: true },
-  'account-relogin': { countsTowardLimit: false, backoff: false, waitForBackend: true },
-  'heartbeat-stale': { countsTowardLimit: true, backoff: true, waitForBackend: true },
-  'link-lost': { countsTowardLimit: true, backoff: true, waitForBackend: true },
-  'link-stalled': { countsTowardLimit: true, backoff: true, waitForBackend: true },
-  'output-match': { countsTowardLimit: true, backoff: true, waitForBackend: true },
-  'output-silent': { countsTowardLimit: true, backoff: true, waitForBackend: true },
+/** Every reason's rules, in one table (README: "How supervision works"). */
+export const REASON_RULES: { readonly [R in RestartReason]: ReasonRules } = {
+  exited: { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  sighup: { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured' },
+  'backend-down': { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'always' },
+  'account-relogin': { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'always' },
+  'heartbeat-stale': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  'link-lost': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  'link-stalled': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  'output-match': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  'output-silent': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  // restart.schedule: planned, so never a failure of the bot, and whatever the policy says.
+  scheduled: { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured' },
 };
 
 export function reasonRules(reason: RestartReason): ReasonRules {
-  return RULES[reason];
+  return REASON_RULES[reason];
 }

@@ -1,16 +1,17 @@
 import { EventEmitter } from 'node:events';
-import type { ChildExit, ProbeReport, RunningChild, StopRequest, SupervisorState } from './types.js';
+import type { ChildExit, RunningChild, StopRequest, SupervisorState, TreeMarker } from './types.js';
 import type { RestartReason } from './restart-reasons.js';
 
 export interface SupervisorEventMap {
   state: [state: SupervisorState];
+  /** Just before the bot is spawned, synchronously: the marker its tree will carry. */
+  prespawn: [marker: TreeMarker];
   spawn: [child: RunningChild];
   exit: [child: RunningChild, exit: ChildExit, uptimeMs: number];
   stop: [child: RunningChild, request: StopRequest];
   restart: [info: { reason: RestartReason; attempt: number; delayMs: number }];
   giveup: [info: { restarts: number; windowMs: number }];
-  probe: [report: ProbeReport];
 }
 
-/** Typed events the supervisor emits for plug-ins (state file, metrics, probes). */
+/** Typed events the supervisor emits for plug-ins (state file, metrics, probes). Probe results go through the health sink. */
 export class SupervisorEvents extends EventEmitter<SupervisorEventMap> {}

@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
-import { EXIT, signalNumber, statusOf } from '../exit-codes.js';
-import { BackoffCounter, backoffDelay } from './backoff.js';
-import { RestartLimit } from './restart-limit.js';
-import { reasonRules, type RestartReason } from './restart-reasons.js';
+import type { EventLog } from '../log/events.js';
+import type { HealthSink } from '../health/health-sink.js';
+import { EXIT, signalNumber } from '../exit-codes.js';
+import { decideAfterRun, type Decision, type RunOutcome } from './restart-decision.js';
+import type { RestartReason } from './restart-reasons.js';
 import { SupervisorEvents } from './supervisor-events.js';
 import type {
   BackendGate,
@@ -11,13 +11,13 @@ import type {
   Clock,
   KillTreeFn,
   Monitor,
-  ProbeReport,
   RunningChild,
   SpawnSpec,
   StopRequest,
   SupervisorHandle,
   SupervisorState,
   TreeMarker,
+  TreeRoot,
 } from './types.js';
 
 /** How long the bot's last output may take to pass through after its tree is gone. */
@@ -44,28 +44,28 @@ export interface SupervisorDeps {
   spawn: (spec: SpawnSpec) => ChildHandle;
   killTree: KillTreeFn;
   clock: Clock;
-  logger: Logger;
+  logger: EventLog;
   random?: () => number;
   /** Env marker put in the bot's environment so the whole tree can be found, even re-parented daemons. */
   newMarker: () => TreeMarker;
   /** /proc start time of a pid, where available. */
   startTimeOf?: (pid: number) => number | undefined;
   gate?: BackendGate;
+  /** Where probe results go; it is the one that asks this supervisor for restarts. */
+  health?: HealthSink;
   monitors?: Monitor[];
 }
 
-/** What ended one run of the bot. */
-interface RunOutcome {
-  exit: ChildExit;
-  uptimeMs: number;
-  requested: StopRequest | undefined;
+/** What ended one run of the bot, and the stop that was asked for (with its evidence). */
+interface RunEnd extends RunOutcome {
+  stop: StopRequest | undefined;
 }
 
 /**
  * The state machine: waiting-backend → running → stopping → backoff → … until a shutdown,
  * the restart policy or the restart limit ends it. `run()` resolves with the exit code.
  */
-export class Supervisor implements SupervisorHandle {
+export class Supervisor {
   readonly events = new SupervisorEvents();
   private currentState: SupervisorState = 'starting';
   private child: (RunningChild & { handle: ChildHandle }) | undefined;
@@ -75,17 +75,23 @@ export class Supervisor implements SupervisorHandle {
   private hangupPending = false;
   /** Aborted to cut a backoff or backend wait short (shutdown, SIGHUP). */
   private interrupt = new AbortController();
-  private readonly backoff: BackoffCounter;
-  private readonly limit: RestartLimit;
-  private readonly log: Logger;
+  /** Restart times that count toward restart.limit, and the backoff attempt: fed back into each decision. */
+  private recentRestarts: number[] = [];
+  private attempt = 0;
+  private readonly log: EventLog;
+  /** What plug-ins get. */
+  readonly handle: SupervisorHandle | undefined;
 
   constructor(
     private readonly options: SupervisorOptions,
     private readonly deps: SupervisorDeps,
   ) {
-    this.backoff = new BackoffCounter(options.restart.resetAfter);
-    this.limit = new RestartLimit(options.restart.limit.count, options.restart.limit.window);
     this.log = deps.logger;
+    const health = deps.health;
+    if (health) {
+      health.attach(this);
+      this.handle = { events: this.events, health, current: () => this.current(), state: () => this.state() };
+    }
   }
 
   state(): SupervisorState {
@@ -98,10 +104,7 @@ export class Supervisor implements SupervisorHandle {
     return child;
   }
 
-  reportProbe(report: ProbeReport): void {
-    this.events.emit('probe', report);
-  }
-
+  /** Stops the running bot and starts it again (through the restart decision). Only the health sink calls this. */
   requestRestart(reason: RestartReason, evidence?: Record<string, unknown>): boolean {
     if (this.currentState !== 'running' || this.stopRequest || this.shutdownSignal) return false;
     this.stopRequest = evidence ? { reason, evidence } : { reason };
@@ -119,7 +122,7 @@ export class Supervisor implements SupervisorHandle {
       return;
     }
     this.shutdownSignal = signal;
-    this.log.info({ event: 'watchdog.shutdown', signal }, `received ${signal}: stopping the bot`);
+    this.log.emit('watchdog.shutdown',{ signal }, `received ${signal}: stopping the bot`);
     this.interrupt.abort();
     this.wakeStop?.();
   }
@@ -143,7 +146,7 @@ export class Supervisor implements SupervisorHandle {
         this.interrupt.abort();
         break;
       case 'waiting-backend':
-        this.log.info({ event: 'watchdog.sighup', state: this.currentState }, 'SIGHUP: the bot starts as soon as the backend is ready');
+        this.log.emit('watchdog.sighup',{ state: this.currentState }, 'SIGHUP: the bot starts as soon as the backend is ready');
         break;
       default:
         break;
@@ -151,16 +154,18 @@ export class Supervisor implements SupervisorHandle {
   }
 
   async run(): Promise<number> {
-    for (const monitor of this.deps.monitors ?? []) await monitor.start(this);
+    const monitors = this.deps.monitors ?? [];
+    if (monitors.length > 0 && !this.handle) throw new Error('monitors need a health sink');
+    for (const monitor of monitors) await monitor.start(this.handle as SupervisorHandle);
     try {
       return await this.loop();
     } finally {
       this.setState('exiting');
-      for (const monitor of this.deps.monitors ?? []) {
+      for (const monitor of monitors) {
         try {
           await monitor.stop();
         } catch (error) {
-          this.log.warn({ event: 'monitor.error', monitor: monitor.name, err: error }, 'a monitor failed to stop');
+          this.log.emit('monitor.error',{ monitor: monitor.name, err: error }, 'a monitor failed to stop');
         }
       }
     }
@@ -181,8 +186,9 @@ export class Supervisor implements SupervisorHandle {
         if (this.shutdownSignal) return this.exitWith(shutdownCode());
         if (!ready) {
           const lastReason = this.deps.gate.lastReason?.();
-          this.log.error(
-            { event: 'backend.timeout', timeoutMs: startup.timeout, ...(lastReason ? { lastReason } : {}) },
+          this.log.emit(
+            'backend.timeout',
+            { timeoutMs: startup.timeout, ...(lastReason ? { lastReason } : {}) },
             `the backend was not ready within startup.timeout (${startup.timeout}ms)${lastReason ? `: ${lastReason}` : ''}; giving up`,
           );
           return this.exitWith(EXIT.BACKEND_TIMEOUT);
@@ -194,86 +200,71 @@ export class Supervisor implements SupervisorHandle {
 
       const outcome = await this.runOnce();
       const spawnError = outcome.exit.error;
-      const status = spawnError ? (spawnError.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE) : statusOf(outcome.exit);
-      lastStatus = status;
       if (spawnError) {
-        this.log.error(
-          { event: 'child.error', command: this.options.command, code: spawnError.code, error: spawnError.message },
+        this.log.emit(
+          'child.error',
+          { command: this.options.command, code: spawnError.code, error: spawnError.message },
           `cannot start the bot: ${spawnError.message}`,
         );
-        // A command that never ran (not found, not executable) will not start on a retry either.
-        if (!everStarted) return this.exitWith(status);
       }
+      const result = decideAfterRun(outcome, {
+        policy: restart.policy,
+        shuttingDown: this.shutdownSignal !== undefined,
+        hangup: this.hangupPending,
+        everStarted,
+        backendReady: this.deps.gate?.isReady(),
+        waitForBackend: startup.waitForBackend,
+        now: this.deps.clock.now(),
+        limit: restart.limit,
+        recentRestarts: this.recentRestarts,
+        backoff: restart,
+        attempt: this.attempt,
+        random: this.deps.random ?? Math.random,
+      });
       everStarted = true;
-      if (this.shutdownSignal) return this.exitWith(status);
-      if (this.hangupPending) {
-        // SIGHUP arrived while the bot was going down: start again now, without backoff.
-        this.hangupPending = false;
-        this.log.info({ event: 'restart.scheduled', reason: 'sighup', attempt: 0, delayMs: 0 }, 'restarting the bot now (SIGHUP)');
-        this.events.emit('restart', { reason: 'sighup', attempt: 0, delayMs: 0 });
-        waitForBackend = startup.waitForBackend && !(this.deps.gate?.isReady() ?? true);
-        continue;
-      }
+      lastStatus = result.status;
+      this.recentRestarts = result.recentRestarts;
+      this.attempt = result.attempt;
+      this.hangupPending = false;
+      const decision = result.decision;
+      if (decision.action === 'exit') return this.exitAfter(decision, result.status);
 
-      const reason = this.reasonFor(outcome);
-      const rules = reasonRules(reason);
-      if (!this.policyAllows(reason, outcome.exit)) {
-        this.log.info(
-          { event: 'restart.skipped', reason, policy: restart.policy, status },
-          `not restarting (restart.policy is "${restart.policy}")`,
-        );
-        return this.exitWith(status);
-      }
-
-      const now = this.deps.clock.now();
-      if (rules.countsTowardLimit) {
-        if (this.limit.exceeded(now)) {
-          const info = { restarts: this.limit.recent(now), windowMs: restart.limit.window };
-          this.log.error(
-            { event: 'restart.giveup', restarts: info.restarts, window: restart.limit.window },
-            `giving up: ${info.restarts} restarts within ${restart.limit.window}ms (restart.limit)`,
-          );
-          this.events.emit('giveup', info);
-          return this.exitWith(EXIT.GAVE_UP);
-        }
-        this.limit.record(now);
-      }
-
-      // Only restarts that wait a backoff count as attempts: an outage or a SIGHUP does not make
-      // the next crash wait longer.
-      const attempt = rules.backoff ? this.backoff.next(outcome.uptimeMs) : 0;
-      const delayMs = rules.backoff ? backoffDelay(attempt, restart, this.deps.random) : 0;
-      this.log.info({ event: 'restart.scheduled', reason, attempt, delayMs }, `restarting the bot in ${delayMs}ms (${reason})`);
+      const { reason, attempt, delayMs } = decision;
+      this.log.emit(
+        'restart.scheduled',
+        { reason, attempt, delayMs },
+        reason === 'sighup' && delayMs === 0 ? 'restarting the bot now (SIGHUP)' : `restarting the bot in ${delayMs}ms (${reason})`,
+      );
       this.events.emit('restart', { reason, attempt, delayMs });
       if (delayMs > 0) {
         this.setState('backoff');
         await this.deps.clock.sleep(delayMs, this.freshInterrupt());
-        if (this.shutdownSignal) return this.exitWith(status);
+        if (this.shutdownSignal) return this.exitWith(result.status);
         this.hangupPending = false;
       }
-      waitForBackend = startup.waitForBackend && rules.waitForBackend;
-      // An outage seen at start must also be waited out when the config skips the start-up wait.
-      if (reason === 'backend-down' || reason === 'account-relogin') waitForBackend = true;
+      waitForBackend = decision.waitForBackend;
     }
   }
 
-  /** Why the bot went down: the stop that was asked for, or its own exit (during a backend outage, that outage). */
-  private reasonFor(outcome: RunOutcome): RestartReason {
-    if (outcome.requested) return outcome.requested.reason;
-    if (this.deps.gate && !this.deps.gate.isReady()) return 'backend-down';
-    return 'exited';
-  }
-
-  /**
-   * The policy judges the bot's own failures (its exit, a hang a probe saw). Stops the watchdog
-   * asked for because of the backend or the operator (SIGHUP) are always followed by a start.
-   */
-  private policyAllows(reason: RestartReason, exit: ChildExit): boolean {
-    const { policy } = this.options.restart;
-    if (reason === 'sighup' || reason === 'backend-down' || reason === 'account-relogin') return true;
-    if (policy === 'never') return false;
-    if (policy === 'on-failure' && reason === 'exited') return !(exit.code === 0 && exit.signal === null);
-    return true;
+  /** Logs why the watchdog ends here and returns its exit code. */
+  private exitAfter(decision: Extract<Decision, { action: 'exit' }>, status: number): number {
+    const { restart } = this.options;
+    if (decision.why === 'policy') {
+      this.log.emit(
+        'restart.skipped',
+        { reason: decision.reason as RestartReason, policy: restart.policy, status },
+        `not restarting (restart.policy is "${restart.policy}")`,
+      );
+    } else if (decision.why === 'limit') {
+      const restarts = decision.restarts ?? 0;
+      this.log.emit(
+        'restart.giveup',
+        { restarts, window: restart.limit.window },
+        `giving up: ${restarts} restarts within ${restart.limit.window}ms (restart.limit)`,
+      );
+      this.events.emit('giveup', { restarts, windowMs: restart.limit.window });
+    }
+    return this.exitWith(decision.code);
   }
 
   private async waitForBackend(timeoutMs: number): Promise<boolean> {
@@ -299,7 +290,7 @@ export class Supervisor implements SupervisorHandle {
     return !timedOut && gate.isReady();
   }
 
-  private async runOnce(): Promise<RunOutcome> {
+  private async runOnce(): Promise<RunEnd> {
     this.stopRequest = undefined;
     const marker = this.deps.newMarker();
     const spec: SpawnSpec = {
@@ -307,11 +298,14 @@ export class Supervisor implements SupervisorHandle {
       cwd: this.options.cwd,
       env: { ...this.options.env, [marker.name]: marker.value },
     };
+    // Recorded (the state file) before the bot can run: a watchdog killed right after the spawn
+    // still leaves what finds the new tree.
+    this.events.emit('prespawn', marker);
     const spawnedAt = this.deps.clock.now();
     const handle = this.deps.spawn(spec);
     if (handle.pid === undefined) {
       const exit = await handle.exited;
-      return { exit, uptimeMs: 0, requested: undefined };
+      return { exit, uptimeMs: 0, requested: undefined, stop: undefined };
     }
     const pid = handle.pid;
     const running: RunningChild & { handle: ChildHandle } = {
@@ -324,7 +318,7 @@ export class Supervisor implements SupervisorHandle {
       handle,
     };
     this.child = running;
-    this.log.info({ event: 'child.spawn', pid, command: this.options.command }, `started the bot (pid ${pid})`);
+    this.log.emit('child.spawn',{ pid, command: this.options.command }, `started the bot (pid ${pid})`);
     this.setState('running');
     this.events.emit('spawn', this.current() as RunningChild);
 
@@ -335,13 +329,14 @@ export class Supervisor implements SupervisorHandle {
     const first = await Promise.race([handle.exited.then(() => 'exited' as const), stopAsked.then(() => 'stop' as const)]);
     this.wakeStop = undefined;
 
-    const requested = this.stopRequest;
+    const requested = this.stopRequest as StopRequest | undefined;
     if (first === 'stop') {
       const signal = this.stopSignal();
       const stopInfo: StopRequest = requested ?? { reason: 'exited' };
-      this.log.info(
+      this.log.emit(
+        'child.stop',
         // Evidence first: a probe's fields never overwrite the stop's own.
-        { ...(stopInfo.evidence ?? {}), event: 'child.stop', pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal },
+        { ...(stopInfo.evidence ?? {}), pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal },
         `stopping the bot (${this.shutdownSignal ? `shutdown on ${this.shutdownSignal}` : stopInfo.reason})`,
       );
       if (requested) this.events.emit('stop', this.current() as RunningChild, requested);
@@ -361,13 +356,14 @@ export class Supervisor implements SupervisorHandle {
       drained.abort();
     }
     const uptimeMs = this.deps.clock.now() - spawnedAt;
-    this.log.info(
-      { event: 'child.exit', pid, code: exit.code, signal: exit.signal, uptimeMs },
+    this.log.emit('child.exit',
+      { pid, code: exit.code, signal: exit.signal, uptimeMs },
       `the bot exited (${exit.signal ?? `code ${exit.code}`}) after ${uptimeMs}ms`,
     );
     this.events.emit('exit', this.current() as RunningChild, exit, uptimeMs);
     this.child = undefined;
-    return { exit, uptimeMs, requested: this.shutdownSignal ? undefined : requested };
+    const stop = this.shutdownSignal ? undefined : requested;
+    return { exit, uptimeMs, requested: stop?.reason, stop };
   }
 
   private stopSignal(): NodeJS.Signals {
@@ -377,24 +373,24 @@ export class Supervisor implements SupervisorHandle {
   }
 
   private readonly logKill = (pids: number[], signal: NodeJS.Signals) => {
-    if (pids.length > 0) this.log.info({ event: 'child.kill', pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
+    if (pids.length > 0) this.log.emit('child.kill',{ pids, signal }, `sent ${signal} to ${pids.length} process(es)`);
   };
 
-  private treeRoot(child: RunningChild): { pid: number; pgid: number; startTime?: number } {
-    return { pid: child.pid, pgid: child.pid, ...(child.startTime === undefined ? {} : { startTime: child.startTime }) };
+  private treeRoot(child: RunningChild): TreeRoot {
+    return { pid: child.pid, ...(child.startTime === undefined ? {} : { startTime: child.startTime }) };
   }
 
   private async killTree(child: RunningChild, signal: NodeJS.Signals, timeout: number): Promise<void> {
     const { survivors } = await this.deps.killTree(this.treeRoot(child), { signal, timeout, marker: child.marker, onSignal: this.logKill });
     if (survivors.length > 0) {
-      this.log.error({ event: 'child.survivors', pids: survivors }, 'some processes of the bot tree could not be killed');
+      this.log.emit('child.survivors',{ pids: survivors }, 'some processes of the bot tree could not be killed');
     }
   }
 
   /** Second SIGINT/SIGTERM: SIGKILL the whole tree now. */
   private forceKill(signal: NodeJS.Signals): void {
     const child = this.child;
-    this.log.warn({ event: 'watchdog.force', signal }, `received ${signal} again: killing the bot tree now`);
+    this.log.emit('watchdog.force',{ signal }, `received ${signal} again: killing the bot tree now`);
     if (!child) return;
     void this.deps.killTree(this.treeRoot(child), { signal: 'SIGKILL', timeout: 0, marker: child.marker, onSignal: this.logKill });
   }
@@ -411,7 +407,7 @@ export class Supervisor implements SupervisorHandle {
   }
 
   private exitWith(code: number): number {
-    this.log.info({ event: 'watchdog.exit', code }, `exiting with code ${code}`);
+    this.log.emit('watchdog.exit',{ code }, `exiting with code ${code}`);
     return code;
   }
 }

@@ -1,4 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { HealthSink } from '../health/health-sink.js';
+import type { KillTreeOptions, KillTreeResult } from '../process/kill-tree.js';
+import type { TreeMarker, TreeRoot } from '../process/process-tree.js';
 import type { RestartReason } from './restart-reasons.js';
 
 /** How a bot process ended. `error` is set when it could not be started at all. */
@@ -25,32 +28,15 @@ export interface SpawnSpec {
   env: Record<string, string>;
 }
 
-export interface TreeMarker {
-  name: string;
-  value: string;
-}
+export type { TreeMarker, TreeRoot } from '../process/process-tree.js';
 
-export interface KillTreeRequest {
-  signal: NodeJS.Signals;
-  timeout: number;
-  marker?: TreeMarker;
-  onSignal?: (pids: number[], signal: NodeJS.Signals) => void;
-}
-
-export interface KillTreeOutcome {
-  pids: number[];
-  forced: boolean;
-  survivors: number[];
-}
+export type KillTreeRequest = Pick<KillTreeOptions, 'signal' | 'timeout' | 'marker' | 'onSignal'>;
+export type KillTreeOutcome = Pick<KillTreeResult, 'pids' | 'forced' | 'survivors'>;
 
 /** Kills a process tree; resolves when nothing of it remains (or reports survivors). */
-export type KillTreeFn = (root: { pid: number; pgid?: number; startTime?: number }, request: KillTreeRequest) => Promise<KillTreeOutcome>;
+export type KillTreeFn = (root: TreeRoot, request: KillTreeRequest) => Promise<KillTreeOutcome>;
 
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`, or early (without error) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+export type { Clock } from '../clock/clock.js';
 
 /** The bot while it runs, as plug-ins see it. */
 export interface RunningChild {
@@ -64,15 +50,6 @@ export interface RunningChild {
 }
 
 export type SupervisorState = 'starting' | 'waiting-backend' | 'running' | 'stopping' | 'backoff' | 'exiting';
-
-/** A probe's latest verdict, reported to the supervisor so the state file and status can show it. */
-export interface ProbeReport {
-  probe: string;
-  verdict: 'healthy' | 'unhealthy' | 'misconfigured' | 'unknown';
-  reason?: string;
-  latencyMs?: number;
-  at: number;
-}
 
 export interface StopRequest {
   reason: RestartReason;
@@ -88,14 +65,13 @@ export interface BackendGate {
   lastReason?(): string | undefined;
 }
 
-/** What a plug-in (probe, state writer, metrics) gets from the supervisor. */
+/** What a plug-in (probes, state writer, status endpoint, metrics) gets: the supervisor's events and the health sink. */
 export interface SupervisorHandle {
   readonly events: import('./supervisor-events.js').SupervisorEvents;
-  /** Asks for the running bot to be stopped and restarted. Ignored (false) when no bot runs. */
-  requestRestart(reason: RestartReason, evidence?: Record<string, unknown>): boolean;
+  /** Where every probe result goes; the only way to ask for a restart. */
+  readonly health: HealthSink;
   /** The running bot, if any. */
   current(): RunningChild | undefined;
-  reportProbe(report: ProbeReport): void;
   state(): SupervisorState;
 }
 

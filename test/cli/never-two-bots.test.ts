@@ -111,7 +111,7 @@ test('a state file that cannot be written: exit 2 with a clear message, nothing 
   const { file } = project({ command: [process.execPath, fixture('bots/healthy.mjs')], state: { file: join(dir, 'blocker', 'state.json') } });
   const run = runWatchdog(['run', '--config', file]);
   assert.equal((await run.exited).code, 2);
-  const error = run.logs().find((r) => r.event === 'state.error');
-  assert.match(String(error?.msg), /cannot use the state file .*blocker\/state\.json: .* \(set state\.file to a writable place\)/);
+  const error = run.logs().find((r) => r.event === 'state.unusable');
+  assert.match(String(error?.msg), /cannot use the state folder .*\/blocker: a part of the path is not a folder\. .*set state\.file to a writable place$/);
   assert.equal(run.logs().filter((r) => r.event === 'child.spawn').length, 0);
 });

@@ -1,30 +1,43 @@
-// A SupervisorHandle for monitor unit tests: the test emits spawn/exit and reads what the monitor asked for.
+// A SupervisorHandle for monitor unit tests: a real health sink in front of a fake supervisor; the
+// test emits spawn/exit and reads what the sink recorded and asked for.
 import { PassThrough } from 'node:stream';
+import type { Clock } from '../../src/clock/clock.js';
+import { HealthSink, type RestartTarget } from '../../src/health/health-sink.js';
+import type { HealthResult } from '../../src/health/types.js';
+import type { EventLog } from '../../src/log/events.js';
 import type { RestartReason } from '../../src/supervisor/restart-reasons.js';
 import { SupervisorEvents } from '../../src/supervisor/supervisor-events.js';
-import type { ProbeReport, RunningChild, SupervisorHandle, SupervisorState } from '../../src/supervisor/types.js';
+import type { RunningChild, SupervisorHandle, SupervisorState } from '../../src/supervisor/types.js';
+import { memoryLogger } from './log-sink.js';
+import { mockTimersClock } from './mock-timers-clock.js';
 
-export class FakeHandle implements SupervisorHandle {
+export class FakeHandle implements SupervisorHandle, RestartTarget {
   readonly events = new SupervisorEvents();
+  readonly health: HealthSink;
   readonly restarts: { reason: RestartReason; evidence: Record<string, unknown> | undefined; at: number }[] = [];
-  readonly reports: ProbeReport[] = [];
+  /** Every result as the sink recorded it (startup.grace applied), with the wall-clock time it did. */
+  readonly reports: (HealthResult & { at: number })[] = [];
   private child: RunningChild | undefined;
   private nextPid = 1000;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  readonly clock: Clock;
+
+  /** `clock`: a Clock, or a wall-clock function (monotonic time follows it; timers are the global ones). */
+  constructor(clock: Clock | (() => number) = mockTimersClock(), logger: EventLog = memoryLogger().logger, startupGrace = 0) {
+    this.clock = typeof clock === 'function' ? { ...mockTimersClock(), now: clock, wallNow: clock } : clock;
+    this.health = new HealthSink({ log: logger, clock: this.clock, startupGrace });
+    this.health.attach(this);
+    this.health.subscribe((update) => this.reports.push({ ...update.result, at: update.at }));
+  }
 
   requestRestart(reason: RestartReason, evidence?: Record<string, unknown>): boolean {
     if (!this.child) return false;
-    this.restarts.push({ reason, evidence, at: this.now() });
+    this.restarts.push({ reason, evidence, at: this.clock.now() });
     return true;
   }
 
   current(): RunningChild | undefined {
     return this.child;
-  }
-
-  reportProbe(report: ProbeReport): void {
-    this.reports.push(report);
   }
 
   state(): SupervisorState {
@@ -36,7 +49,7 @@ export class FakeHandle implements SupervisorHandle {
     const child = {
       pid: this.nextPid++,
       startTime: undefined,
-      spawnedAt: this.now(),
+      spawnedAt: this.clock.now(),
       stdout: new PassThrough(),
       stderr: new PassThrough(),
       marker: { name: 'BOT_WATCHDOG_TREE', value: 'test' },
@@ -50,6 +63,6 @@ export class FakeHandle implements SupervisorHandle {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
-    this.events.emit('exit', child, { code: null, signal: 'SIGTERM' }, this.now() - child.spawnedAt);
+    this.events.emit('exit', child, { code: null, signal: 'SIGTERM' }, this.clock.now() - child.spawnedAt);
   }
 }

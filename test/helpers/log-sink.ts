@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
+import { EventLog } from '../../src/log/events.js';
 
 export interface LogRecord {
   event?: string;
@@ -8,8 +9,8 @@ export interface LogRecord {
   [key: string]: unknown;
 }
 
-/** A pino logger that keeps its records in memory, for asserting on events. */
-export function memoryLogger(level = 'debug'): { logger: Logger; records: LogRecord[]; events: (name: string) => LogRecord[] } {
+/** An event log that keeps its records in memory, for asserting on events. */
+export function memoryLogger(level = 'debug'): { logger: EventLog; records: LogRecord[]; events: (name: string) => LogRecord[] } {
   const records: LogRecord[] = [];
   const stream = new Writable({
     write(chunk, _encoding, callback) {
@@ -17,7 +18,7 @@ export function memoryLogger(level = 'debug'): { logger: Logger; records: LogRec
       callback();
     },
   });
-  const logger = pino({ level, formatters: { level: (label) => ({ level: label }) } }, stream);
+  const logger = new EventLog(pino({ level, formatters: { level: (label) => ({ level: label }) } }, stream));
   return { logger, records, events: (name) => records.filter((r) => r.event === name) };
 }
 

@@ -5,6 +5,7 @@ import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
 import { flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
+import { mockTimersClock } from '../helpers/mock-timers-clock.js';
 
 /** A probe whose verdict the test sets; counts its checks and records when they ran. */
 function settable(name = 'fake', initial: Verdict = 'unhealthy') {
@@ -29,11 +30,11 @@ async function tick(t: { mock: { timers: { tick(ms: number): void } } }, ms: num
 test('unhealthy during startup.grace is reported "unknown" and does not count; right after it, a restart with the evidence', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
-  const handle = new FakeHandle();
+  const handle = new FakeHandle(mockTimersClock(), log.logger, 1000);
   const { probe } = settable();
   const monitor = new BotProbeMonitor({
-    name: 'fake', reason: 'heartbeat-stale', interval: 300, timeout: 100, startupGrace: 1000, logger: log.logger,
-    now: Date.now, probeFor: () => probe, dueIn: () => 0,
+    name: 'fake', reason: 'heartbeat-stale', interval: 300, timeout: 100, startupGrace: 1000, clock: handle.clock,
+    probeFor: () => probe, dueIn: () => 0,
   });
   await monitor.start(handle);
   handle.spawn();
@@ -41,7 +42,7 @@ test('unhealthy during startup.grace is reported "unknown" and does not count; r
   await tick(t, 990);
   assert.equal(handle.restarts.length, 0);
   assert.ok(handle.reports.length >= 3, JSON.stringify(handle.reports));
-  assert.ok(handle.reports.every((r) => r.verdict === 'unknown' && /^starting \(startup\.grace\): it is unhealthy$/.test(r.reason ?? '')));
+  assert.ok(handle.reports.every((r) => r.verdict === 'starting' && /^starting \(startup\.grace\): it is unhealthy$/.test(r.reason ?? '')));
   assert.equal(log.events('probe.failed').length, 0);
   await tick(t, 20);
   assert.equal(handle.restarts.length, 1, 'checked again exactly when startup.grace ends, not at the next 300 ms tick');
@@ -60,8 +61,8 @@ test('a probe that will turn unhealthy before the next tick is checked again exa
   const handle = new FakeHandle();
   const { probe, state } = settable('fake', 'healthy');
   const monitor = new BotProbeMonitor({
-    name: 'fake', reason: 'heartbeat-stale', interval: 5000, timeout: 1000, startupGrace: 0, logger: memoryLogger().logger,
-    now: Date.now, probeFor: () => probe, dueIn: () => 250,
+    name: 'fake', reason: 'heartbeat-stale', interval: 5000, timeout: 1000, startupGrace: 0,
+    clock: handle.clock, probeFor: () => probe, dueIn: () => 250,
   });
   await monitor.start(handle);
   handle.spawn();
@@ -76,10 +77,10 @@ test('a probe that will turn unhealthy before the next tick is checked again exa
 test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() false disables it', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
-  const handle = new FakeHandle();
+  const handle = new FakeHandle(mockTimersClock(), log.logger);
   const { probe, state } = settable('fake', 'healthy');
   const monitor = new BotProbeMonitor({
-    name: 'fake', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, logger: log.logger, now: Date.now, probeFor: () => probe,
+    name: 'fake', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, clock: handle.clock, probeFor: () => probe,
   });
   await monitor.start(handle);
   await tick(t, 500);
@@ -103,7 +104,7 @@ test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() fa
 
   const off = settable();
   const disabled = new BotProbeMonitor({
-    name: 'off', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, logger: log.logger, setup: () => false, probeFor: () => off.probe,
+    name: 'off', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, clock: handle.clock, setup: () => false, probeFor: () => off.probe,
   });
   await disabled.start(handle);
   handle.spawn();

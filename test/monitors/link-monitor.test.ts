@@ -7,6 +7,7 @@ import { flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { FakeProc, tcpLine } from '../helpers/fake-proc.js';
 import { memoryLogger } from '../helpers/log-sink.js';
+import { mockTimersClock } from '../helpers/mock-timers-clock.js';
 
 type Timers = { mock: { timers: { tick(ms: number): void } } };
 async function tick(t: Timers, ms: number, step = 10): Promise<void> {
@@ -23,9 +24,9 @@ test('link monitor: watches each run of the bot in /proc; link gone for grace �
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   const log = memoryLogger();
-  const handle = new FakeHandle();
+  const handle = new FakeHandle(mockTimersClock(), log.logger, 500);
   const monitor = linkMonitor({
-    targets: target, grace: 1000, interval: 300, startupGrace: 500, logger: log.logger, now: Date.now, procRoot: proc.root,
+    targets: target, grace: 1000, interval: 300, startupGrace: 500, logger: log.logger, clock: handle.clock, procRoot: proc.root,
     matcher: { local: () => new Set() },
   });
   await monitor.start(handle);
@@ -55,9 +56,9 @@ test('link monitor, listened port with stall: a bot that stops reading → link-
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   const log = memoryLogger();
-  const handle = new FakeHandle();
+  const handle = new FakeHandle(mockTimersClock(), log.logger, 0);
   const monitor = linkMonitor({
-    targets: [], listen: { host: undefined, port: 2280 }, stall: 1500, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, now: Date.now, procRoot: proc.root,
+    targets: [], listen: { host: undefined, port: 2280 }, stall: 1500, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, clock: handle.clock, procRoot: proc.root,
   });
   await monitor.start(handle);
   const listener = tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 70, 0x0a);
@@ -100,15 +101,16 @@ test('link monitor, listened port with stall: a bot that stops reading → link-
 
 test('link monitor: without /proc it is off, with one probe.disabled warning', async () => {
   const log = memoryLogger();
-  const handle = new FakeHandle();
-  const monitor = linkMonitor({ targets: target, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, procRoot: '/nonexistent-proc' });
+  const handle = new FakeHandle(mockTimersClock(), log.logger);
+  const monitor = linkMonitor({ targets: target, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, clock: handle.clock, procRoot: '/nonexistent-proc' });
+  const spawnListeners = handle.events.listenerCount('spawn');
   await monitor.start(handle);
   handle.spawn();
   const disabled = log.events('probe.disabled');
   assert.equal(disabled.length, 1);
   assert.equal(disabled[0]?.probe, 'link');
   assert.equal(disabled[0]?.level, 'warn');
-  assert.equal(handle.events.listenerCount('spawn'), 0);
+  assert.equal(handle.events.listenerCount('spawn'), spawnListeners, 'the monitor does not follow runs');
   monitor.stop();
 });
 
@@ -120,7 +122,7 @@ test('heartbeat monitor: a file that stops changing restarts the bot exactly max
   const stat = async () => ({ isFile: () => true, isDirectory: () => false, mtimeMs }) as unknown as Stats;
   const file = '/srv/bot/bot.log';
   const handle = new FakeHandle();
-  const monitor = heartbeatMonitor({ file, maxAge: 1000, interval: 5000, startupGrace: 0, logger: memoryLogger().logger, now: Date.now, wallNow: Date.now, stat });
+  const monitor = heartbeatMonitor({ file, maxAge: 1000, interval: 5000, startupGrace: 0, clock: handle.clock, stat });
   await monitor.start(handle);
   touch();
   handle.spawn();

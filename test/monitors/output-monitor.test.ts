@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutputMonitor } from '../../src/monitors/output-monitor.js';
 import { EXIT } from '../../src/exit-codes.js';
-import { flush } from '../helpers/fake-clock.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
+import { mockTimersClock } from '../helpers/mock-timers-clock.js';
 import { baseOptions, harness } from '../supervisor/harness.js';
 
 type Timers = { mock: { timers: { tick(ms: number): void } } };
@@ -20,8 +21,8 @@ const PATTERNS = ['WebSocket 通道意外关闭', '无法连接到 mirai'];
 test('a line matching a pattern restarts at once, even during startup.grace, with the line as evidence; once per run', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
-  const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, startupGrace: 60_000, logger: log.logger, now: Date.now });
+  const handle = new FakeHandle(mockTimersClock(), log.logger, 60_000);
+  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, startupGrace: 60_000, clock: handle.clock });
   monitor.start(handle);
   const child = handle.spawn();
   child.stdout.write('bot: connected\n\x1b[31m[ERROR]\x1b[0m WebSocket 通道意外');
@@ -61,7 +62,7 @@ test('a line matching a pattern restarts at once, even during startup.grace, wit
 test('a prompt-like unfinished line matches after a short idle', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: ['请输入验证码'], silence: 0, startupGrace: 0, logger: memoryLogger().logger, now: Date.now, idleMs: 100 });
+  const monitor = new OutputMonitor({ patterns: ['请输入验证码'], silence: 0, startupGrace: 0, clock: handle.clock, idleMs: 100 });
   monitor.start(handle);
   handle.spawn().stdout.write('请输入验证码: ');
   await tick(t, 90);
@@ -75,8 +76,8 @@ test('a prompt-like unfinished line matches after a short idle', async (t) => {
 test('silence: no output for `silence` after startup.grace restarts with the evidence; a chatty bot never is', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
-  const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: [], silence: 1000, startupGrace: 3000, logger: log.logger, now: Date.now });
+  const handle = new FakeHandle(mockTimersClock(), log.logger, 3000);
+  const monitor = new OutputMonitor({ patterns: [], silence: 1000, startupGrace: 3000, clock: handle.clock });
   monitor.start(handle);
   // Silent from the start: not before startup.grace ends.
   handle.spawn();
@@ -114,16 +115,18 @@ test('silence: no output for `silence` after startup.grace restarts with the evi
 });
 
 test('off when there are no patterns and silence is 0', () => {
-  const monitor = new OutputMonitor({ patterns: [], silence: 0, startupGrace: 0, logger: memoryLogger().logger });
-  assert.equal(monitor.active, false);
   const handle = new FakeHandle();
+  const monitor = new OutputMonitor({ patterns: [], silence: 0, startupGrace: 0, clock: handle.clock });
+  assert.equal(monitor.active, false);
+  const spawnListeners = handle.events.listenerCount('spawn');
   monitor.start(handle);
-  assert.equal(handle.events.listenerCount('spawn'), 0);
+  assert.equal(handle.events.listenerCount('spawn'), spawnListeners, 'an inactive monitor does not follow runs');
 });
 
 test('through the supervisor: an output-match restart has the same backoff and restart.limit as an exit', async () => {
-  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, startupGrace: 0, logger: memoryLogger().logger });
-  const h = harness(baseOptions({ restart: { limit: { count: 2, window: 600_000 } } as never }), { monitors: [monitor] });
+  const clock = new FakeClock();
+  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, startupGrace: 0, clock });
+  const h = harness(baseOptions({ restart: { limit: { count: 2, window: 600_000 } } as never }), { monitors: [monitor], clock });
   await h.flush();
   for (let run = 0; run < 3; run++) {
     h.last().stdout.write('WebSocket 通道意外关闭。code: 1006, reason: \n');

@@ -63,14 +63,14 @@ test('waitForFreePorts: free at once costs nothing; a held port is waited for un
   const proc = fakeProc(t).add({ pid: 400, ppid: 1, sockets: [11] }).net(undefined, []);
   const clock = virtualClock();
   const log = memoryLogger();
-  const free = await waitForFreePorts([2280], 5000, { procRoot: proc.root, now: clock.now, sleep: clock.sleep, logger: log.logger });
+  const free = await waitForFreePorts([2280], 5000, { procRoot: proc.root, now: clock.now, sleep: clock.sleep, log: log.logger });
   assert.deepEqual(free, { free: true, waitedMs: 0, holders: [], stillHeld: [] });
   assert.equal(clock.sleeps.length, 0);
   assert.equal(log.records.length, 0);
 
   proc.net(undefined, [tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 11, 0x0a)]);
   const released = virtualClock([[1250, () => proc.net(undefined, [])]]);
-  const result = await waitForFreePorts([{ host: '127.0.0.1', port: 2280 }], 5000, { procRoot: proc.root, now: released.now, sleep: released.sleep, logger: log.logger, pollMs: 100 });
+  const result = await waitForFreePorts([{ host: '127.0.0.1', port: 2280 }], 5000, { procRoot: proc.root, now: released.now, sleep: released.sleep, log: log.logger, pollMs: 100 });
   assert.equal(result.free, true);
   assert.equal(result.waitedMs, 1300, 'seen free at the first look after the release');
   assert.deepEqual(result.holders.map((h) => [h.port, h.listening, h.pid]), [['127.0.0.1:2280', '0.0.0.0:2280', 400]]);
@@ -86,7 +86,7 @@ test('waitForFreePorts: a port never released is given up at the timeout, with w
   const proc = fakeProc(t).add({ pid: 400, ppid: 1, sockets: [11] }).net(undefined, [tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 11, 0x0a)]);
   const clock = virtualClock();
   const log = memoryLogger();
-  const result = await waitForFreePorts([2280], 1000, { procRoot: proc.root, now: clock.now, sleep: clock.sleep, logger: log.logger, pollMs: 300 });
+  const result = await waitForFreePorts([2280], 1000, { procRoot: proc.root, now: clock.now, sleep: clock.sleep, log: log.logger, pollMs: 300 });
   assert.equal(result.free, false);
   assert.equal(result.waitedMs, 1000);
   assert.deepEqual(clock.sleeps, [300, 300, 300, 100], 'the last sleep ends exactly at the timeout');

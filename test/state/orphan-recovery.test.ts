@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { newTreeMarker } from '../../src/process/kill-tree.js';
 import { recoverOrphan } from '../../src/state/orphan-recovery.js';
 import { bootId, identityOf } from '../../src/state/identity.js';
 import { isSameProcess, procAvailable } from '../../src/process/proc-stat.js';
@@ -45,6 +46,24 @@ test('an orphaned bot tree (setsid\'d and double-forked helpers too) is found an
     assert.equal(log.events('orphan.stopped').length, 1);
   }));
 
+test('a watchdog killed between the spawn and the write of its bot: the tree is found by the marker written before the spawn', { skip }, () =>
+  withTree('grandchildren.mjs', async (tree) => {
+    const log = memoryLogger();
+    const state = { ...stateOf(tree), bot: null, spawning: { marker: tree.marker, at: '2026-01-01T00:00:00.000Z' } };
+    const outcome = await recoverOrphan(state, { stop: { signal: 'SIGTERM', timeout: 5000 }, logger: log.logger });
+    assert.equal(outcome.kind, 'stopped');
+    assert.equal(log.events('orphan.found')[0]?.pid, tree.pids[0], 'the oldest marked process is the bot');
+    assert.deepEqual(alive(tree), []);
+    assert.deepEqual(markedPids(tree.marker), []);
+  }));
+
+test('a spawning record whose marker no process carries is nothing to stop', { skip }, async () => {
+  const log = memoryLogger();
+  const base = sampleState({ watchdog: { ...sampleState().watchdog, pid: 999_999, startTime: 1, bootId: bootId()! } });
+  const state = { ...base, bot: null, spawning: { marker: { name: 'BOT_WATCHDOG_TREE', value: 'nobody-has-this' }, at: base.updatedAt } };
+  assert.deepEqual(await recoverOrphan(state, { stop: { signal: 'SIGTERM', timeout: 1000 }, logger: log.logger }), { kind: 'none' });
+});
+
 test('helpers left by a root that already exited are still found through the marker', { skip }, () =>
   withTree('grandchildren.mjs', async (tree) => {
     const root = tree.pids[0]!;
@@ -60,7 +79,7 @@ test('helpers left by a root that already exited are still found through the mar
 test('a recorded bot whose start time does not match (a reused pid) is left alone', { skip }, () =>
   withTree('obey-term.mjs', async (tree) => {
     const state = stateOf(tree);
-    state.bot = { ...state.bot!, startTime: state.bot!.startTime! - 1, marker: { name: 'BOT_WATCHDOG_TREE', value: 'not-this-tree' } };
+    state.bot = { ...state.bot!, startTime: state.bot!.startTime! - 1, marker: newTreeMarker() };
     const log = memoryLogger();
     assert.deepEqual(await recoverOrphan(state, { stop: { signal: 'SIGTERM', timeout: 5000 }, logger: log.logger }), { kind: 'none' });
     assert.deepEqual(alive(tree), tree.pids);

@@ -60,17 +60,17 @@ test('every transition is written: spawn (with pid, marker), exit, backoff, rest
 test('probe verdicts are kept; a change of verdict is written at once, a repeat waits for the next write', async () => {
   const { h, read, tick } = setup();
   await h.flush();
-  h.supervisor.reportProbe({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 1s old', latencyMs: 0.4, at: 1 });
+  h.health.report({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 1s old', latencyMs: 0.4 });
   assert.deepEqual(read().probes.heartbeat, {
     verdict: 'healthy', reason: 'file is 1s old', latencyMs: 0, at: '2026-01-01T00:00:00.000Z', since: '2026-01-01T00:00:00.000Z',
   });
   tick(1000);
-  h.supervisor.reportProbe({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 2s old', at: 2 });
+  h.health.report({ probe: 'heartbeat', verdict: 'healthy', reason: 'file is 2s old', latencyMs: 0 });
   assert.equal(read().probes.heartbeat?.reason, 'file is 1s old', 'same verdict: no write');
   tick(1000);
-  h.supervisor.reportProbe({ probe: 'heartbeat', verdict: 'unhealthy', reason: 'file is 95s old', at: 3 });
+  h.health.report({ probe: 'heartbeat', verdict: 'unhealthy', reason: 'file is 95s old', latencyMs: 3 });
   assert.deepEqual(read().probes.heartbeat, {
-    verdict: 'unhealthy', reason: 'file is 95s old', at: '2026-01-01T00:00:02.000Z', since: '2026-01-01T00:00:02.000Z',
+    verdict: 'unhealthy', reason: 'file is 95s old', latencyMs: 3, at: '2026-01-01T00:00:02.000Z', since: '2026-01-01T00:00:02.000Z',
   });
   h.supervisor.shutdown('SIGTERM');
   await h.done;
@@ -87,6 +87,28 @@ test('a state file that cannot be written is one warning, and supervision goes o
   const warnings = log.events('state.error');
   assert.equal(warnings.length, 1);
   assert.match(String(warnings[0]?.error), /ENOTDIR|EEXIST/);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});
+
+test('the marker of the next bot is written before it is spawned, and cleared once the bot is recorded', async () => {
+  const { h, read } = setup();
+  const atSpawn: StateFile[] = [];
+  // Listeners run in order: the writer's (added when the supervisor started it) has written by now.
+  h.supervisor.events.on('prespawn', () => atSpawn.push(read()));
+  await h.flush();
+  assert.equal(atSpawn.length, 1);
+  assert.equal(atSpawn[0]?.bot, null);
+  assert.deepEqual(atSpawn[0]?.spawning?.marker, { name: 'BOT_WATCHDOG_TREE', value: 'test' });
+  assert.equal(h.children.length, 1, 'spawned after that write');
+  const running = read();
+  assert.equal(running.spawning, undefined);
+  assert.equal(running.bot?.pid, 100);
+  await h.crash(1);
+  await h.clock.advance(1000);
+  assert.equal(atSpawn.length, 2);
+  assert.equal(atSpawn[1]?.bot, null, 'the old bot is gone; the new one is not spawned yet');
+  assert.ok(atSpawn[1]?.spawning);
   h.supervisor.shutdown('SIGTERM');
   await h.done;
 });

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { HealthSink } from '../../src/health/health-sink.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, Monitor, SpawnSpec } from '../../src/supervisor/types.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
@@ -84,10 +85,13 @@ export function harness(
     monitors?: Monitor[];
     /** killTree waits for this before it resolves */
     killHold?: Promise<void>;
+    clock?: FakeClock;
+    startupGrace?: number;
   } = {},
 ) {
-  const clock = new FakeClock();
+  const clock = extra.clock ?? new FakeClock();
   const log = memoryLogger();
+  const health = new HealthSink({ log: log.logger, clock, startupGrace: extra.startupGrace ?? 0 });
   const children: FakeChild[] = [];
   const kills: { pid: number; request: KillTreeRequest }[] = [];
   let nextPid = 100;
@@ -110,6 +114,7 @@ export function harness(
     },
     clock,
     logger: log.logger,
+    health,
     random: () => 0.5,
     newMarker: () => ({ name: 'BOT_WATCHDOG_TREE', value: 'test' }),
     ...(extra.gate ? { gate: extra.gate } : {}),
@@ -120,6 +125,7 @@ export function harness(
   const last = () => children[children.length - 1] as FakeChild;
   return {
     supervisor,
+    health,
     clock,
     log,
     children,

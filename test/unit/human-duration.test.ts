@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration } from '../../src/human-duration.js';
+import { humanDuration, seconds } from '../../src/human-duration.js';
+import { hostPort } from '../../src/probes/host-port.js';
 
 test('durations for people: at most two units, no zero minor unit', () => {
   const cases: [number, string][] = [
@@ -8,4 +9,16 @@ test('durations for people: at most two units, no zero minor unit', () => {
     [3_600_000, '1h'], [10_980_000, '3h 3m'], [86_400_000, '1d'], [93_600_000, '1d 2h'], [-5, '0ms'],
   ];
   for (const [ms, text] of cases) assert.equal(humanDuration(ms), text, String(ms));
+});
+
+test('seconds for reasons: one decimal below 10 s, whole seconds from 10 s', () => {
+  const cases: [number, string][] = [[0, '0.0s'], [940, '0.9s'], [9_949, '9.9s'], [9_999, '10.0s'], [10_000, '10s'], [95_400, '95s']];
+  for (const [ms, text] of cases) assert.equal(seconds(ms), text, String(ms));
+});
+
+test('host:port, an IPv6 address in brackets', () => {
+  assert.equal(hostPort('127.0.0.1', 8080), '127.0.0.1:8080');
+  assert.equal(hostPort('mirai.local', 1), 'mirai.local:1');
+  assert.equal(hostPort('::1', 6700), '[::1]:6700');
+  assert.equal(hostPort('fe80::1%eth0', 80), '[fe80::1%eth0]:80');
 });

@@ -4,14 +4,16 @@
 // the bot stopped reading (probes.link.stall).
 import { performance } from 'node:perf_hooks';
 import type { RestartReason } from '../../supervisor/restart-reasons.js';
-import { systemClock } from '../../supervisor/clock.js';
+import { systemClock } from '../../clock/clock.js';
+import { seconds } from '../../human-duration.js';
+import { hostPort } from '../host-port.js';
 import { result, type ProbeResult, type Probe } from '../probe.js';
-import { formatEndpoint, type LinkQuery, type LinkSample, type LinkSampler, type TreeConnection, type TreeListener } from './link-sampler.js';
+import { type LinkQuery, type LinkSample, type LinkSampler, type TreeConnection, type TreeListener } from './link-sampler.js';
 import { formatListen, isListenedConnection, isServingListener, type ListenSpec } from './listen.js';
 import { StallTracker, type Stall } from './stall-tracker.js';
 import type { TargetMatcher } from './target.js';
 
-export { formatEndpoint, LinkSampler, type LinkQuery, type LinkSample, type LinkSamplerOptions, type TreeConnection, type TreeListener } from './link-sampler.js';
+export { LinkSampler, type LinkQuery, type LinkSample, type LinkSamplerOptions, type TreeConnection, type TreeListener } from './link-sampler.js';
 
 export interface LinkProbeOptions {
   sampler: Pick<LinkSampler, 'sample'>;
@@ -45,9 +47,13 @@ interface Seen {
   wall: number | undefined;
 }
 
-/** The restart reason of an unhealthy link result: `link-stalled` for a bot that stopped reading, else `link-lost`. */
-export function linkRestartReason(result: ProbeResult): RestartReason {
-  return result.details?.['stalledForMs'] === undefined ? 'link-lost' : 'link-stalled';
+/**
+ * The restart reason of an unhealthy link result (a probe's, with `details`, or the health sink's,
+ * with `evidence`): `link-stalled` for a bot that stopped reading, else `link-lost`.
+ */
+export function linkRestartReason(result: { details?: Record<string, unknown>; evidence?: Record<string, unknown> }): RestartReason {
+  const evidence = result.evidence ?? result.details;
+  return evidence?.['stalledForMs'] === undefined ? 'link-lost' : 'link-stalled';
 }
 
 /**
@@ -188,11 +194,11 @@ export class LinkProbe implements Probe {
           ...base,
           listening: listener !== undefined,
           ...this.evidence(missingLink),
-          otherConnections: other.map((c) => formatEndpoint(c.remoteAddress, c.remotePort)),
+          otherConnections: other.map((c) => hostPort(c.remoteAddress, c.remotePort)),
         });
       }
       if (!listener) notes.push(`nothing listens on ${where} now; ${missingListener.text} (grace ${seconds(grace)})`);
-      else if (listenedLink) notes.push(`${where} linked from ${formatEndpoint(listenedLink.remoteAddress, listenedLink.remotePort)} (pid ${listenedLink.pid})`);
+      else if (listenedLink) notes.push(`${where} linked from ${hostPort(listenedLink.remoteAddress, listenedLink.remotePort)} (pid ${listenedLink.pid})`);
       else notes.push(`listening on ${where}, no connection now; ${missingLink.text} (grace ${seconds(grace)})`);
     }
     if (matcher) {
@@ -202,10 +208,10 @@ export class LinkProbe implements Probe {
         return result(this.name, 'unhealthy', `no connection from the bot to ${target} for ${seconds(missingLink.forMs)} (${missingLink.text})`, started, {
           ...base,
           ...this.evidence(missingLink),
-          otherConnections: other.map((c) => formatEndpoint(c.remoteAddress, c.remotePort)),
+          otherConnections: other.map((c) => hostPort(c.remoteAddress, c.remotePort)),
         });
       }
-      if (dialledLink) notes.push(`connected to ${formatEndpoint(dialledLink.remoteAddress, dialledLink.remotePort)} (pid ${dialledLink.pid})`);
+      if (dialledLink) notes.push(`connected to ${hostPort(dialledLink.remoteAddress, dialledLink.remotePort)} (pid ${dialledLink.pid})`);
       else notes.push(`no connection to ${target} now; ${missingLink.text} (grace ${seconds(grace)})`);
     }
     const shown = dialledLink ?? listenedLink;
@@ -214,8 +220,8 @@ export class LinkProbe implements Probe {
       ...(shown
         ? {
             connectionPid: shown.pid,
-            local: formatEndpoint(shown.localAddress, shown.localPort),
-            remote: formatEndpoint(shown.remoteAddress, shown.remotePort),
+            local: hostPort(shown.localAddress, shown.localPort),
+            remote: hostPort(shown.remoteAddress, shown.remotePort),
           }
         : {}),
     });
@@ -266,8 +272,4 @@ export class LinkProbe implements Probe {
       lastSeenAgoMs: missing.agoMs,
     };
   }
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
 }

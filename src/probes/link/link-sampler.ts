@@ -243,7 +243,3 @@ function ok(found: Found, processes: number, fullScan: boolean): LinkSample {
     fullScan,
   };
 }
-
-export function formatEndpoint(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}

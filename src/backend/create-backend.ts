@@ -1,0 +1,113 @@
+import { systemClock, type Clock } from '../clock/clock.js';
+import type { WatchdogConfig } from '../config/load-config.js';
+import type { BackendHealthPort } from '../health/types.js';
+import type { EventLog } from '../log/events.js';
+import { HttpProbe } from '../probes/http.js';
+import type { Probe } from '../probes/probe.js';
+import { TcpProbe } from '../probes/tcp.js';
+import { BackendMonitor, type BackendMonitorOptions } from './backend-monitor.js';
+import { MiraiHttpProbe } from './mirai/mirai-http.js';
+import { MiraiWsProbe, openMiraiLink, type MiraiWsOptions } from './mirai/mirai-ws.js';
+import { OneBotHttpProbe } from './onebot/onebot-http.js';
+import { OneBotWsProbe, openOneBotLink, type OneBotWsOptions } from './onebot/onebot-ws.js';
+
+export interface BackendDeps {
+  /** Every timer and time of the backend: latency, timeouts, pings, retries, readiness. */
+  clock: Clock;
+}
+
+/** The backend the config asks for, built once for `run` and `check`. */
+export interface Backend {
+  /** The polled probe of probes.backend: mirai /about (+ the bot), OneBot get_status, any 2xx, or a TCP connect. */
+  readonly pollProbe: Probe;
+  /** What `bot-watchdog check` runs once, in order: the poll, then the WebSocket handshake when probes.websocket is on. */
+  readonly oneShotProbes: readonly Probe[];
+  /**
+   * The monitor of `run`: the supervisor's gate (starts wait until the backend is ready) and a
+   * source of `backend-down` / `account-relogin` restarts, reporting into `port`. Logs
+   * `config.ignored` when probes.websocket is on for a backend without a WebSocket.
+   */
+  monitor(port: BackendHealthPort, logger: EventLog): BackendMonitor;
+}
+
+/** The protocol options of the configured backend, for its probes and its link. */
+type Kind =
+  | { kind: 'mirai'; http: { url: string; verifyKey: string; qq?: number }; ws: MiraiWsOptions }
+  | { kind: 'onebot'; http: { url: string; accessToken?: string }; ws: OneBotWsOptions }
+  | { kind: 'http' | 'tcp'; url: string };
+
+function kindOf(config: WatchdogConfig): Kind | undefined {
+  const { backend } = config;
+  if (backend.kind === 'none' || backend.url === undefined) return undefined;
+  const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
+  switch (backend.kind) {
+    case 'mirai': {
+      const http = { url: backend.url, verifyKey: backend.verifyKey ?? '', ...(backend.qq === undefined ? {} : { qq: backend.qq }) };
+      return { kind: 'mirai', http, ws: { ...http, ...wsUrl } };
+    }
+    case 'onebot': {
+      const http = { url: backend.url, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
+      return { kind: 'onebot', http, ws: { ...http, ...wsUrl } };
+    }
+    case 'http':
+    case 'tcp':
+      return { kind: backend.kind, url: backend.url };
+  }
+}
+
+/**
+ * The backend of `config` (undefined for backend.kind "none"): its probes and its monitor, with
+ * the options built here once. `check` uses `oneShotProbes`, `run` uses `monitor()`.
+ */
+export function createBackend(config: WatchdogConfig, deps: Partial<BackendDeps> = {}): Backend | undefined {
+  const kind = kindOf(config);
+  if (!kind) return undefined;
+  const clock = deps.clock ?? systemClock;
+  const ws = config.probes.websocket;
+
+  let pollProbe: Probe;
+  let wsProbe: Probe | undefined;
+  let link: BackendMonitorOptions['link'];
+  const liveness = { pingInterval: ws.pingInterval, pongTimeout: ws.pongTimeout, clock };
+  switch (kind.kind) {
+    case 'mirai': {
+      // Without the WebSocket probe, verifyKey is proven by a verify/bind/release round.
+      pollProbe = new MiraiHttpProbe({ ...kind.http, verifySession: !ws.enabled, clock });
+      if (ws.enabled) {
+        wsProbe = new MiraiWsProbe(kind.ws, clock);
+        link = { probe: 'mirai-ws', open: (open) => openMiraiLink(kind.ws, liveness, open), accountOffline: 'wait-for-relogin' };
+      }
+      break;
+    }
+    case 'onebot': {
+      pollProbe = new OneBotHttpProbe({ ...kind.http, clock });
+      if (ws.enabled) {
+        wsProbe = new OneBotWsProbe(kind.ws, clock);
+        link = { probe: 'onebot-ws', open: (open) => openOneBotLink(kind.ws, liveness, open), accountOffline: 'outage' };
+      }
+      break;
+    }
+    case 'http':
+      pollProbe = new HttpProbe(kind.url, clock);
+      break;
+    case 'tcp':
+      pollProbe = new TcpProbe(kind.url, clock);
+      break;
+  }
+
+  const { interval, timeout, failureThreshold } = config.probes.backend;
+  return {
+    pollProbe,
+    oneShotProbes: wsProbe ? [pollProbe, wsProbe] : [pollProbe],
+    monitor(port, logger) {
+      if (ws.enabled && !link) {
+        logger.emit(
+          'config.ignored',
+          { key: 'probes.websocket.enabled', kind: config.backend.kind },
+          `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${config.backend.kind}"`,
+        );
+      }
+      return new BackendMonitor({ poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, ...(link ? { link } : {}) });
+    },
+  };
+}

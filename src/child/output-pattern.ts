@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+
+/**
+ * probes.output.patterns run on every line the bot prints, so they must never be able to stall
+ * the watchdog: they run on RE2 (re2js, pure JavaScript), whose matching time is linear in the
+ * line's length whatever the pattern. `(a+)+$`, which a backtracking engine takes for ever on a
+ * line of a few dozen "a"s, is as fast as any other pattern here.
+ *
+ * The syntax is JavaScript's (`\d`, `\u00e9`, `(?<name>…)`, `\cA` are translated) plus RE2's
+ * inline flags such as `(?i)`. What RE2 cannot run in linear time — backreferences and lookaround
+ * — is refused when the config is read, with the reason.
+ */
+export interface OutputPattern {
+  /** The pattern as configured. */
+  readonly source: string;
+  /** Whether the pattern matches anywhere in `line`. */
+  test(line: string): boolean;
+}
+
+export class OutputPatternError extends Error {
+  constructor(
+    readonly pattern: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'OutputPatternError';
+  }
+}
+
+type Re2js = typeof import('re2js');
+let re2js: Re2js | undefined;
+
+/** Loaded only when a config has patterns (it is 260 KB of JavaScript). */
+function engine(): Re2js {
+  re2js ??= createRequire(import.meta.url)('re2js') as Re2js;
+  return re2js;
+}
+
+/** Compiles a pattern; throws OutputPatternError saying why RE2 cannot run it. */
+export function compileOutputPattern(source: string): OutputPattern {
+  const unsupported = unsupportedConstruct(source);
+  if (unsupported) throw new OutputPatternError(source, `${unsupported} (patterns run on RE2, in linear time)`);
+  const { RE2JS } = engine();
+  let compiled: InstanceType<Re2js['RE2JS']>;
+  try {
+    compiled = RE2JS.compile(RE2JS.translateRegExp(source));
+  } catch (error) {
+    const message = (error as Error).message.replace(/^error parsing regexp: /, '');
+    throw new OutputPatternError(source, `invalid regular expression for RE2 (${message})`);
+  }
+  return { source, test: (line) => compiled.test(line) };
+}
+
+/** Why a pattern cannot be used, or undefined: for config validation. */
+export function outputPatternProblem(source: string): string | undefined {
+  try {
+    compileOutputPattern(source);
+    return undefined;
+  } catch (error) {
+    if (error instanceof OutputPatternError) return error.reason;
+    throw error;
+  }
+}
+
+/**
+ * JavaScript constructs that need backtracking. Checked before translation: re2js's translator
+ * would turn `\k<name>` into a literal `k<name>` instead of failing.
+ */
+function unsupportedConstruct(source: string): string | undefined {
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      if (!inClass && /[1-9]/.test(next)) return `a backreference (\\${next}) is not supported`;
+      if (!inClass && next === 'k' && source[i + 2] === '<') return 'a named backreference (\\k<…>) is not supported';
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+      if (source[i + 1] === ']') i++; // "[]]": a literal ] first in a class (RE2 reads it so)
+    } else if (c === '(' && source[i + 1] === '?') {
+      const rest = source.slice(i + 2, i + 4);
+      if (rest.startsWith('=') || rest.startsWith('!')) return `lookahead (?${rest[0]}…) is not supported`;
+      if (rest === '<=' || rest === '<!') return `lookbehind (?${rest}…) is not supported`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,323 @@
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { EventLog } from '../log/events.js';
+import type { ListenAddress } from '../config/listen-address.js';
+import { createAuthorizer } from './auth.js';
+import { RateLimit } from './rate-limit.js';
+
+/** What the endpoint serves; each call is cheap and never throws on its own data. */
+export interface StatusSource {
+  status(): unknown;
+  health(): { healthy: boolean };
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** The dashboard's data, sent whole on every update. */
+  view(): unknown;
+  /** Calls `listener` on every change; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+export interface StatusPage {
+  html: string;
+  /** The page's Content-Security-Policy (hashes of its inline script and style). */
+  csp: string;
+}
+
+export interface StatusLimits {
+  /** Open connections at once; more are closed as they arrive. */
+  maxConnections: number;
+  /** Dashboards following /events at once; more get 503. */
+  maxEventStreams: number;
+  /** A request's headers must arrive within this (slowloris). */
+  headersTimeoutMs: number;
+  /** The whole request must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A connection with no traffic at all is closed after this (event streams excepted). */
+  idleTimeoutMs: number;
+  /** How often Node checks the two timeouts above. */
+  timeoutCheckMs: number;
+  /** Requests per second, and the burst allowed above that (answered 429 beyond it). */
+  requestsPerSecond: number;
+  burst: number;
+  /** An event stream whose client reads less than this far behind is dropped. */
+  maxBufferedBytes: number;
+  /** Updates of an event stream are at most this often (changes in between are merged). */
+  updateIntervalMs: number;
+  /** A comment line every so often keeps proxies from closing an idle event stream. */
+  keepAliveCommentMs: number;
+}
+
+export const DEFAULT_LIMITS: StatusLimits = {
+  maxConnections: 32,
+  maxEventStreams: 8,
+  headersTimeoutMs: 5000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5000,
+  idleTimeoutMs: 30_000,
+  timeoutCheckMs: 1000,
+  requestsPerSecond: 50,
+  burst: 100,
+  maxBufferedBytes: 256 * 1024,
+  updateIntervalMs: 250,
+  keepAliveCommentMs: 15_000,
+};
+
+export interface StatusServerOptions {
+  listen: ListenAddress;
+  token: string | undefined;
+  source: StatusSource;
+  page: StatusPage;
+  logger: EventLog;
+  limits?: Partial<StatusLimits>;
+}
+
+const ROUTES = new Set(['/', '/healthz', '/status', '/metrics', '/events']);
+
+const COMMON_HEADERS: OutgoingHttpHeaders = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+/**
+ * The status endpoint: node:http, GET and HEAD only, every answer small and bounded. It runs in
+ * the watchdog's own process, so everything here is built not to disturb supervision: answers
+ * are computed from memory, slow or idle clients are cut off by timeouts, connections, event
+ * streams and the request rate are capped, and no error escapes (it is logged, and answered 500).
+ */
+export class StatusServer {
+  private readonly server: Server;
+  private readonly limits: StatusLimits;
+  private readonly authorized: (header: string | undefined) => boolean;
+  private readonly allowed: RateLimit;
+  private readonly refused: RateLimit;
+  private readonly streams = new Set<ServerResponse>();
+  private unsubscribe: (() => void) | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private lastFlush = 0;
+  private closed = false;
+
+  constructor(private readonly options: StatusServerOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.authorized = createAuthorizer(options.token);
+    this.allowed = new RateLimit(this.limits.requestsPerSecond, this.limits.burst);
+    // Requests without the token have a budget of their own: guessing cannot lock Prometheus out.
+    this.refused = new RateLimit(this.limits.requestsPerSecond, this.limits.burst);
+    this.server = createServer(
+      {
+        headersTimeout: this.limits.headersTimeoutMs,
+        requestTimeout: this.limits.requestTimeoutMs,
+        keepAliveTimeout: this.limits.keepAliveTimeoutMs,
+        connectionsCheckingInterval: this.limits.timeoutCheckMs,
+        maxHeaderSize: 8192,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    this.server.maxConnections = this.limits.maxConnections;
+    this.server.maxRequestsPerSocket = 1000;
+    this.server.setTimeout(this.limits.idleTimeoutMs);
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      // Garbage, oversized headers, a timeout: answer if the socket still can, and let it go.
+      if (socket.writable && !socket.destroyed) {
+        const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      }
+      socket.destroy();
+    });
+  }
+
+  /** Starts listening. Never throws: a port in use is logged and the watchdog goes on without the endpoint. */
+  async listen(): Promise<{ ok: true; url: string; port: number } | { ok: false; code: string | undefined }> {
+    const { host, port } = this.options.listen;
+    const result = await new Promise<{ ok: true } | { ok: false; error: NodeJS.ErrnoException }>((resolve) => {
+      const onError = (error: NodeJS.ErrnoException) => resolve({ ok: false, error });
+      this.server.once('error', onError);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', onError);
+        resolve({ ok: true });
+      });
+    });
+    if (!result.ok) {
+      const { error } = result;
+      this.options.logger.emit(
+        'status.failed',
+        { listen: `${host}:${port}`, code: error.code, error: error.message },
+        error.code === 'EADDRINUSE'
+          ? `the status endpoint cannot listen on ${host}:${port}: the port is in use; supervision goes on without it`
+          : `the status endpoint cannot listen on ${host}:${port}: ${error.message}; supervision goes on without it`,
+      );
+      return { ok: false, code: error.code };
+    }
+    this.server.on('error', (error) => this.logError('server', error));
+    const address = this.server.address() as AddressInfo;
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+    this.unsubscribe = this.options.source.subscribe(() => this.scheduleFlush());
+    this.options.logger.emit(
+      'status.listening',
+      { url, port: address.port, auth: this.options.token !== undefined },
+      `status endpoint on ${url} (/healthz, /status, /metrics; the dashboard at /)`,
+    );
+    return { ok: true, url, port: address.port };
+  }
+
+  /** Stops listening, ends every event stream and open connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    clearTimeout(this.flushTimer);
+    clearInterval(this.keepAliveTimer);
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.route(req, res);
+    } catch (error) {
+      this.fail(res, error);
+    }
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const authorized = this.authorized(req.headers.authorization);
+    if (!(authorized ? this.allowed : this.refused).take()) {
+      this.json(res, 429, { error: 'too many requests' }, { 'Retry-After': '1' });
+      return;
+    }
+    if (!authorized) {
+      this.json(res, 401, { error: 'unauthorized: send the status.token as "Authorization: Bearer <token>"' }, {
+        'WWW-Authenticate': 'Basic realm="bot-watchdog", charset="UTF-8"',
+      });
+      return;
+    }
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://status.invalid').pathname;
+    } catch {
+      this.json(res, 400, { error: 'bad request' });
+      return;
+    }
+    if (!ROUTES.has(path)) {
+      this.json(res, 404, { error: 'not found', routes: [...ROUTES] });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      this.json(res, 405, { error: `method ${req.method ?? '?'} not allowed: GET or HEAD` }, { Allow: 'GET, HEAD' });
+      return;
+    }
+    const { source } = this.options;
+    switch (path) {
+      case '/healthz': {
+        const health = source.health();
+        this.json(res, health.healthy ? 200 : 503, health);
+        return;
+      }
+      case '/status':
+        this.json(res, 200, source.status());
+        return;
+      case '/metrics':
+        source.metrics().then(
+          ({ contentType, body }) => this.send(res, 200, contentType, body),
+          (error: unknown) => this.fail(res, error),
+        );
+        return;
+      case '/events':
+        this.openStream(req, res);
+        return;
+      default:
+        this.send(res, 200, 'text/html; charset=utf-8', this.options.page.html, { 'Content-Security-Policy': this.options.page.csp });
+    }
+  }
+
+  private openStream(req: IncomingMessage, res: ServerResponse): void {
+    if (this.streams.size >= this.limits.maxEventStreams) {
+      this.json(res, 503, { error: `too many event streams (${this.limits.maxEventStreams}): close a dashboard or poll /status` }, { 'Retry-After': '10' });
+      return;
+    }
+    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // The stream is idle between updates: the idle timeout is for other connections.
+    req.socket.setTimeout(0);
+    this.streams.add(res);
+    res.on('close', () => {
+      this.streams.delete(res);
+      if (this.streams.size === 0) this.stopKeepAlive();
+    });
+    res.write('retry: 3000\n\n');
+    this.write(res, `data: ${JSON.stringify(this.options.source.view())}\n\n`);
+    this.startKeepAlive();
+  }
+
+  private scheduleFlush(): void {
+    if (this.streams.size === 0 || this.flushTimer || this.closed) return;
+    const wait = Math.max(0, this.lastFlush + this.limits.updateIntervalMs - performance.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.lastFlush = performance.now();
+      if (this.streams.size === 0) return;
+      try {
+        const frame = `data: ${JSON.stringify(this.options.source.view())}\n\n`;
+        for (const stream of [...this.streams]) this.write(stream, frame);
+      } catch (error) {
+        this.logError('events', error);
+      }
+    }, wait);
+    this.flushTimer.unref();
+  }
+
+  private startKeepAlive(): void {
+    if (this.keepAliveTimer) return;
+    this.keepAliveTimer = setInterval(() => {
+      for (const stream of [...this.streams]) this.write(stream, ': keep-alive\n\n');
+    }, this.limits.keepAliveCommentMs);
+    this.keepAliveTimer.unref();
+  }
+
+  private stopKeepAlive(): void {
+    clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
+  }
+
+  /** Writes to an event stream; a client that does not read is dropped before it costs memory. */
+  private write(stream: ServerResponse, text: string): void {
+    if (stream.destroyed) return;
+    stream.write(text);
+    if (stream.writableLength > this.limits.maxBufferedBytes) {
+      this.streams.delete(stream);
+      stream.destroy();
+    }
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
+    this.send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`, headers);
+  }
+
+  private send(res: ServerResponse, status: number, contentType: string, body: string, headers: OutgoingHttpHeaders = {}): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { ...COMMON_HEADERS, ...headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    this.logError('request', error);
+    if (!res.headersSent && !res.destroyed) this.json(res, 500, { error: 'internal error' });
+    else res.destroy();
+  }
+
+  private logError(where: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.options.logger.emit('status.error', { where, error: message }, `status endpoint: ${message}`);
+  }
+}

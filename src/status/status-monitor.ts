@@ -1,0 +1,136 @@
+import type { EventLog, EventRecord } from '../log/events.js';
+import type { WatchdogConfig } from '../config/load-config.js';
+import { parseListenAddress } from '../config/listen-address.js';
+import { createRedactor } from '../log/redact.js';
+import { StateWriter } from '../state/state-writer.js';
+import type { Monitor, SupervisorHandle } from '../supervisor/types.js';
+import { packageVersion } from '../version.js';
+import { DASHBOARD } from './dashboard.js';
+import { LiveStatus } from './live-status.js';
+import { StatusMetrics } from './metrics.js';
+import { StatusServer, type StatusLimits } from './server.js';
+
+export interface StatusMonitorOptions {
+  config: Pick<WatchdogConfig, 'status' | 'state' | 'configFile' | 'command' | 'backend'>;
+  logger: EventLog;
+  limits?: Partial<StatusLimits>;
+  /** See LiveStatusOptions.deriveBackend. */
+  deriveBackend?: boolean;
+  /**
+   * The state file's writer, already a plug-in of the same supervisor: `/status` is then its very
+   * snapshot. Without it the endpoint keeps its own copy (the same code, writing nothing).
+   */
+  stateWriter?: Pick<StateWriter, 'snapshot'>;
+}
+
+/**
+ * The status endpoint as a plug-in of the supervisor: `/healthz`, `/status`, `/metrics`, the
+ * dashboard at `/` and its event stream `/events`, all fed by the supervisor's events. It keeps
+ * its own in-memory copy of the state (the state file's own code, writing nothing), so `/status`
+ * is exactly what `bot-watchdog status --json` prints. A port in use is logged and supervision
+ * goes on without the endpoint.
+ *
+ * The backend code can report outages and the account directly: `monitor.live.backendOutage()`,
+ * `.backendState(up, reason)`, `.accountOnline(online)` (with `deriveBackend: false`, so that
+ * nothing is counted twice).
+ */
+export class StatusMonitor implements Monitor {
+  readonly name = 'status';
+  readonly metrics: StatusMetrics;
+  readonly live: LiveStatus;
+  private readonly state: Pick<StateWriter, 'snapshot'>;
+  /** Our own in-memory copy of the state, when no writer was given. */
+  private readonly ownState: StateWriter | undefined;
+  private readonly server: StatusServer;
+  private listening: { url: string; port: number } | undefined;
+  private offEvents: (() => void) | undefined;
+
+  constructor(private readonly options: StatusMonitorOptions) {
+    const { config, logger } = options;
+    const listen = parseListenAddress(config.status.listen ?? 0);
+    if ('problem' in listen) throw new Error(`status.listen: ${listen.problem}`); // validated with the config already
+    this.ownState = options.stateWriter
+      ? undefined
+      : new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger, persist: () => {} });
+    this.state = options.stateWriter ?? (this.ownState as StateWriter);
+    this.metrics = new StatusMetrics({ backendKind: config.backend.kind });
+    const redact = createRedactor([config.backend.verifyKey, config.backend.accessToken, config.status.token]);
+    this.live = new LiveStatus({
+      snapshot: () => this.state.snapshot(),
+      stateFile: config.state.file,
+      backendKind: config.backend.kind,
+      metrics: this.metrics,
+      redact,
+      ...(options.deriveBackend === undefined ? {} : { deriveBackend: options.deriveBackend }),
+      onError: (error) => logger.emit('status.error', { where: 'update', error: (error as Error).message }, `status endpoint: ${(error as Error).message}`),
+    });
+    this.server = new StatusServer({
+      listen,
+      token: config.status.token,
+      logger,
+      page: DASHBOARD,
+      ...(options.limits ? { limits: options.limits } : {}),
+      source: {
+        status: () => this.live.status(),
+        health: () => this.live.health(),
+        view: () => this.live.view(),
+        metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.render() }),
+        subscribe: (listener) => this.live.subscribe(listener),
+      },
+    });
+  }
+
+  async start(handle: SupervisorHandle): Promise<void> {
+    this.ownState?.start(handle);
+    this.live.start(handle);
+    // The backend's own events say what the probes alone cannot: outages, the QQ account.
+    if (this.options.deriveBackend === false) this.offEvents = this.options.logger.on((record) => this.onEvent(record));
+    const result = await this.server.listen();
+    if (result.ok) this.listening = { url: result.url, port: result.port };
+  }
+
+  /** Where the endpoint listens, once it does. */
+  address(): { url: string; port: number } | undefined {
+    return this.listening;
+  }
+
+  private onEvent(record: EventRecord): void {
+    switch (record.event) {
+      case 'backend.down':
+        this.live.backendOutage();
+        this.live.backendState(false, `${String(record['probe'])}: ${String(record['lastReason'] ?? 'down')}`);
+        this.live.accountOnline(undefined);
+        break;
+      case 'backend.ready':
+        this.live.backendState(true);
+        // Ready means the account is logged in (mirai's bot list, OneBot's status), unless it said otherwise since.
+        if (this.live.view().account.state !== 'offline') this.live.accountOnline(true, 'the backend is ready');
+        break;
+      case 'backend.account-offline':
+        this.live.accountOnline(false, String(record['type'] ?? 'offline'));
+        break;
+      case 'backend.account-online':
+        this.live.accountOnline(true, String(record['type'] ?? 'online'));
+        break;
+      default:
+        break;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.offEvents?.();
+    this.ownState?.stop();
+    this.live.stop();
+    await this.server.close();
+  }
+}
+
+/**
+ * The status plug-in (for a config with `status.listen`). `before`: the plug-ins built so far;
+ * the state file's writer among them (started before this one) is the source of `/status`.
+ */
+export function createStatusMonitor(config: WatchdogConfig, logger: EventLog, before: readonly Monitor[] = []): StatusMonitor {
+  const stateWriter = before.find((monitor): monitor is StateWriter => monitor instanceof StateWriter);
+  // Backend and account state come from the backend's own events (not guessed from probe verdicts).
+  return new StatusMonitor({ config, logger, deriveBackend: false, ...(stateWriter ? { stateWriter } : {}) });
+}

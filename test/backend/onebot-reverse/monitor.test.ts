@@ -1,0 +1,90 @@
+// The onebot-reverse plug-in as the supervisor sees it: probe reports, no restart of the bot ever,
+// backend.restart fed; and restart.schedule's plug-in asking for `scheduled` restarts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BackendRestarter } from '../../../src/backend/backend-restarter.js';
+import { OneBotReverseBackend } from '../../../src/backend/onebot-reverse/backend.js';
+import { createOneBotReverseMonitor, OneBotReverseMonitor } from '../../../src/backend/onebot-reverse/monitor.js';
+import { resolveConfig } from '../../../src/config/load-config.js';
+import { RestartScheduleMonitor } from '../../../src/supervisor/schedule.js';
+import { FakeHandle } from '../../helpers/fake-handle.js';
+import { FakeNapCat } from '../../helpers/fake-napcat.js';
+import { memoryLogger } from '../../helpers/log-sink.js';
+import { VirtualTimers } from '../../helpers/virtual-timers.js';
+import { waitFor } from '../../helpers/wait.js';
+
+test('NapCat down and its account kicked: reported as the onebot-reverse probe, the running bot is never restarted, backend.restart runs', async (t) => {
+  const timers = new VirtualTimers();
+  const log = memoryLogger('info');
+  const runs: number[] = [];
+  const restarter = new BackendRestarter({
+    command: ['docker', 'restart', 'napcat'],
+    after: 30_000,
+    cooldown: 600_000,
+    timers,
+    run: async () => (runs.push(timers.now()), { exitCode: 0, signal: undefined, timedOut: false, durationMs: 1, output: '', truncated: false }),
+  });
+  const backend = new OneBotReverseBackend({ listen: { host: '127.0.0.1', port: 0 }, timers });
+  const monitor = new OneBotReverseMonitor({ backend, logger: log.logger, restarter });
+  const handle = new FakeHandle(timers);
+  handle.spawn();
+  await monitor.start(handle);
+  const fake = FakeNapCat.start({ url: `ws://127.0.0.1:${backend.listeningOn()!.port}/`, heartbeatInterval: 0, announcedInterval: 5000, reconnectInterval: 20 });
+  t.after(async () => {
+    await fake.stop();
+    await monitor.stop();
+  });
+  await fake.waitForOpen(true);
+  const ready = waitFor(backend, 'ready');
+  fake.heartbeat();
+  await ready;
+  const offline = waitFor(backend, 'account-offline');
+  fake.kick();
+  await offline;
+  timers.advance(10_000); // no heartbeat: down as well
+  timers.advance(30_000); // offline for `after`
+  await new Promise((resolve) => setImmediate(resolve));
+
+  assert.deepEqual(handle.reports.map((r) => [r.probe, r.verdict]), [
+    ['onebot-reverse', 'unknown'],
+    ['onebot-reverse', 'healthy'],
+    ['onebot-reverse', 'unhealthy'],
+    ['onebot-reverse', 'unhealthy'],
+  ]);
+  assert.match(handle.reports[2]?.reason ?? '', /reported its QQ account offline: 当前账号在其他设备登录/);
+  assert.match(handle.reports[3]?.reason ?? '', /no heartbeat for 10000ms/);
+  assert.equal(handle.reports[1]?.at, timers.wallNow() - 40_000);
+  assert.deepEqual(handle.restarts, [], 'NapCat reconnects to the bot by itself: never a restart of the bot');
+  assert.deepEqual(runs, [30_000], 'backend.restart ran `after` into the account being offline');
+  assert.deepEqual(log.records.map((r) => r.event), ['backend.listening', 'backend.ready', 'backend.account-offline', 'backend.down', 'backend.restart.run', 'backend.restart']);
+});
+
+test('createOneBotReverseMonitor: for onebot-reverse only, with the restarter when backend.restart is set', () => {
+  const { logger } = memoryLogger();
+  const config = resolveConfig({ command: ['x'], backend: { kind: 'onebot-reverse', listen: 9466, restart: { command: ['true'] } } });
+  const monitor = createOneBotReverseMonitor(config, logger);
+  assert.ok(monitor instanceof OneBotReverseMonitor);
+  assert.equal(monitor.name, 'onebot-reverse');
+  assert.equal(createOneBotReverseMonitor(resolveConfig({ command: ['x'], backend: { kind: 'onebot', url: 'http://127.0.0.1:5700' } }), logger), undefined);
+});
+
+test('restart.schedule plug-in: a `scheduled` restart at each due time; none asked when no bot runs', () => {
+  const timers = new VirtualTimers(0, Date.parse('2024-05-01T03:59:00Z'));
+  const log = memoryLogger('info');
+  const handle = new FakeHandle(timers);
+  const monitor = new RestartScheduleMonitor('*/30 * * * *', log.logger, timers);
+  monitor.start(handle);
+  handle.spawn();
+  timers.advance(60_000); // 04:00
+  assert.deepEqual(handle.restarts.map((r) => [r.reason, r.evidence]), [['scheduled', { due: '2024-05-01T04:00:00.000Z' }]]);
+  handle.exit();
+  timers.advance(30 * 60_000); // 04:30, no bot
+  assert.equal(handle.restarts.length, 1);
+  const lines = log.events('restart.planned').filter((line) => line['due'] !== undefined); // the first line, at start, names the next due time only
+  assert.deepEqual(lines.map((l) => [l['due'], l['restarted'], l['next']]), [
+    ['2024-05-01T04:00:00.000Z', true, '2024-05-01T04:30:00.000Z'],
+    ['2024-05-01T04:30:00.000Z', false, '2024-05-01T05:00:00.000Z'],
+  ]);
+  monitor.stop();
+  assert.equal(timers.pending(), 0);
+});

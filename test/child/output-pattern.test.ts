@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileOutputPattern, OutputPatternError, outputPatternProblem } from '../../src/child/output-pattern.js';
+import { ConfigError } from '../../src/config/config-error.js';
+import { resolveConfig } from '../../src/config/load-config.js';
+
+const matches = (pattern: string, line: string) => compileOutputPattern(pattern).test(line);
+
+test('matches anywhere in the line, as RegExp#test does, for the patterns the recipes use', () => {
+  assert.equal(matches('WebSocket 通道意外关闭', '[ERROR] WebSocket 通道意外关闭, 正在退出'), true);
+  assert.equal(matches('无法连接到 mirai', '2024-05-01 无法连接到 mirai: refused'), true);
+  assert.equal(matches('WebSocket 通道意外关闭', 'WebSocket 通道已打开'), false);
+  assert.equal(matches('.*WebSocket.*closed', 'the WebSocket was closed'), true);
+  assert.equal(matches('^ERROR\\b', 'ERROR: x'), true);
+  assert.equal(matches('^ERROR\\b', 'an ERROR'), false);
+  assert.equal(matches('code (\\d+)$', 'closed with code 1006'), true);
+  assert.equal(matches('code \\d{5}$', 'closed with code 1006'), false);
+  assert.equal(matches('(a+)+$', 'aaaa'), true);
+  assert.equal(matches('(a+)+$', `${'a'.repeat(40)}!`), false);
+  // JavaScript spellings that RE2 writes differently are translated.
+  assert.equal(matches('caf\\u00e9', 'café'), true);
+  assert.equal(matches('(?<code>\\d+) closed', '1006 closed'), true);
+  assert.equal(matches('a/b', 'x a/b y'), true);
+  // RE2's inline flags are a bonus.
+  assert.equal(matches('(?i)websocket', 'WEBSOCKET'), true);
+  assert.equal(matches('websocket', 'WEBSOCKET'), false);
+  assert.equal(compileOutputPattern('x+').source, 'x+');
+});
+
+test('patterns RE2 cannot run are refused, saying why', () => {
+  const refused: [string, RegExp][] = [
+    ['(\\w+) \\1', /backreference \(\\1\) is not supported/],
+    ['(?<w>\\w+) \\k<w>', /named backreference/],
+    ['foo(?=bar)', /lookahead \(\?=…\) is not supported/],
+    ['foo(?!bar)', /lookahead \(\?!…\) is not supported/],
+    ['(?<=x)a', /lookbehind \(\?<=…\) is not supported/],
+    ['(?<!x)a', /lookbehind \(\?<!…\) is not supported/],
+    ['[a-', /invalid regular expression for RE2 \(missing closing \]/],
+    ['a++', /invalid regular expression for RE2 \(invalid nested repetition operator/],
+  ];
+  for (const [pattern, reason] of refused) {
+    assert.throws(() => compileOutputPattern(pattern), (error: OutputPatternError) => error instanceof OutputPatternError && error.pattern === pattern && reason.test(error.reason), pattern);
+    assert.match(outputPatternProblem(pattern) ?? '', reason, pattern);
+  }
+  // Inside a class, \1 and (?= are plain characters; an escaped \\ is not an escape of what follows.
+  assert.equal(outputPatternProblem('[(?=]x'), undefined);
+  assert.equal(outputPatternProblem('\\\\1'), undefined);
+  assert.equal(matches('\\\\1', 'C:\\1'), true);
+});
+
+test('the config names the pattern and why RE2 cannot run it', () => {
+  try {
+    resolveConfig({ command: ['x'], probes: { output: { patterns: ['fine', '(a)\\1', 'x(?=y)'] } } });
+    assert.fail('expected a config error');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.deepEqual(error.problems, [
+      'watchdog.config.json: probes.output.patterns[1]: a backreference (\\1) is not supported (patterns run on RE2, in linear time), got "(a)\\\\1"',
+      'watchdog.config.json: probes.output.patterns[2]: lookahead (?=…) is not supported (patterns run on RE2, in linear time), got "x(?=y)"',
+    ]);
+  }
+});
+
+test('catastrophic patterns and long lines give correct answers (timings: bench/output-patterns.ts)', () => {
+  const longA = `${'a'.repeat(100_000)}!`;
+  assert.equal(matches('(a+)+$', longA), false);
+  assert.equal(matches('(a|aa)+$', longA), false);
+  assert.equal(matches('(a+)+!$', longA), true);
+  const line64k = 'x'.repeat(64 * 1024);
+  assert.equal(matches('.*WebSocket.*closed', line64k), false);
+  assert.equal(matches('.*WebSocket.*closed', `${line64k}WebSocket${line64k.slice(0, 1000)}closed`), true);
+  assert.equal(matches('.*WebSocket.*closed', 'WebSocket '.repeat(6553)), false);
+});
