@@ -7,6 +7,7 @@ import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hook
 import { parseListen } from '../backend/onebot-reverse/listen-address.js';
 import { cronError } from '../supervisor/schedule.js';
 import { parseListenAddress } from './listen-address.js';
+import { parseListen as parseLinkListen } from '../probes/link/listen.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
@@ -147,6 +148,11 @@ const probesSchema = z
         grace: positiveDuration('No live connection from the bot to the backend for this long = link lost').default(30_000),
         target: nonEmptyString().optional().describe('"host:port" the bot connects to; default: the backend'),
         interval: positiveDuration('Time between samples of the bot\'s sockets').default(2000),
+        listen: z
+          .union([z.number(), z.string()], { error: () => 'expected a port like 2280 or "host:port"' })
+          .optional()
+          .describe('Port or "host:port" the bot listens on (NapCat\'s reverse WebSocket): connections to it are the bot\'s link, and something of the bot must listen there'),
+        stall: duration('Unread bytes waiting on the bot\'s link, never shrinking, for this long = the bot stopped reading; 0 = off').default(0),
       })
       .optional(),
     output: z
@@ -277,8 +283,16 @@ export const configSchema = z
       // mirai-api-http with enableVerify: false accepts any key; an empty string states that on purpose.
       issue(['backend', 'verifyKey'], 'required when backend.kind is "mirai" (use "" if enableVerify is false)');
     }
-    if (config.probes.link?.enabled && backend.kind === 'none' && !config.probes.link.target) {
-      issue(['probes', 'link', 'target'], 'required when backend.kind is "none": the "host:port" the bot connects to');
+    const link = config.probes.link;
+    if (link?.enabled && backend.kind === 'none' && !link.target && link.listen === undefined) {
+      issue(['probes', 'link', 'target'], 'required when backend.kind is "none" and probes.link.listen is not set: the "host:port" the bot connects to');
+    }
+    if (link?.listen !== undefined) {
+      const listen = parseLinkListen(link.listen);
+      if (typeof listen === 'string') issue(['probes', 'link', 'listen'], listen, link.listen);
+    }
+    if (link && link.stall > 0 && link.stall < link.interval) {
+      issue(['probes', 'link', 'stall'], `expected at least probes.link.interval (${link.interval}ms), or 0 for off: the receive queue is sampled every interval`, link.stall);
     }
     const target = config.probes.link?.target;
     if (target) {

@@ -149,7 +149,8 @@ export class HealthSink implements HealthReporter {
       { ...evidence, probe: result.probe, reason: result.reason, latencyMs: result.latencyMs, ...(rule.threshold > 1 ? { failures } : {}) },
       `${result.probe}: ${result.reason}`,
     );
-    if (rule.restart) this.restart(rule.restart, { probe: result.probe, detail: result.reason, ...evidence });
+    const reason = rule.restartFor?.(result) ?? rule.restart;
+    if (reason) this.restart(reason, { probe: result.probe, detail: result.reason, ...evidence });
   }
 
   /** The run a bot probe watches is already being stopped (another probe, a signal): not a new failure of it. */

@@ -1,4 +1,5 @@
 import type { RestartReason } from '../supervisor/restart-reasons.js';
+import type { HealthResult } from './types.js';
 
 /** What the health sink does with a probe's results. */
 export interface ProbeRule {
@@ -6,6 +7,8 @@ export interface ProbeRule {
   threshold: number;
   /** A failure restarts the bot with this reason; undefined: reported only (the backend decides outages itself). */
   restart?: RestartReason;
+  /** The reason for one failed result, when a probe has several (the link: lost or stalled); default `restart`. */
+  restartFor?: (result: HealthResult) => RestartReason;
   /** Unhealthy within startup.grace after a spawn is `starting` and does not count. */
   grace: boolean;
   /** The probe watches one run of the bot: its state starts over with each spawn. */
@@ -16,6 +19,6 @@ export interface ProbeRule {
 export const DEFAULT_RULE: ProbeRule = { threshold: 1, grace: false, resetOnSpawn: false };
 
 /** A probe of the running bot that restarts it on failure. */
-export function botProbeRule(restart: RestartReason, grace = true): ProbeRule {
-  return { threshold: 1, restart, grace, resetOnSpawn: true };
+export function botProbeRule(restart: RestartReason, grace = true, restartFor?: (result: HealthResult) => RestartReason): ProbeRule {
+  return { threshold: 1, restart, grace, resetOnSpawn: true, ...(restartFor ? { restartFor } : {}) };
 }

@@ -42,7 +42,10 @@ export interface EventFields {
   'probe.recovered': Evidence & { probe: string; reason: string };
   'probe.misconfigured': Evidence & { probe: string; reason: string };
   'probe.disabled': { probe: string; detail: string };
-  'probe.link.target': { targets: { target: string; from: string }[]; addresses: Record<string, string[]> };
+  'probe.link.target': { targets: { target: string; from: string }[]; addresses: Record<string, string[]>; listen?: string; stallMs?: number };
+  'child.port-busy': { ports: string[]; holders: PortHolderFields[]; timeoutMs: number };
+  'child.port-free': { ports: string[]; waitedMs: number };
+  'child.port-timeout': { ports: string[]; holders: PortHolderFields[]; waitedMs: number };
   'ws.lost': Evidence & { probe: string; cause: string; closeCode?: number; reason: string };
   'ws.up': Evidence & { probe: string };
   'ws.retry': { probe: string; reason: string; delayMs: number };
@@ -73,6 +76,14 @@ export interface EventFields {
   'status.error': { where: string; error: string };
   'hook.failed': { reason: string; hook?: number; command?: string; url?: string; for?: string; timedOut?: boolean };
   'hook.dropped': { dropped: number; total: number; queueLimit: number };
+}
+
+/** Who holds a port the bot needs (process/port-holders.ts). */
+interface PortHolderFields {
+  port: string;
+  listening: string;
+  pid: number | undefined;
+  command: string | undefined;
 }
 
 export type EventName = keyof EventFields;
@@ -114,6 +125,9 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'probe.misconfigured': { level: 'error', summary: 'our config points at something unusable' },
   'probe.disabled': { level: 'warn', summary: 'a probe cannot run here' },
   'probe.link.target': { level: 'debug', summary: 'what the link probe watches' },
+  'child.port-busy': { level: 'warn', summary: "before a start, a process still listens on the bot's port: the start waits" },
+  'child.port-free': { level: 'info', summary: "the bot's port was let go: the start goes on" },
+  'child.port-timeout': { level: 'warn', summary: "the bot's port is still held after stop.timeout: the bot starts anyway" },
   'ws.lost': { level: 'warn', summary: 'the backend link ended' },
   'ws.up': { level: 'debug', summary: 'the backend link opened' },
   'ws.retry': { level: 'debug', summary: 'a link attempt failed; the next delay' },

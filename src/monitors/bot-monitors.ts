@@ -1,6 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import type { WatchdogConfig } from '../config/load-config.js';
+import { listenPorts } from '../probes/link/listen.js';
 import { linkTargets } from '../probes/link/target.js';
 import type { Monitor } from '../supervisor/types.js';
 import { heartbeatMonitor } from './heartbeat-monitor.js';
@@ -19,7 +20,18 @@ export function buildBotMonitors(config: WatchdogConfig, logger: EventLog, clock
     monitors.push(heartbeatMonitor({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, startupGrace, clock }));
   }
   if (link?.enabled) {
-    monitors.push(linkMonitor({ targets: linkTargets(config), grace: link.grace, interval: link.interval, startupGrace, logger, clock }));
+    monitors.push(
+      linkMonitor({
+        targets: linkTargets(config),
+        listen: listenPorts(config)[0],
+        stall: link.stall,
+        grace: link.grace,
+        interval: link.interval,
+        startupGrace,
+        logger,
+        clock,
+      }),
+    );
   }
   const outputMonitor = new OutputMonitor({ patterns: output.patterns, silence: output.silence, startupGrace, clock });
   if (outputMonitor.active) monitors.push(outputMonitor);

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import { botProbeRule } from '../health/probe-rules.js';
-import type { HealthReporter } from '../health/types.js';
+import type { HealthReporter, HealthResult } from '../health/types.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 import type { RestartReason } from '../supervisor/restart-reasons.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
@@ -13,6 +13,8 @@ export interface BotProbeMonitorOptions<P extends Probe> {
   name: string;
   /** Restart reason when the probe fails. */
   reason: RestartReason;
+  /** The reason for one failed result, when a probe has several (default: `reason`). */
+  reasonFor?: (result: HealthResult) => RestartReason;
   /** Time between checks. */
   interval: number;
   /** A check that takes longer counts as unhealthy. */
@@ -58,7 +60,7 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
   async start(handle: SupervisorHandle): Promise<void> {
     const enabled = (await this.options.setup?.()) ?? true;
     if (!enabled) return;
-    handle.health.setRule(this.options.name, botProbeRule(this.options.reason));
+    handle.health.setRule(this.options.name, botProbeRule(this.options.reason, true, this.options.reasonFor));
     this.health = handle.health;
     this.unfollow = followRuns(
       handle,

@@ -1,12 +1,19 @@
-import type { Clock } from '../clock/clock.js';
+import { sleepOn, type Clock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import { procAvailable } from '../process/proc-stat.js';
-import { LinkProbe, LinkSampler } from '../probes/link/link-probe.js';
+import { LinkProbe, LinkSampler, linkRestartReason } from '../probes/link/link-probe.js';
+import { formatListen, type ListenSpec } from '../probes/link/listen.js';
+import { stallConfirmMs } from '../probes/link/stall-tracker.js';
 import { formatTarget, TargetMatcher, type LinkTarget, type MatcherOptions } from '../probes/link/target.js';
 import { BotProbeMonitor } from './bot-probe-monitor.js';
 
 export interface LinkMonitorOptions {
+  /** Dialled links: where the bot connects to (may be empty when `listen` is set). */
   targets: LinkTarget[];
+  /** The listened link: the port the bot listens on (probes.link.listen). */
+  listen?: ListenSpec | undefined;
+  /** probes.link.stall in ms; 0 or absent = off. */
+  stall?: number | undefined;
   grace: number;
   interval: number;
   startupGrace: number;
@@ -17,18 +24,21 @@ export interface LinkMonitorOptions {
 }
 
 /**
- * probes.link: no ESTABLISHED connection from the bot's tree to the backend seen by any sample
- * within `grace` = link lost, restarted with reason link-lost. Linux only: without /proc the probe
- * is off, with one probe.disabled warning.
+ * probes.link: no ESTABLISHED connection from the bot's tree to the backend (or to the bot's
+ * listened port, or no LISTEN socket there) seen by any sample within `grace` = link lost,
+ * restarted with reason link-lost; unread bytes that never shrink for `stall` = link-stalled.
+ * Linux only: without /proc the probe is off, with one probe.disabled warning.
  */
 export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkProbe> {
-  const { logger, targets } = options;
+  const { logger, targets, listen } = options;
   let matcher: TargetMatcher | undefined;
   return new BotProbeMonitor({
     name: 'link',
     reason: 'link-lost',
+    reasonFor: linkRestartReason,
     interval: options.interval,
-    timeout: Math.max(3000, options.interval),
+    // A check may take a close look at a stalling link (stall-tracker.ts) before it answers.
+    timeout: Math.max(3000, options.interval) + (options.stall ? stallConfirmMs(options.stall) : 0),
     startupGrace: options.startupGrace,
     clock: options.clock,
     setup: async () => {
@@ -39,14 +49,20 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
         );
         return false;
       }
-      if (targets.length === 0) {
-        logger.emit('probe.disabled',{ probe: 'link', detail: 'no target' }, 'link probe is off: no target (set probes.link.target)');
+      if (targets.length === 0 && !listen) {
+        logger.emit('probe.disabled', { probe: 'link', detail: 'no target' }, 'link probe is off: no target (set probes.link.target or probes.link.listen)');
         return false;
       }
-      matcher = await TargetMatcher.resolve(targets, options.matcher);
-      logger.emit('probe.link.target',
-        { targets: targets.map((t) => ({ target: formatTarget(t), from: t.from })), addresses: matcher.addresses() },
-        `link probe watches connections to ${matcher.describe()}`,
+      if (targets.length > 0) matcher = await TargetMatcher.resolve(targets, options.matcher);
+      logger.emit(
+        'probe.link.target',
+        {
+          targets: targets.map((t) => ({ target: formatTarget(t), from: t.from })),
+          addresses: matcher ? matcher.addresses() : {},
+          ...(listen ? { listen: formatListen(listen) } : {}),
+          ...(options.stall ? { stallMs: options.stall } : {}),
+        },
+        `link probe watches ${[matcher ? `connections to ${matcher.describe()}` : '', listen ? `the bot's listened port ${formatListen(listen)}` : ''].filter(Boolean).join(' and ')}`,
       );
       return true;
     },
@@ -57,10 +73,13 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
           marker: child.marker,
           ...(options.procRoot ? { procRoot: options.procRoot } : {}),
         }),
-        matcher: matcher as TargetMatcher,
+        matcher,
+        listen,
+        stall: options.stall,
         grace: options.grace,
         since: child.spawnedAt,
         now: () => options.clock.now(),
+        sleep: (ms) => sleepOn(options.clock, ms),
       }),
     dueIn: (_result, probe) => probe.dueInMs(),
   });

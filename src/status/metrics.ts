@@ -17,6 +17,7 @@ const RESTART_REASONS: Record<RestartReason, true> = {
   'account-relogin': true,
   'heartbeat-stale': true,
   'link-lost': true,
+  'link-stalled': true,
   'output-match': true,
   'output-silent': true,
   scheduled: true,

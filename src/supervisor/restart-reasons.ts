@@ -9,6 +9,7 @@ export type RestartReason =
   | 'account-relogin'
   | 'heartbeat-stale'
   | 'link-lost'
+  | 'link-stalled'
   | 'output-match'
   | 'output-silent'
   | 'scheduled';
@@ -35,6 +36,7 @@ export const REASON_RULES: { readonly [R in RestartReason]: ReasonRules } = {
   'account-relogin': { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'always' },
   'heartbeat-stale': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
   'link-lost': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  'link-stalled': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
   'output-match': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
   'output-silent': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
   // restart.schedule: planned, so never a failure of the bot, and whatever the policy says.

@@ -103,6 +103,12 @@ const bad: [string, unknown, RegExp][] = [
   ['an invalid output pattern', { command: ['x'], probes: { output: { patterns: ['ok', '(unclosed'] } } }, /^watchdog\.config\.json: probes\.output\.patterns\[1\]: invalid regular expression .*, got "\(unclosed"$/],
   ['a heartbeat without its file', { command: ['x'], probes: { heartbeat: { maxAge: '30s' } } }, /^watchdog\.config\.json: probes\.heartbeat\.file: required$/],
   ['a link probe with nothing to watch', { command: ['x'], probes: { link: {} } }, /^watchdog\.config\.json: probes\.link\.target: required when backend\.kind is "none"/],
+  ['a listen port out of range', { command: ['x'], probes: { link: { listen: 70000 } } }, /^watchdog\.config\.json: probes\.link\.listen: expected a port \(1-65535\) or "host:port".*, got 70000$/],
+  ['a listen "host:port" with a bad port', { command: ['x'], probes: { link: { listen: '127.0.0.1:http' } } }, /^watchdog\.config\.json: probes\.link\.listen: expected a port .*, got "127\.0\.0\.1:http"$/],
+  ['a listen host that is not an address', { command: ['x'], probes: { link: { listen: 'napcat:2280' } } }, /^watchdog\.config\.json: probes\.link\.listen: expected a port .* with an IP address or localhost/],
+  ['a listen that is neither port nor string', { command: ['x'], probes: { link: { listen: true } } }, /^watchdog\.config\.json: probes\.link\.listen: expected a port like 2280 or "host:port", got true$/],
+  ['a stall shorter than the sampling interval', { command: ['x'], probes: { link: { listen: 2280, stall: '1s' } } }, /^watchdog\.config\.json: probes\.link\.stall: expected at least probes\.link\.interval \(2000ms\), or 0 for off/],
+  ['a stall that is not a duration', { command: ['x'], probes: { link: { listen: 2280, stall: 'soon' } } }, /^watchdog\.config\.json: probes\.link\.stall: expected a duration/],
   ['a qq that is not a number', { command: ['x'], backend: { kind: 'mirai', url: 'http://h:1', verifyKey: 'k', qq: '12345' } }, /^watchdog\.config\.json: backend\.qq: expected the bot's QQ number, got "12345"$/],
   ['no command anywhere', {}, /^watchdog\.config\.json: command: required/],
   ['not an object', [1, 2], /^watchdog\.config\.json: expected a JSON object at the top level, got a list$/],
@@ -115,6 +121,16 @@ for (const [name, raw, expected] of bad) {
     assert.match(lines[0] as string, expected);
   });
 }
+
+test('probes.link.listen: a port or "host:port", alone or beside a target; stall off unless set', () => {
+  const listenOnly = resolveConfig({ command: ['x'], probes: { link: { listen: 2280 } } });
+  assert.equal(listenOnly.probes.link?.listen, 2280);
+  assert.equal(listenOnly.probes.link?.stall, 0, 'off by default');
+  const both = resolveConfig({ command: ['x'], probes: { link: { listen: '127.0.0.1:2280', target: '127.0.0.1:8080', stall: '20s' } } });
+  assert.equal(both.probes.link?.listen, '127.0.0.1:2280');
+  assert.equal(both.probes.link?.stall, 20_000);
+  assert.equal(resolveConfig({ command: ['x'], probes: { link: { listen: '[::1]:5140', stall: 0 } } }).probes.link?.stall, 0);
+});
 
 test('several problems give one line each', () => {
   const lines = problems({ command: ['x'], restart: { maxDelay: 'fast', jitter: 5 }, stop: { signal: 'NOPE' } });

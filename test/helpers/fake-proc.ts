@@ -34,6 +34,8 @@ export function hexEndpoint(endpoint: string): string {
   let bytes: number[];
   if (!v6) {
     bytes = host.split('.').map(Number);
+  } else if (host === '::') {
+    bytes = new Array<number>(16).fill(0);
   } else if (host === '::1') {
     bytes = [...new Array<number>(15).fill(0), 1];
   } else {
@@ -46,10 +48,11 @@ export function hexEndpoint(endpoint: string): string {
   return `${hex}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** One line of /proc/net/tcp(6). State 1 = ESTABLISHED, 8 = CLOSE_WAIT, 0x0A = LISTEN. */
-export function tcpLine(slot: number, local: string, remote: string, inode: number, state = 1): string {
+/** One line of /proc/net/tcp(6). State 1 = ESTABLISHED, 8 = CLOSE_WAIT, 0x0A = LISTEN; rxQueue: bytes not read yet. */
+export function tcpLine(slot: number, local: string, remote: string, inode: number, state = 1, rxQueue = 0): string {
   const st = state.toString(16).toUpperCase().padStart(2, '0');
-  return `  ${slot}: ${hexEndpoint(local)} ${hexEndpoint(remote)} ${st} 00000000:00000000 00:00000000 00000000  1000        0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
+  const rx = rxQueue.toString(16).toUpperCase().padStart(8, '0');
+  return `  ${slot}: ${hexEndpoint(local)} ${hexEndpoint(remote)} ${st} 00000000:${rx} 00:00000000 00000000  1000        0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
 }
 
 export const TCP_HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';

@@ -51,6 +51,54 @@ test('link monitor: watches each run of the bot in /proc; link gone for grace �
   monitor.stop();
 });
 
+test('link monitor, listened port with stall: a bot that stops reading → link-stalled; its listener gone → link-lost', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
+  const proc = new FakeProc();
+  t.after(() => proc.cleanup());
+  const log = memoryLogger();
+  const handle = new FakeHandle(mockTimersClock(), log.logger, 0);
+  const monitor = linkMonitor({
+    targets: [], listen: { host: undefined, port: 2280 }, stall: 1500, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, clock: handle.clock, procRoot: proc.root,
+  });
+  await monitor.start(handle);
+  const listener = tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 70, 0x0a);
+  const link = (rx: number) => tcpLine(1, '127.0.0.1:2280', '127.0.0.1:45000', 71, 1, rx);
+  proc.add({ pid: 1000, ppid: 1, sockets: [70, 71] }).net(1000, [listener, link(0)]);
+  handle.spawn();
+  // Reading: the queue goes up and down.
+  for (let i = 0; i < 10; i++) {
+    proc.net(1000, [listener, link(i % 2 === 1 ? 0 : 500)]);
+    await tick(t, 300, 10);
+  }
+  assert.equal(handle.restarts.length, 0, 'a bot that reads is never stalled');
+  const stoppedAt = Date.now();
+  proc.net(1000, [listener, link(900)]);
+  await tick(t, 2200, 10);
+  assert.equal(handle.restarts.length, 1);
+  const stalled = handle.restarts[0]!;
+  assert.equal(stalled.reason, 'link-stalled');
+  assert.ok(stalled.at - stoppedAt <= 1500 + 20, `${stalled.at - stoppedAt} ms after the bot stopped reading (stall 1500, the last empty sample before it)`);
+  assert.equal(stalled.evidence?.['rxQueue'], 900);
+  const sizes = stalled.evidence?.['rxQueueSamples'] as number[];
+  assert.ok(sizes.length >= 2 && sizes.length <= 10 && sizes.every((rx) => rx === 900), JSON.stringify(sizes));
+  assert.equal(stalled.evidence?.['connection'], '127.0.0.1:2280 ← 127.0.0.1:45000');
+
+  // The next run: the server task dies, the process lives on.
+  proc.add({ pid: 1001, ppid: 1, sockets: [80, 81] }).net(1001, [tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 80, 0x0a), tcpLine(1, '127.0.0.1:2280', '127.0.0.1:45002', 81)]);
+  handle.spawn();
+  await tick(t, 900, 10);
+  const diedAt = Date.now();
+  proc.net(1001, []);
+  await tick(t, 1500, 10);
+  assert.equal(handle.restarts.length, 2);
+  const lost = handle.restarts[1]!;
+  assert.equal(lost.reason, 'link-lost');
+  assert.ok(lost.at - diedAt <= 1000 + 20, `${lost.at - diedAt} ms after the listener went (grace 1000)`);
+  assert.match(String(lost.evidence?.['detail']), /^nothing of the bot listens on :2280 for 1\.\ds/);
+  assert.equal(lost.evidence?.['listening'], false);
+  monitor.stop();
+});
+
 test('link monitor: without /proc it is off, with one probe.disabled warning', async () => {
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger);

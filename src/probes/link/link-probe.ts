@@ -1,209 +1,29 @@
-// The bot's own link to the backend, seen from outside: the ESTABLISHED TCP connections held by
-// any process of the bot's tree (/proc/<pid>/fd socket inodes → /proc/<pid>/net/tcp and tcp6).
-import { readFileSync } from 'node:fs';
+// The link probe: the bot's own connections, seen from /proc (link-sampler.ts). A dialled link
+// (the bot connects to the backend: probes.link.target), a listened link (the backend connects to
+// the bot: probes.link.listen, NapCat's reverse WebSocket), the listening socket itself, and bytes
+// the bot stopped reading (probes.link.stall).
 import { performance } from 'node:perf_hooks';
-import { isGone, readProcInfo, type ProcInfo } from '../../process/proc-stat.js';
-import { findTree, type FindTreeOptions, type TreeMarker, type TreeRoot } from '../../process/process-tree.js';
+import type { RestartReason } from '../../supervisor/restart-reasons.js';
 import { systemClock } from '../../clock/clock.js';
 import { seconds } from '../../human-duration.js';
 import { hostPort } from '../host-port.js';
-import { result, type Probe, type ProbeResult } from '../probe.js';
-import { parseProcNetTcp, TCP_ESTABLISHED } from './proc-net-tcp.js';
-import { readSocketInodes } from './socket-inodes.js';
+import { result, type ProbeResult, type Probe } from '../probe.js';
+import { type LinkQuery, type LinkSample, type LinkSampler, type TreeConnection, type TreeListener } from './link-sampler.js';
+import { formatListen, isListenedConnection, isServingListener, type ListenSpec } from './listen.js';
+import { StallTracker, type Stall } from './stall-tracker.js';
 import type { TargetMatcher } from './target.js';
 
-/** One ESTABLISHED TCP connection of a process of the tree. */
-export interface TreeConnection {
-  pid: number;
-  localAddress: string;
-  localPort: number;
-  remoteAddress: string;
-  remotePort: number;
-}
-
-export type LinkSample =
-  | {
-      kind: 'ok';
-      /** The first connection the predicate accepted, if any. */
-      link: TreeConnection | undefined;
-      /** Every ESTABLISHED connection seen in this sample (all of them after a full scan). */
-      connections: TreeConnection[];
-      /** Processes whose sockets were read. */
-      processes: number;
-      /** False when the process that held the link last time still held it (no tree scan needed). */
-      fullScan: boolean;
-    }
-  /** No process of the tree is alive. */
-  | { kind: 'gone' }
-  /** A process's fd table or the socket table cannot be read. */
-  | { kind: 'unreadable'; code: string; path: string };
-
-export interface LinkSamplerOptions {
-  root: TreeRoot;
-  marker?: TreeMarker;
-  procRoot?: string;
-  /** Finds the tree (default: process-tree's findTree: one /proc scan, group, session, marker). */
-  findTree?: (root: TreeRoot, options: FindTreeOptions) => ProcInfo[];
-}
-
-/**
- * Samples the tree's TCP connections. The socket tables are read once per sample (not per
- * process), from the network namespace of the bot's process. Steady state is cheap: when the
- * process that held the link last time still holds it, nothing else is read; otherwise the whole
- * tree is found again (re-parented daemons included) and every member's fd table is read.
- */
-export class LinkSampler {
-  private readonly procRoot: string;
-  /** The process that held the link at the last sample, with its start time (pid reuse guard). */
-  private owner: { pid: number; startTime: number } | undefined;
-  /** The socket table the link was last found in. */
-  private linkFamily: 'tcp' | 'tcp6' = 'tcp';
-
-  constructor(private readonly options: LinkSamplerOptions) {
-    this.procRoot = options.procRoot ?? '/proc';
-  }
-
-  sample(accept: (connection: TreeConnection) => boolean): LinkSample {
-    if (this.owner) {
-      const fast = this.sampleOwner(this.owner, accept);
-      if (fast) return fast;
-      this.owner = undefined;
-    }
-    const find = this.options.findTree ?? findTree;
-    const members = find(this.options.root, {
-      procRoot: this.procRoot,
-      ...(this.options.marker ? { marker: this.options.marker } : {}),
-    });
-    if (members.length === 0) return { kind: 'gone' };
-
-    const owners = new Map<number, ProcInfo>();
-    let readable = 0;
-    let denied: { code: string; path: string } | undefined;
-    for (const member of members) {
-      const sockets = readSocketInodes(member.pid, this.procRoot);
-      if (!sockets.ok) {
-        if (!sockets.gone) denied ??= { code: sockets.code, path: sockets.path };
-        continue;
-      }
-      readable++;
-      for (const inode of sockets.inodes) owners.set(inode, member);
-    }
-    const found = owners.size === 0 ? { connections: [], link: undefined } : this.established(members, owners, accept);
-    if ('kind' in found) return found;
-    const { connections, link } = found;
-    if (link) {
-      const info = owners.get(link.inode) as ProcInfo;
-      this.owner = { pid: info.pid, startTime: info.startTime };
-    } else if (denied) {
-      // We cannot tell: the link may be held by the process we could not look into.
-      return { kind: 'unreadable', ...denied };
-    }
-    if (readable === 0 && !link) return { kind: 'gone' };
-    return { kind: 'ok', link: link && stripInode(link), connections: connections.map(stripInode), processes: readable, fullScan: true };
-  }
-
-  /** The last owner's connections, if it is still the same process and still holds an accepted one. */
-  private sampleOwner(owner: { pid: number; startTime: number }, accept: (c: TreeConnection) => boolean): LinkSample | undefined {
-    const info = readProcInfo(owner.pid, this.procRoot);
-    if (!info || isGone(info) || info.startTime !== owner.startTime) return undefined;
-    const sockets = readSocketInodes(owner.pid, this.procRoot);
-    if (!sockets.ok || sockets.inodes.length === 0) return undefined;
-    const owners = new Map(sockets.inodes.map((inode) => [inode, info]));
-    const found = this.established([info], owners, accept);
-    if ('kind' in found || !found.link) return undefined;
-    return { kind: 'ok', link: stripInode(found.link), connections: found.connections.map(stripInode), processes: 1, fullScan: false };
-  }
-
-  /**
-   * ESTABLISHED TCP connections among `owners`' sockets, read from the network namespace of the
-   * tree. Dumping a socket table makes the kernel walk its whole TCP hash (milliseconds on a
-   * machine with much memory), so as few tables as possible are read: the one where the link was
-   * last found first; the other only when the link is not found and some socket of the tree is
-   * still unaccounted for (not in the first table, nor a Unix socket, which is cheap to check).
-   */
-  private established(
-    members: ProcInfo[],
-    owners: Map<number, ProcInfo>,
-    accept: (c: TreeConnection) => boolean,
-  ): { connections: Connection[]; link: Connection | undefined } | { kind: 'unreadable'; code: string; path: string } {
-    const unknown = new Set(owners.keys());
-    const connections: Connection[] = [];
-    const netDir = this.netDir(members);
-    const order = this.linkFamily === 'tcp6' ? (['tcp6', 'tcp'] as const) : (['tcp', 'tcp6'] as const);
-    let unixChecked = false;
-    for (const file of order) {
-      if (unknown.size === 0) break;
-      if (file === order[1] && !unixChecked) {
-        unixChecked = true;
-        for (const inode of this.unixInodes(netDir, unknown)) unknown.delete(inode);
-        if (unknown.size === 0) break;
-      }
-      const path = `${netDir}/${file}`;
-      let text: string;
-      try {
-        text = readFileSync(path, 'latin1');
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-        if (code === 'ENOENT') continue; // no IPv6 in this kernel
-        return { kind: 'unreadable', code, path };
-      }
-      for (const socket of parseProcNetTcp(text, { inodes: unknown })) {
-        unknown.delete(socket.inode);
-        if (socket.state !== TCP_ESTABLISHED) continue;
-        const owner = owners.get(socket.inode) as ProcInfo;
-        connections.push({
-          pid: owner.pid,
-          localAddress: socket.localAddress,
-          localPort: socket.localPort,
-          remoteAddress: socket.remoteAddress,
-          remotePort: socket.remotePort,
-          inode: socket.inode,
-        });
-      }
-      const link = connections.find(accept);
-      if (link) {
-        this.linkFamily = file;
-        return { connections, link };
-      }
-    }
-    return { connections, link: undefined };
-  }
-
-  /** Which of `inodes` are Unix sockets (/proc/<pid>/net/unix: small, cheap to read). */
-  private unixInodes(netDir: string, inodes: Set<number>): number[] {
-    let text: string;
-    try {
-      text = readFileSync(`${netDir}/unix`, 'latin1');
-    } catch {
-      return [];
-    }
-    const out: number[] = [];
-    // "Num RefCount Protocol Flags Type St Inode Path": the inode is the 7th field.
-    for (const line of text.split('\n')) {
-      const inode = Number(line.trim().split(/\s+/)[6]);
-      if (inodes.has(inode)) out.push(inode);
-    }
-    return out;
-  }
-
-  /** /proc/<pid>/net of the root (or another member): the bot's network namespace, not necessarily ours. */
-  private netDir(members: ProcInfo[]): string {
-    const root = members.find((m) => m.pid === this.options.root.pid) ?? members[0];
-    return root ? `${this.procRoot}/${root.pid}/net` : `${this.procRoot}/net`;
-  }
-}
-
-type Connection = TreeConnection & { inode: number };
-
-function stripInode(connection: TreeConnection): TreeConnection {
-  const { pid, localAddress, localPort, remoteAddress, remotePort } = connection;
-  return { pid, localAddress, localPort, remoteAddress, remotePort };
-}
+export { LinkSampler, type LinkQuery, type LinkSample, type LinkSamplerOptions, type TreeConnection, type TreeListener } from './link-sampler.js';
 
 export interface LinkProbeOptions {
   sampler: Pick<LinkSampler, 'sample'>;
-  matcher: TargetMatcher;
-  /** No link seen for this long = link lost. */
+  /** The dialled link: which remote addresses are the backend (probes.link.target, backend.url). */
+  matcher?: TargetMatcher | undefined;
+  /** The listened link: the port the bot listens on (probes.link.listen). */
+  listen?: ListenSpec | undefined;
+  /** Unread bytes on a link, never shrinking, for longer than this = stalled (0 or absent: off). */
+  stall?: number | undefined;
+  /** No link (or no listener) seen for this long = link lost. */
   grace: number;
   /** Monotonic time the window starts at (the bot's spawn): before any sample saw the link, it counts from here. */
   since: number;
@@ -213,42 +33,85 @@ export interface LinkProbeOptions {
   wallNow?: () => number;
   /** Names are looked up again on a miss at most this often. Default 10 s. */
   refreshEvery?: number;
+  /** The close look before a stall is declared (see stall-tracker.ts). Default 2 s, at most stall / 2. */
+  stallConfirm?: number;
+  /** Time between the samples of the close look. Default 20 ms. */
+  closeLookStep?: number;
+  /** Waits (the close look); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** When a sample last saw one of the things the probe watches. */
+interface Seen {
+  at: number | undefined;
+  wall: number | undefined;
 }
 
 /**
- * "link": healthy while some sample within the last `grace` saw an ESTABLISHED connection from
- * the bot's tree to the backend. So a bot that polls over short HTTP connections can be watched
- * with a grace longer than its polling period, without flapping. Stateful: one instance per run.
+ * The restart reason of an unhealthy link result (a probe's, with `details`, or the health sink's,
+ * with `evidence`): `link-stalled` for a bot that stopped reading, else `link-lost`.
+ */
+export function linkRestartReason(result: { details?: Record<string, unknown>; evidence?: Record<string, unknown> }): RestartReason {
+  const evidence = result.evidence ?? result.details;
+  return evidence?.['stalledForMs'] === undefined ? 'link-lost' : 'link-stalled';
+}
+
+/**
+ * "link": healthy while some sample within the last `grace` saw each link it watches: an
+ * ESTABLISHED connection from the bot's tree to the backend (dialled), one accepted on the bot's
+ * listened port, and the LISTEN socket of that port. So a bot that polls over short HTTP
+ * connections can be watched with a grace longer than its polling period, without flapping. With
+ * `stall`, a link whose unread bytes never shrink for longer than that fails too. Stateful: one
+ * instance per run.
  */
 export class LinkProbe implements Probe {
   readonly name = 'link';
-  private lastSeen: number | undefined;
-  private lastSeenWall: number | undefined;
+  private readonly dialledSeen: Seen = { at: undefined, wall: undefined };
+  private readonly listenedSeen: Seen = { at: undefined, wall: undefined };
+  private readonly listenerSeen: Seen = { at: undefined, wall: undefined };
   private lastRefresh: number;
   private readonly now: () => number;
   private readonly wallNow: () => number;
+  private readonly stall: StallTracker | undefined;
 
   constructor(private readonly options: LinkProbeOptions) {
     this.now = options.now ?? systemClock.now;
     this.wallNow = options.wallNow ?? Date.now;
     this.lastRefresh = this.now();
+    this.stall = options.stall ? new StallTracker(options.stall, options.stallConfirm) : undefined;
   }
 
   /** Milliseconds until the verdict would turn unhealthy if no sample sees the link (≤ 0: already). */
   dueInMs(): number {
-    return (this.lastSeen ?? this.options.since) + this.options.grace - this.now();
+    const { grace, since, matcher, listen } = this.options;
+    const now = this.now();
+    const dues: number[] = [];
+    if (matcher) dues.push((this.dialledSeen.at ?? since) + grace - now);
+    if (listen) dues.push((this.listenedSeen.at ?? since) + grace - now, (this.listenerSeen.at ?? since) + grace - now);
+    const stallDue = this.stall?.dueInMs(now);
+    if (stallDue !== undefined) dues.push(stallDue);
+    return dues.length === 0 ? grace : Math.min(...dues);
   }
 
-  async check(): Promise<ProbeResult> {
+  async check(signal?: AbortSignal): Promise<ProbeResult> {
     const started = performance.now();
-    const { matcher, grace } = this.options;
-    const target = matcher.describe();
-    const accept = (c: TreeConnection) => matcher.accepts(c.remoteAddress, c.remotePort);
+    const { matcher, listen, grace } = this.options;
+    const base: Record<string, unknown> = {
+      ...(matcher ? { target: matcher.describe() } : {}),
+      ...(listen ? { listen: formatListen(listen) } : {}),
+    };
+    const dialled = (c: TreeConnection) => matcher !== undefined && matcher.accepts(c.remoteAddress, c.remotePort);
+    const listened = (c: TreeConnection) => listen !== undefined && isListenedConnection(listen, c.localAddress, c.localPort);
+    const query: LinkQuery = {
+      accept: (c) => dialled(c) || listened(c),
+      ...(listen ? { listener: (l: TreeListener) => isServingListener(listen, l.address, l.port) } : {}),
+      complete: (links, listeners) => (!matcher || links.some(dialled)) && (!listen || (listeners.length > 0 && links.some(listened))),
+    };
     let sample: LinkSample;
     try {
-      sample = this.options.sampler.sample(accept);
+      sample = this.options.sampler.sample(query);
     } catch (error) {
-      return result(this.name, 'misconfigured', `cannot read the bot's sockets: ${(error as Error).message}`, started, { target });
+      return result(this.name, 'misconfigured', `cannot read the bot's sockets: ${(error as Error).message}`, started, base);
     }
     if (sample.kind === 'unreadable') {
       return result(
@@ -256,49 +119,157 @@ export class LinkProbe implements Probe {
         'misconfigured',
         `cannot read ${sample.path} (${sample.code}): run the watchdog as the bot's user or as root`,
         started,
-        { target },
+        base,
       );
     }
-    if (sample.kind === 'gone') return result(this.name, 'healthy', 'no process of the bot is running', started, { target });
+    if (sample.kind === 'gone') {
+      this.stall?.reset();
+      return result(this.name, 'healthy', 'no process of the bot is running', started, base);
+    }
 
-    let link = sample.link;
-    if (!link && matcher.hasNames && this.now() - this.lastRefresh >= (this.options.refreshEvery ?? 10_000)) {
+    let dialledLink = matcher ? sample.links.find(dialled) : undefined;
+    if (matcher && !dialledLink && matcher.hasNames && this.now() - this.lastRefresh >= (this.options.refreshEvery ?? 10_000)) {
       // A container backend may have come back with a new address that the bot is using.
       this.lastRefresh = this.now();
       await matcher.refresh();
-      link = sample.connections.find(accept);
+      dialledLink = sample.connections.find(dialled);
     }
-    if (link) {
-      this.lastSeen = this.now();
-      this.lastSeenWall = this.wallNow();
-      return result(this.name, 'healthy', `connected to ${hostPort(link.remoteAddress, link.remotePort)} (pid ${link.pid})`, started, {
-        target,
-        connectionPid: link.pid,
-        local: hostPort(link.localAddress, link.localPort),
-        remote: hostPort(link.remoteAddress, link.remotePort),
-      });
+    const listenedLink = listen ? sample.links.find(listened) : undefined;
+    const listener = sample.listeners[0];
+    const now = this.now();
+    const wall = this.wallNow();
+    for (const [seen, found] of [[this.dialledSeen, dialledLink], [this.listenedSeen, listenedLink], [this.listenerSeen, listener]] as const) {
+      if (found) {
+        seen.at = now;
+        seen.wall = wall;
+      }
     }
 
-    const unresolved = matcher.unresolved();
-    if (unresolved.length > 0 && unresolved.length === matcher.size) {
-      return result(this.name, 'misconfigured', unresolved.join('; '), started, { target });
+    const isLink = (c: TreeConnection) => dialled(c) || listened(c);
+    this.stall?.update(now, sample.connections.filter(isLink));
+    const stalled = this.stall?.suspect(now) ? await this.closeLook(this.stall, query, isLink, signal) : undefined;
+    if (stalled) {
+      const waiting = stalled.rxQueueSamples.join(' → ');
+      return result(
+        this.name,
+        'unhealthy',
+        `the bot has not read its link ${stalled.connection} for ${seconds(stalled.stalledForMs)}: ${stalled.rxQueue} bytes wait unread (receive queue ${waiting})`,
+        started,
+        {
+          ...base,
+          stallMs: this.options.stall,
+          stalledForMs: stalled.stalledForMs,
+          connection: stalled.connection,
+          connectionPid: stalled.pid,
+          rxQueue: stalled.rxQueue,
+          rxQueueSamples: stalled.rxQueueSamples,
+        },
+      );
     }
-    const now = this.now();
-    const missingForMs = now - (this.lastSeen ?? this.options.since);
-    const lastSeenAgoMs = this.lastSeen === undefined ? null : now - this.lastSeen;
-    const details = {
-      target,
-      graceMs: grace,
-      missingForMs,
-      lastSeenAt: this.lastSeenWall === undefined ? null : new Date(this.lastSeenWall).toISOString(),
-      lastSeenAgoMs,
-      otherConnections: sample.connections.slice(0, 5).map((c) => hostPort(c.remoteAddress, c.remotePort)),
+
+    if (matcher && !dialledLink) {
+      const unresolved = matcher.unresolved();
+      if (unresolved.length > 0 && unresolved.length === matcher.size) {
+        return result(this.name, 'misconfigured', unresolved.join('; '), started, base);
+      }
+    }
+
+    // What each watched thing says: a healthy note, or a failure with its evidence. The listener
+    // first: "nothing listens" explains a missing listened link too.
+    const notes: string[] = [];
+    const other = sample.connections.filter((c) => !dialled(c) && !listened(c)).slice(0, 5);
+    if (listen) {
+      const where = formatListen(listen);
+      const missingListener = this.missing(this.listenerSeen, now);
+      if (!listener && missingListener.forMs >= grace) {
+        return result(this.name, 'unhealthy', `nothing of the bot listens on ${where} for ${seconds(missingListener.forMs)} (${missingListener.text})`, started, {
+          ...base,
+          listening: false,
+          ...this.evidence(missingListener),
+        });
+      }
+      const missingLink = this.missing(this.listenedSeen, now);
+      if (!listenedLink && missingLink.forMs >= grace) {
+        return result(this.name, 'unhealthy', `no connection to the bot's ${where} for ${seconds(missingLink.forMs)} (${missingLink.text})`, started, {
+          ...base,
+          listening: listener !== undefined,
+          ...this.evidence(missingLink),
+          otherConnections: other.map((c) => hostPort(c.remoteAddress, c.remotePort)),
+        });
+      }
+      if (!listener) notes.push(`nothing listens on ${where} now; ${missingListener.text} (grace ${seconds(grace)})`);
+      else if (listenedLink) notes.push(`${where} linked from ${hostPort(listenedLink.remoteAddress, listenedLink.remotePort)} (pid ${listenedLink.pid})`);
+      else notes.push(`listening on ${where}, no connection now; ${missingLink.text} (grace ${seconds(grace)})`);
+    }
+    if (matcher) {
+      const target = matcher.describe();
+      const missingLink = this.missing(this.dialledSeen, now);
+      if (!dialledLink && missingLink.forMs >= grace) {
+        return result(this.name, 'unhealthy', `no connection from the bot to ${target} for ${seconds(missingLink.forMs)} (${missingLink.text})`, started, {
+          ...base,
+          ...this.evidence(missingLink),
+          otherConnections: other.map((c) => hostPort(c.remoteAddress, c.remotePort)),
+        });
+      }
+      if (dialledLink) notes.push(`connected to ${hostPort(dialledLink.remoteAddress, dialledLink.remotePort)} (pid ${dialledLink.pid})`);
+      else notes.push(`no connection to ${target} now; ${missingLink.text} (grace ${seconds(grace)})`);
+    }
+    const shown = dialledLink ?? listenedLink;
+    return result(this.name, 'healthy', notes.join('; '), started, {
+      ...base,
+      ...(shown
+        ? {
+            connectionPid: shown.pid,
+            local: hostPort(shown.localAddress, shown.localPort),
+            remote: hostPort(shown.remoteAddress, shown.remotePort),
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * A link has held unread bytes, never shrinking, for nearly `stall`: watch it sample by sample,
+   * for `confirm` at least and until the stall is due. One shrink (or an empty queue) is the bot
+   * reading: no stall.
+   */
+  private async closeLook(tracker: StallTracker, query: LinkQuery, isLink: (c: TreeConnection) => boolean, signal?: AbortSignal): Promise<Stall | undefined> {
+    const step = this.options.closeLookStep ?? 20;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    const started = this.now();
+    // It ends at the first sample `confirm` after it began: the stall is due by then (that is when
+    // it begins). Bounded by count too: a clock that does not move (a test's) must not spin forever.
+    for (let looks = Math.ceil(tracker.confirmMs / step) + 5; looks > 0 && !signal?.aborted; looks--) {
+      await sleep(step);
+      let sample: LinkSample;
+      try {
+        sample = this.options.sampler.sample(query);
+      } catch {
+        return undefined;
+      }
+      if (sample.kind !== 'ok') return undefined;
+      const now = this.now();
+      tracker.update(now, sample.connections.filter(isLink));
+      if (!tracker.suspect(now)) return undefined;
+      if (now - started >= tracker.confirmMs) {
+        const stalled = tracker.stalled(now);
+        if (stalled) return stalled;
+      }
+    }
+    return undefined;
+  }
+
+  private missing(seen: Seen, now: number): { forMs: number; agoMs: number | null; wall: number | undefined; text: string } {
+    const forMs = now - (seen.at ?? this.options.since);
+    const agoMs = seen.at === undefined ? null : now - seen.at;
+    return { forMs, agoMs, wall: seen.wall, text: agoMs === null ? 'never seen since the bot started' : `last seen ${seconds(agoMs)} ago` };
+  }
+
+  private evidence(missing: { forMs: number; agoMs: number | null; wall: number | undefined }): Record<string, unknown> {
+    return {
+      graceMs: this.options.grace,
+      missingForMs: missing.forMs,
+      lastSeenAt: missing.wall === undefined ? null : new Date(missing.wall).toISOString(),
+      lastSeenAgoMs: missing.agoMs,
     };
-    const seenText = lastSeenAgoMs === null ? 'never seen since the bot started' : `last seen ${seconds(lastSeenAgoMs)} ago`;
-    if (missingForMs < grace) {
-      return result(this.name, 'healthy', `no connection to ${target} now; ${seenText} (grace ${seconds(grace)})`, started, details);
-    }
-    return result(this.name, 'unhealthy', `no connection from the bot to ${target} for ${seconds(missingForMs)} (${seenText})`, started, details);
   }
 }
-

@@ -19,6 +19,10 @@ export interface TcpSocket {
   remotePort: number;
   state: number;
   inode: number;
+  /** Bytes sent and not yet acknowledged by the peer. */
+  txQueue: number;
+  /** Bytes received and not yet read by the process (what a reader that stopped leaves behind). */
+  rxQueue: number;
 }
 
 export interface ParseOptions {
@@ -67,6 +71,7 @@ export function parseProcNetTcp(text: string, options: ParseOptions = {}): TcpSo
     const local = splitEndpoint(fields[1] as string, littleEndian);
     const remote = splitEndpoint(fields[2] as string, littleEndian);
     if (!local || !remote || Number.isNaN(state)) continue;
+    const queues = /^([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{1,8})$/.exec(fields[4] as string);
     out.push({
       localAddress: local.address,
       localPort: local.port,
@@ -74,6 +79,8 @@ export function parseProcNetTcp(text: string, options: ParseOptions = {}): TcpSo
       remotePort: remote.port,
       state,
       inode,
+      txQueue: queues ? parseInt(queues[1] as string, 16) : 0,
+      rxQueue: queues ? parseInt(queues[2] as string, 16) : 0,
     });
   }
   return out;

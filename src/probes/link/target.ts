@@ -14,7 +14,7 @@ export interface LinkTarget {
 /** Config fields the target is derived from. */
 export interface LinkTargetConfig {
   backend: { kind: string; url?: string | undefined; wsUrl?: string | undefined };
-  probes: { link?: { target?: string | undefined } | undefined };
+  probes: { link?: { target?: string | undefined; listen?: string | number | undefined } | undefined };
 }
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
@@ -42,8 +42,9 @@ export function hostPortOfUrl(url: string): { host: string; port: number } | und
 }
 
 /**
- * The link probe's targets: `probes.link.target` when set, else the backend's `url` (and `wsUrl`
- * when it names another host:port: a bot may use either).
+ * The link probe's dialled targets: `probes.link.target` when set, else the backend's `url` (and
+ * `wsUrl` when it names another host:port: a bot may use either). None when only
+ * `probes.link.listen` is set: the backend connects to the bot, not the other way round.
  */
 export function linkTargets(config: LinkTargetConfig): LinkTarget[] {
   const explicit = config.probes.link?.target;
@@ -51,7 +52,7 @@ export function linkTargets(config: LinkTargetConfig): LinkTarget[] {
     const parsed = parseHostPort(explicit);
     return parsed ? [{ ...parsed, from: 'probes.link.target' }] : [];
   }
-  if (config.backend.kind === 'none') return [];
+  if (config.backend.kind === 'none' || config.probes.link?.listen !== undefined) return [];
   const out: LinkTarget[] = [];
   for (const [from, url] of [['backend.url', config.backend.url], ['backend.wsUrl', config.backend.wsUrl]] as const) {
     const parsed = url ? hostPortOfUrl(url) : undefined;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { LinkProbe, LinkSampler, type LinkSample, type TreeConnection } from '../../../src/probes/link/link-probe.js';
+import { LinkProbe, LinkSampler, linkRestartReason, type LinkSample, type TreeConnection, type TreeListener } from '../../../src/probes/link/link-probe.js';
 import { TargetMatcher, type Lookup } from '../../../src/probes/link/target.js';
 import { processStartTime } from '../../../src/process/proc-stat.js';
 import { FakeProc, tcpLine } from '../../helpers/fake-proc.js';
@@ -38,7 +38,7 @@ test('the root\'s connection to the backend is the link; the next sample needs n
   const first = sample();
   assert.equal(first.kind, 'ok');
   assert.ok(first.kind === 'ok');
-  assert.deepEqual(first.link, { pid: 100, localAddress: '127.0.0.1', localPort: 40000 + 1, remoteAddress: '127.0.0.1', remotePort: 8080 });
+  assert.deepEqual(first.link, { pid: 100, localAddress: '127.0.0.1', localPort: 40000 + 1, remoteAddress: '127.0.0.1', remotePort: 8080, rxQueue: 0 });
   assert.equal(first.fullScan, true);
   assert.equal(first.processes, 2);
   assert.equal(first.connections.length, 2);
@@ -139,8 +139,16 @@ function scriptedSampler(): { sampler: { sample: () => LinkSample }; set: (s: Li
   let next: LinkSample = { kind: 'gone' };
   return { sampler: { sample: () => next }, set: (s) => (next = s) };
 }
-const conn = (remote: string, port = 8080): TreeConnection => ({ pid: 7, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: remote, remotePort: port });
-const ok = (link: TreeConnection | undefined, connections: TreeConnection[] = link ? [link] : []): LinkSample => ({ kind: 'ok', link, connections, processes: 1, fullScan: true });
+const conn = (remote: string, port = 8080, rxQueue = 0): TreeConnection => ({ pid: 7, localAddress: '127.0.0.1', localPort: 40000, remoteAddress: remote, remotePort: port, rxQueue });
+const ok = (link: TreeConnection | undefined, connections: TreeConnection[] = link ? [link] : [], listeners: TreeListener[] = []): LinkSample => ({
+  kind: 'ok',
+  link,
+  links: link ? [link] : [],
+  listeners,
+  connections,
+  processes: 1,
+  fullScan: true,
+});
 
 test('LinkProbe: alive while any sample within grace saw the link; then unhealthy with the evidence', async () => {
   let now = 0;
@@ -308,4 +316,217 @@ test('as few socket tables as possible are read: tcp6 only while a socket of the
   mkdirSync(join(six.root, '100', 'net', 'tcp'));
   const again = sixSampler.sample(accept);
   assert.ok(again.kind === 'ok' && again.link?.remoteAddress === '::1' && !again.fullScan, JSON.stringify(again));
+});
+
+// probes.link.listen and probes.link.stall (issue 10)
+
+const LISTEN = { host: undefined, port: 2280 };
+const listened = (remotePort: number, rxQueue = 0, pid = 7): TreeConnection => ({
+  pid,
+  localAddress: '127.0.0.1',
+  localPort: 2280,
+  remoteAddress: '127.0.0.1',
+  remotePort,
+  rxQueue,
+});
+const listening = (pid = 7): TreeListener => ({ pid, address: '0.0.0.0', port: 2280 });
+const okListen = (links: TreeConnection[], listeners: TreeListener[], others: TreeConnection[] = []): LinkSample => ({
+  kind: 'ok',
+  link: links[0],
+  links,
+  listeners,
+  connections: [...links, ...others],
+  processes: 1,
+  fullScan: true,
+});
+
+test('sampler: a listened link is a connection whose LOCAL end is the port; the LISTEN socket is found too, then read fast', async (t) => {
+  const proc = fakeProc(t)
+    .add({ pid: 100, ppid: 1, sockets: [801, 802, 803], env: markerEnv })
+    .net(100, [
+      tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 801, 0x0a),
+      tcpLine(1, '127.0.0.1:2280', '127.0.0.1:51000', 802, 1, 96),
+      tcpLine(2, '127.0.0.1:51999', '127.0.0.1:2280', 803), // the bot dialling its own port is not a listened link
+    ]);
+  const sampler = new LinkSampler({ root: ROOT, procRoot: proc.root, marker: MARKER });
+  const query = {
+    accept: (c: TreeConnection) => c.localPort === 2280,
+    listener: (l: TreeListener) => l.port === 2280,
+  };
+  const first = sampler.sample(query);
+  assert.ok(first.kind === 'ok', JSON.stringify(first));
+  assert.deepEqual(first.links, [{ pid: 100, localAddress: '127.0.0.1', localPort: 2280, remoteAddress: '127.0.0.1', remotePort: 51000, rxQueue: 96 }]);
+  assert.deepEqual(first.listeners, [{ pid: 100, address: '0.0.0.0', port: 2280 }]);
+  assert.equal(first.connections.length, 2);
+  const second = sampler.sample(query);
+  assert.ok(second.kind === 'ok' && !second.fullScan && second.listeners.length === 1, 'both still held by pid 100: no tree scan');
+  // The listener closes (the server task died) while the link stays: a full scan, and no listener.
+  proc.net(100, [tcpLine(1, '127.0.0.1:2280', '127.0.0.1:51000', 802)]);
+  const third = sampler.sample(query);
+  assert.ok(third.kind === 'ok' && third.fullScan && third.listeners.length === 0 && third.links.length === 1, JSON.stringify(third));
+});
+
+test('sampler: listener and link held by different processes of the tree (a master and its worker)', async (t) => {
+  const proc = fakeProc(t)
+    .add({ pid: 100, ppid: 1, sockets: [901], env: markerEnv })
+    .add({ pid: 101, ppid: 100, pgid: 100, sid: 100, startTime: 101, sockets: [901, 902], env: markerEnv })
+    .add({ pid: 300, ppid: 1, pgid: 300, sid: 300, startTime: 300, sockets: [903] }); // not of the tree
+  // A dual-stack server (Node's default): all in tcp6, IPv4 peers as ::ffff:a.b.c.d. The same
+  // network namespace seen through either process.
+  const tcp6 = [
+    tcpLine(0, '[::]:2280', '[::]:0', 901, 0x0a),
+    tcpLine(1, '[::ffff:127.0.0.1]:2280', '[::ffff:127.0.0.1]:51000', 902),
+    tcpLine(2, '[::ffff:127.0.0.1]:2280', '[::ffff:127.0.0.1]:52000', 903),
+  ];
+  proc.net(100, [], tcp6).net(101, [], tcp6);
+  const sampler = new LinkSampler({ root: ROOT, procRoot: proc.root, marker: MARKER });
+  const query = { accept: (c: TreeConnection) => c.localPort === 2280, listener: (l: TreeListener) => l.port === 2280 };
+  const s = sampler.sample(query);
+  assert.ok(s.kind === 'ok', JSON.stringify(s));
+  assert.deepEqual(s.links.map((c) => [c.pid, c.remotePort]), [[101, 51000]], 'the stranger\'s connection to the same port is not the bot\'s');
+  assert.equal(s.listeners[0]?.address, '::');
+  const again = sampler.sample(query);
+  assert.ok(again.kind === 'ok' && !again.fullScan && again.links.length === 1 && again.listeners.length === 1, JSON.stringify(again));
+});
+
+test('LinkProbe listen: healthy while linked and listening; nothing listening for grace = link-lost saying so', async () => {
+  let now = 0;
+  const s = scriptedSampler();
+  const probe = new LinkProbe({ sampler: s.sampler, listen: LISTEN, grace: 1000, since: 0, now: () => now, wallNow: () => 1_700_000_000_000 + now });
+  s.set(okListen([listened(51000)], [listening()]));
+  now = 100;
+  let r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.equal(r.reason, ':2280 linked from 127.0.0.1:51000 (pid 7)');
+  assert.equal(r.details?.['listen'], ':2280');
+  assert.equal(r.details?.['target'], undefined, 'no dialled target');
+
+  // The server task dies: listener and link gone.
+  s.set(okListen([], [], [conn('10.0.0.9', 443)]));
+  now = 600;
+  r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.match(r.reason, /^nothing listens on :2280 now; last seen 0\.5s ago \(grace 1\.0s\)$/);
+  assert.equal(probe.dueInMs(), 500);
+  now = 1100;
+  r = await probe.check();
+  assert.equal(r.verdict, 'unhealthy');
+  assert.equal(r.reason, 'nothing of the bot listens on :2280 for 1.0s (last seen 1.0s ago)');
+  assert.deepEqual(
+    { ...r.details },
+    { listen: ':2280', listening: false, graceMs: 1000, missingForMs: 1000, lastSeenAt: new Date(1_700_000_000_100).toISOString(), lastSeenAgoMs: 1000 },
+  );
+  assert.equal(linkRestartReason(r), 'link-lost');
+});
+
+test('LinkProbe listen: listening but nobody connected for grace = link-lost; a listener that never came up says "never seen"', async () => {
+  let now = 0;
+  const s = scriptedSampler();
+  const probe = new LinkProbe({ sampler: s.sampler, listen: LISTEN, grace: 1000, since: 0, now: () => now });
+  s.set(okListen([], [listening()]));
+  now = 500;
+  let r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.match(r.reason, /^listening on :2280, no connection now; never seen since the bot started \(grace 1\.0s\)$/);
+  now = 1000;
+  r = await probe.check();
+  assert.equal(r.verdict, 'unhealthy');
+  assert.equal(r.reason, 'no connection to the bot\'s :2280 for 1.0s (never seen since the bot started)');
+  assert.equal(r.details?.['listening'], true);
+
+  const never = new LinkProbe({ sampler: { sample: () => okListen([], []) }, listen: LISTEN, grace: 1000, since: 0, now: () => 1000 });
+  const n = await never.check();
+  assert.equal(n.verdict, 'unhealthy');
+  assert.equal(n.reason, 'nothing of the bot listens on :2280 for 1.0s (never seen since the bot started)');
+});
+
+test('LinkProbe with a target and listen: each link on its own grace; both named when healthy', async () => {
+  let now = 0;
+  const s = scriptedSampler();
+  const probe = new LinkProbe({ sampler: s.sampler, matcher: await matcher(), listen: LISTEN, grace: 1000, since: 0, now: () => now });
+  const dialled = conn('127.0.0.1');
+  s.set(okListen([listened(51000), dialled], [listening()]));
+  now = 100;
+  let r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.equal(r.reason, ':2280 linked from 127.0.0.1:51000 (pid 7); connected to 127.0.0.1:8080 (pid 7)');
+  assert.deepEqual([r.details?.['target'], r.details?.['listen']], ['127.0.0.1:8080', ':2280']);
+  s.set(okListen([listened(51000)], [listening()]));
+  now = 1100;
+  r = await probe.check();
+  assert.equal(r.verdict, 'unhealthy', 'the dialled link is gone, the listened one is not');
+  assert.match(r.reason, /^no connection from the bot to 127\.0\.0\.1:8080 for 1\.0s/);
+});
+
+test('LinkProbe stall: unread bytes that never shrink for longer than stall = link-stalled with the queue sizes', async () => {
+  let now = 0;
+  const s = scriptedSampler();
+  const sleep = async (ms: number) => void (now += ms);
+  const probe = new LinkProbe({ sampler: s.sampler, listen: LISTEN, stall: 3000, stallConfirm: 1000, grace: 30_000, since: 0, now: () => now, sleep });
+  const at = async (ms: number, rx: number) => {
+    now = ms;
+    s.set(okListen([listened(51000, rx)], [listening()]));
+    return probe.check();
+  };
+  assert.equal((await at(0, 0)).verdict, 'healthy');
+  // A bot that reads: the queue fills and drains between samples.
+  for (const [ms, rx] of [[1000, 800], [2000, 0], [3000, 1200], [4000, 600], [5000, 2000], [6000, 0]] as const) {
+    assert.equal((await at(ms, rx)).verdict, 'healthy', `${ms}`);
+  }
+  assert.equal((await at(7000, 150)).verdict, 'healthy');
+  assert.equal(probe.dueInMs(), 1001, 'the monitor checks again when the close look should begin');
+  assert.equal((await at(8000, 150)).verdict, 'healthy');
+  // Due at 9001: from 8001 this check watches the link every 20 ms until then, and it never shrinks.
+  const r = await at(8001, 4000);
+  assert.equal(now, 9001, 'the close look ended when the stall was due');
+  assert.equal(r.verdict, 'unhealthy');
+  const sizes = `150 → ${new Array(9).fill(4000).join(' → ')}`;
+  assert.equal(r.reason, `the bot has not read its link 127.0.0.1:2280 ← 127.0.0.1:51000 for 3.0s: 4000 bytes wait unread (receive queue ${sizes})`);
+  assert.deepEqual(
+    { ...r.details },
+    {
+      listen: ':2280',
+      stallMs: 3000,
+      stalledForMs: 3001,
+      connection: '127.0.0.1:2280 ← 127.0.0.1:51000',
+      connectionPid: 7,
+      rxQueue: 4000,
+      rxQueueSamples: [150, ...new Array(9).fill(4000)],
+    },
+  );
+  assert.equal(linkRestartReason(r), 'link-stalled');
+});
+
+test('LinkProbe stall: a shrink seen in the close look is the bot reading — no stall, and the clock starts again', async () => {
+  let now = 0;
+  // Bytes wait from 2000 on; a busy reader finally takes some at 3500.
+  const sampler = { sample: () => okListen([listened(51000, now < 2000 ? 0 : now < 3500 ? 5000 : 4200)], [listening()]) };
+  const probe = new LinkProbe({ sampler, listen: LISTEN, stall: 3000, stallConfirm: 1000, grace: 30_000, since: 0, now: () => now, sleep: async (ms) => void (now += ms) });
+  for (const ms of [0, 1000, 2000, 3000]) {
+    now = ms;
+    assert.equal((await probe.check()).verdict, 'healthy');
+  }
+  assert.equal(probe.dueInMs(), 1, 'due at 4001 (3 s after the empty sample at 1000): the close look begins at 3001');
+  now = 3001;
+  const r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.equal(now, 3501, 'watched every 20 ms until it shrank');
+  assert.equal(probe.dueInMs(), 2001, 'counted from the shrink now');
+});
+
+test('LinkProbe stall: a dialled link too; off when stall is absent', async () => {
+  let now = 0;
+  const s = scriptedSampler();
+  const sleep = async (ms: number) => void (now += ms);
+  const stalled = new LinkProbe({ sampler: s.sampler, matcher: await matcher(), stall: 2000, grace: 30_000, since: 0, now: () => now, sleep });
+  const off = new LinkProbe({ sampler: s.sampler, matcher: await matcher(), grace: 30_000, since: 0, now: () => now, sleep });
+  s.set(ok(conn('127.0.0.1', 8080, 64)));
+  const verdicts = async () => [(await stalled.check()).verdict, (await off.check()).verdict];
+  assert.deepEqual(await verdicts(), ['healthy', 'healthy']);
+  now = 1000;
+  assert.deepEqual(await verdicts(), ['healthy', 'healthy']);
+  now = 2000;
+  const [verdict] = await verdicts();
+  assert.equal(verdict, 'unhealthy');
+  for (now = 3000; now < 60_000; now += 1000) assert.equal((await off.check()).verdict, 'healthy');
 });

@@ -29,6 +29,9 @@ test('host:port parsing, URL default ports, and where the target comes from', ()
   assert.deepEqual(linkTargets({ backend: backend('none'), probes: { link: { target: 'x:9' } } }), [{ host: 'x', port: 9, from: 'probes.link.target' }]);
   assert.deepEqual(linkTargets({ backend: backend('mirai', 'http://a:1'), probes: { link: { target: 'b:2' } } }).map((t) => t.host), ['b']);
   assert.deepEqual(linkTargets({ backend: backend('none'), probes: { link: {} } }), []);
+  // Listened only: the backend (NapCat) connects to the bot; its URL is not a link the bot dials.
+  assert.deepEqual(linkTargets({ backend: backend('onebot', 'http://127.0.0.1:3000'), probes: { link: { listen: 2280 } } }), []);
+  assert.deepEqual(linkTargets({ backend: backend('onebot', 'http://a:1'), probes: { link: { listen: 2280, target: 'b:2' } } }).map((t) => t.host), ['b']);
 });
 
 test('loopback targets accept every spelling of loopback on the port, and nothing else', async () => {
