@@ -9,6 +9,8 @@ import { processStartTime } from '../process/proc-stat.js';
 import { claimInstance } from '../state/claim-instance.js';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { HealthSink } from '../health/health-sink.js';
+import { listenPorts } from '../probes/link/listen.js';
+import { waitForFreePorts } from '../process/port-holders.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Monitor, BackendGate } from '../supervisor/types.js';
 
@@ -56,6 +58,13 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
   // Every probe result flows through it; it alone asks the supervisor for restarts.
   const health = new HealthSink({ log: logger, clock, startupGrace: config.startup.grace });
   const { gate, monitors } = await plugins(config, logger, clock, health);
+  // No EADDRINUSE crash loop: a start waits (up to stop.timeout) until nothing listens on the bot's port.
+  const ports = listenPorts(config);
+  const beforeSpawn =
+    ports.length > 0
+      ? (signal: AbortSignal) =>
+          waitForFreePorts(ports, config.stop.timeout, { log: logger, now: () => clock.now(), sleep: (ms) => clock.sleep(ms, signal), signal })
+      : undefined;
   const supervisor = new Supervisor(
     {
       command: config.command,
@@ -76,6 +85,7 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
       clock,
       logger,
       health,
+      ...(beforeSpawn ? { beforeSpawn } : {}),
       newMarker: newTreeMarker,
       startTimeOf: processStartTime,
       monitors,

@@ -51,6 +51,11 @@ export interface SupervisorDeps {
   /** /proc start time of a pid, where available. */
   startTimeOf?: (pid: number) => number | undefined;
   gate?: BackendGate;
+  /**
+   * Runs before each start, after the backend gate: e.g. waits until no process still listens on
+   * the bot's port (no EADDRINUSE crash loop). Resolves early when `signal` aborts (a shutdown).
+   */
+  beforeSpawn?: (signal: AbortSignal) => Promise<unknown>;
   /** Where probe results go; it is the one that asks this supervisor for restarts. */
   health?: HealthSink;
   monitors?: Monitor[];
@@ -195,6 +200,10 @@ export class Supervisor {
         }
       }
       if (this.shutdownSignal) return this.exitWith(shutdownCode());
+      if (this.deps.beforeSpawn) {
+        await this.deps.beforeSpawn(this.freshInterrupt());
+        if (this.shutdownSignal) return this.exitWith(shutdownCode());
+      }
       this.hangupPending = false;
       firstStart = false;
 

@@ -149,3 +149,22 @@ for (const name of ['reverse-ws-bot.mjs', 'aiocqhttp_like.py']) {
     assert.ok(run.logs().some((r) => r.event === 'probe.link.target' && r.listen === `127.0.0.1:${port}` && r.stallMs === 4000));
   });
 }
+
+test('no EADDRINUSE crash loop: a start waits while another process still listens on the bot\'s port, saying who, then starts the bot', async (t) => {
+  const port = await freePort();
+  // What a killed bot's escaped helper (or an old instance) would be: a process holding the port.
+  const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => holder.kill('SIGKILL'));
+  await once(holder.stdout as NodeJS.ReadableStream, 'data');
+  const run = startWatchdog(t, botConfig('aiocqhttp_like.py', port, { grace: '5s' }));
+  const busy = await run.waitForEvent('child.port-busy');
+  assert.deepEqual((busy.holders as { pid: number }[]).map((h) => h.pid), [holder.pid]);
+  assert.equal(run.logs().filter((r) => r.event === 'child.spawn').length, 0, 'not started while the port is held');
+  const freedAt = Date.now();
+  holder.kill('SIGTERM');
+  await run.waitForEvent('child.port-free');
+  const spawned = await run.waitForEvent('child.spawn');
+  assert.ok(msSince(freedAt, spawned) < 5000, 'started soon after the port was free');
+  assert.ok(isSameProcess(spawned.pid as number, processStartTime(spawned.pid as number) as number));
+  assert.equal(run.logs().filter((r) => r.event === 'child.exit').length, 0, 'the bot did not crash on a busy port');
+});

@@ -87,6 +87,7 @@ export function harness(
     killHold?: Promise<void>;
     clock?: FakeClock;
     startupGrace?: number;
+    beforeSpawn?: (signal: AbortSignal) => Promise<unknown>;
   } = {},
 ) {
   const clock = extra.clock ?? new FakeClock();
@@ -118,6 +119,7 @@ export function harness(
     random: () => 0.5,
     newMarker: () => ({ name: 'BOT_WATCHDOG_TREE', value: 'test' }),
     ...(extra.gate ? { gate: extra.gate } : {}),
+    ...(extra.beforeSpawn ? { beforeSpawn: extra.beforeSpawn } : {}),
     ...(extra.monitors ? { monitors: extra.monitors } : {}),
   });
   let exitCode: number | undefined;

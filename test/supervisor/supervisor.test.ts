@@ -354,3 +354,25 @@ test('a spawn failure after the bot once ran is logged and retried by the policy
   h.supervisor.shutdown('SIGTERM');
   assert.equal(await h.done, 127);
 });
+
+test('beforeSpawn runs before every start (the port wait); a shutdown while it waits exits without a start', async () => {
+  const waits: { signal: AbortSignal; release: () => void }[] = [];
+  const h = harness(baseOptions(), {
+    beforeSpawn: (signal) => new Promise<void>((release) => waits.push({ signal, release })),
+  });
+  await h.flush();
+  assert.equal(waits.length, 1);
+  assert.equal(h.children.length, 0, 'nothing spawned while it waits');
+  waits[0]?.release();
+  await h.flush();
+  assert.equal(h.children.length, 1);
+  await h.crash(1);
+  await h.clock.advance(1000);
+  assert.equal(waits.length, 2, 'again before the restart');
+  assert.equal(h.children.length, 1);
+  h.supervisor.shutdown('SIGTERM');
+  assert.equal(waits[1]?.signal.aborted, true, 'the wait is told to stop');
+  waits[1]?.release();
+  assert.equal(await h.done, 1, "the last bot's status");
+  assert.equal(h.children.length, 1, 'no start after the shutdown');
+});
