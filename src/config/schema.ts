@@ -6,7 +6,7 @@ import { didYouMean } from './did-you-mean.js';
 import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
 import { parseListen } from '../backend/onebot-reverse/listen-address.js';
 import { cronError } from '../supervisor/schedule.js';
-import { parseListenAddress } from './listen-address.js';
+import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { parseListen as parseLinkListen } from '../probes/link/listen.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
@@ -256,8 +256,14 @@ export const configSchema = z
     } else if (backend.listen !== undefined) {
       issue(['backend', 'listen'], 'only for backend.kind "onebot-reverse"', backend.listen);
     }
-    if (backend.listen !== undefined && !parseListen(backend.listen)) {
+    const napcatListen = backend.listen === undefined ? undefined : parseListen(backend.listen);
+    if (backend.listen !== undefined && !napcatListen) {
       issue(['backend', 'listen'], 'expected a port (1-65535) or "host:port", e.g. "127.0.0.1:9466"', backend.listen);
+    } else if (napcatListen && !isLoopbackHost(napcatListen.host) && !backend.accessToken) {
+      issue(
+        ['backend', 'accessToken'],
+        `required when backend.listen (${JSON.stringify(backend.listen)}) is not a loopback address: anyone who can reach it could pose as NapCat (and trigger backend.restart)`,
+      );
     }
     if (backend.restart && backend.kind === 'none') {
       issue(['backend', 'restart'], 'needs a backend to watch (backend.kind is "none")');

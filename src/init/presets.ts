@@ -89,7 +89,7 @@ export function presetConfig(name: PresetName, facts: BotFacts = {}): Record<str
         ...(stack.python ? { env: { PYTHONUNBUFFERED: '1' } } : {}),
         backend: { kind: 'onebot-reverse', listen: NAPCAT_CLIENT_LISTEN },
         probes: {
-          link: { listen: port, grace: '30s' },
+          link: { listen: port, grace: '30s', stall: '30s' },
           ...(stack.patterns ? { output: { patterns: stack.patterns } } : {}),
         },
         startup: { grace: '60s' },

@@ -28,9 +28,19 @@ test('onebot-reverse: listen and accessToken, no url needed; the start never wai
 });
 
 test('backend.listen: a port (number or text), "host:port", "[v6]:port"', () => {
-  for (const listen of [9466, '9466', '0.0.0.0:9466', '[::1]:9466', 'napcat-bridge:9466']) {
+  for (const listen of [9466, '9466', '127.0.0.1:9466', '[::1]:9466', 'localhost:9466']) {
     assert.equal(resolveConfig(napcat({ listen })).backend.listen, listen);
   }
+  for (const listen of ['0.0.0.0:9466', 'napcat-bridge:9466']) {
+    assert.equal(resolveConfig(napcat({ listen, accessToken: 'a-long-enough-token' })).backend.listen, listen);
+  }
+});
+
+test('backend.listen on a non-loopback address needs backend.accessToken (nobody else may pose as NapCat)', () => {
+  assert.throws(
+    () => resolveConfig(napcat({ listen: '0.0.0.0:9466' })),
+    /watchdog\.config\.json: backend\.accessToken: required when backend\.listen \("0\.0\.0\.0:9466"\) is not a loopback address/,
+  );
 });
 
 test('backend.restart: command, after and cooldown (defaults 1m and 10m), for any backend kind', () => {
