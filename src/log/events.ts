@@ -44,6 +44,7 @@ export interface EventFields {
   'probe.disabled': { probe: string; detail: string };
   'probe.link.target': { targets: { target: string; from: string }[]; addresses: Record<string, string[]> };
   'ws.lost': Evidence & { probe: string; cause: string; closeCode?: number; reason: string };
+  'ws.reset': { probe: string; closeCode?: number; reason: string; count: number; delayMs: number };
   'ws.up': Evidence & { probe: string };
   'ws.retry': { probe: string; reason: string; delayMs: number };
   'ws.heartbeat': Evidence & { probe: string; intervalMs: number | null };
@@ -115,6 +116,7 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'probe.disabled': { level: 'warn', summary: 'a probe cannot run here' },
   'probe.link.target': { level: 'debug', summary: 'what the link probe watches' },
   'ws.lost': { level: 'warn', summary: 'the backend link ended' },
+  'ws.reset': { level: 'warn', summary: 'the watchdog closed its own backend link (a frame it does not take): renewed quietly' },
   'ws.up': { level: 'debug', summary: 'the backend link opened' },
   'ws.retry': { level: 'debug', summary: 'a link attempt failed; the next delay' },
   'ws.heartbeat': { level: 'debug', summary: 'the heartbeat interval a OneBot server announced' },
