@@ -35,6 +35,7 @@ export interface EventFields {
   'backend.ready': Evidence & { downMs?: number; degraded?: string[] };
   'backend.down': Evidence & { probe: string; lastReason: string };
   'backend.blip': Evidence & { probe: string; lastReason: string; reconnect: string };
+  'backend.flapping': { reason: string; outages: number; windowMs: number; delayMs: number };
   'backend.timeout': { timeoutMs: number; lastReason?: string };
   'backend.account-offline': Evidence & { probe: string; type: string };
   'backend.account-online': Evidence & { probe: string; type: string; offlineMs?: number };
@@ -107,6 +108,7 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'backend.ready': { level: 'info', summary: 'the backend is ready' },
   'backend.down': { level: 'warn', summary: 'a confirmed backend outage' },
   'backend.blip': { level: 'warn', summary: 'the backend link dropped and came straight back' },
+  'backend.flapping': { level: 'warn', summary: 'the backend caused too many restarts: the next start waits (restart.flapping)' },
   'backend.timeout': { level: 'error', summary: 'startup.timeout reached' },
   'backend.account-offline': { level: 'warn', summary: 'the QQ account went offline' },
   'backend.account-online': { level: 'info', summary: 'the QQ account is online again' },
