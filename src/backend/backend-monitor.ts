@@ -121,6 +121,7 @@ export class BackendMonitor implements Monitor, BackendGate {
   private wire(keeper: LinkKeeper): void {
     keeper.on('up', (result) => this.dispatch({ type: 'link-up', at: this.now(), result }));
     keeper.on('lost', (loss) => this.dispatch({ type: 'link-lost', at: this.now(), loss }));
+    keeper.on('reset', (loss, delayMs) => this.dispatch({ type: 'link-reset', at: this.now(), loss, delayMs }));
     keeper.on('blip', (loss, result) => this.dispatch({ type: 'link-blip', at: this.now(), loss, result, botSpawnedAt: this.options.port.botSpawnedAt() }));
     keeper.on('down', (loss, result) => this.dispatch({ type: 'link-down', at: this.now(), loss, result }));
     keeper.on('failed', (result, nextDelayMs) => this.dispatch({ type: 'link-failed', at: this.now(), result, nextDelayMs }));

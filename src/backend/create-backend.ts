@@ -6,6 +6,7 @@ import { HttpProbe } from '../probes/http.js';
 import type { Probe } from '../probes/probe.js';
 import { TcpProbe } from '../probes/tcp.js';
 import { BackendMonitor, type BackendMonitorOptions } from './backend-monitor.js';
+import { MiraiBotPresence } from './mirai/bot-presence.js';
 import { MiraiHttpProbe } from './mirai/mirai-http.js';
 import { MiraiWsProbe, openMiraiLink, type MiraiWsOptions } from './mirai/mirai-ws.js';
 import { OneBotHttpProbe } from './onebot/onebot-http.js';
@@ -32,7 +33,7 @@ export interface Backend {
 
 /** The protocol options of the configured backend, for its probes and its link. */
 type Kind =
-  | { kind: 'mirai'; http: { url: string; verifyKey: string; qq?: number }; ws: MiraiWsOptions }
+  | { kind: 'mirai'; http: { url: string; verifyKey: string; qq?: number; presence?: MiraiBotPresence }; ws: MiraiWsOptions }
   | { kind: 'onebot'; http: { url: string; accessToken?: string }; ws: OneBotWsOptions }
   | { kind: 'http' | 'tcp'; url: string };
 
@@ -42,7 +43,9 @@ function kindOf(config: WatchdogConfig): Kind | undefined {
   const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
   switch (backend.kind) {
     case 'mirai': {
-      const http = { url: backend.url, verifyKey: backend.verifyKey ?? '', ...(backend.qq === undefined ? {} : { qq: backend.qq }) };
+      // One judge of whether backend.qq is a typo, for the poll and the link.
+      const presence = backend.qq === undefined ? {} : { qq: backend.qq, presence: new MiraiBotPresence(backend.qq, config.probes.backend.failureThreshold) };
+      const http = { url: backend.url, verifyKey: backend.verifyKey ?? '', ...presence };
       return { kind: 'mirai', http, ws: { ...http, ...wsUrl } };
     }
     case 'onebot': {

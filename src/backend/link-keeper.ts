@@ -22,16 +22,26 @@ export interface LinkKeeperOptions {
  * - connecting: first attempt in flight
  * - up: the link is open
  * - confirming: the link was closed; the one immediate reconnect that confirms it is in flight
+ * - renewing: WE closed the link (a frame it does not take); a quiet reconnect is due or in flight
  * - down: confirmed dead (or never came up); reconnecting with backoff
  * - misconfigured: the backend refused our config; retrying slowly
  */
-export type LinkState = 'connecting' | 'up' | 'confirming' | 'down' | 'misconfigured' | 'stopped';
+export type LinkState = 'connecting' | 'up' | 'confirming' | 'renewing' | 'down' | 'misconfigured' | 'stopped';
+
+/** A link that lived this long before we closed it starts the renewal delays over. */
+export const RENEW_RESET_MS = 60_000;
 
 export interface LinkKeeperEvents {
   /** The link is open (at start, after a blip, after an outage). */
   up: [result: ProbeResult];
   /** An open link ended (close, error, no pong, no heartbeat). Not yet confirmed for a close. */
   lost: [loss: LinkLoss];
+  /**
+   * WE closed the link (cause `protocol`: a frame too big or invalid): not the backend's doing, so
+   * neither a blip nor an outage. It is renewed after `delayMs` (0 the first time; doubling while
+   * it keeps happening); a renewal that fails is `down`, as a confirmed close.
+   */
+  reset: [loss: LinkLoss, delayMs: number];
   /** The link closed, and the immediate reconnect answered (up, or refused our config): a short blip. */
   blip: [loss: LinkLoss, result: ProbeResult];
   /** Confirmed dead: no pong/heartbeat in time, or a close whose immediate reconnect failed too. */
@@ -57,6 +67,10 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
   private inFlight: AbortController | undefined;
   private retryTimer: TimerHandle | undefined;
   private failures = 0;
+  /** Links we closed ourselves in a row (each one short-lived), for the renewal delay. */
+  private resets = 0;
+  /** When the current link came up. */
+  private upSince = 0;
   /** The latest attempt's result. */
   last: ProbeResult | undefined;
   /** The loss that ended the latest link. */
@@ -85,6 +99,8 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
         return 'connecting';
       case 'confirming':
         return `reconnecting after: ${this.lastLoss?.reason ?? 'a drop'}`;
+      case 'renewing':
+        return `renewing its own link after: ${this.lastLoss?.reason ?? 'a frame it does not take'}`;
       default:
         return this.lastProblem ?? this.current;
     }
@@ -104,6 +120,10 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
     this.connection = undefined;
   }
 
+  /**
+   * One attempt. `loss`: the loss it follows — a close it confirms (`blip` when it works) or, for
+   * cause `protocol`, our own close it renews (just `up` when it works); `down` when it fails.
+   */
   private async attempt(loss: LinkLoss | undefined): Promise<void> {
     if (this.current === 'stopped') return;
     const controller = new AbortController();
@@ -133,7 +153,8 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
       connection.on('lost', (l) => this.onLost(connection, l));
       connection.on('signal', (s) => this.emit('signal', s));
       this.current = 'up';
-      if (loss) this.emit('blip', loss, result);
+      this.upSince = clock.now();
+      if (loss && loss.cause !== 'protocol') this.emit('blip', loss, result);
       this.emit('up', result);
       return;
     }
@@ -141,8 +162,8 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
     if (result.verdict === 'misconfigured') {
       this.failures = 0;
       this.current = 'misconfigured';
-      // The server answered the reconnect: it is up, so the close was a blip.
-      if (loss) this.emit('blip', loss, result);
+      // The server answered the reconnect: it is up, so the close was a blip (unless we closed it).
+      if (loss && loss.cause !== 'protocol') this.emit('blip', loss, result);
       this.emit('misconfigured', result);
       this.schedule(this.options.misconfiguredRetry);
       return;
@@ -163,6 +184,19 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
     this.connection = undefined;
     this.lastLoss = loss;
     this.lastProblem = loss.reason;
+    if (loss.cause === 'protocol') {
+      // Our own limit, not the backend: renew the link quietly, at once the first time, then with
+      // growing delays while it keeps happening (a backend that sends such a frame on every link).
+      if (loss.at - this.upSince >= RENEW_RESET_MS) this.resets = 0;
+      const { initialDelay, maxDelay } = this.options.reconnect;
+      const delay = this.resets === 0 ? 0 : Math.min(maxDelay, initialDelay * 2 ** (this.resets - 1));
+      this.resets = Math.min(this.resets + 1, 30);
+      this.current = 'renewing';
+      this.emit('reset', loss, delay);
+      if (delay === 0) void this.attempt(loss);
+      else this.schedule(delay, loss);
+      return;
+    }
     if (loss.cause === 'closed') {
       this.current = 'confirming';
       this.emit('lost', loss);
@@ -182,12 +216,12 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
     return delay;
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, loss?: LinkLoss): void {
     if (this.current === 'stopped') return;
     this.options.clock.clearTimeout(this.retryTimer);
     this.retryTimer = this.options.clock.setTimeout(() => {
       this.retryTimer = undefined;
-      void this.attempt(undefined);
+      void this.attempt(loss);
     }, delayMs);
   }
 }

@@ -1,6 +1,7 @@
 import type { HealthResult } from '../health/types.js';
 import type { EventFields, Evidence } from '../log/events.js';
 import type { ProbeResult } from '../probes/probe.js';
+import { heartbeatIntervalOf } from './heartbeat-interval.js';
 import type { LinkLoss, LinkSignal } from './ws-connection.js';
 
 /**
@@ -38,7 +39,7 @@ export interface ReadinessSettings {
 export type PollState = 'unknown' | 'up' | 'down' | 'misconfigured';
 
 /** The link as its keeper last said (src/backend/link-keeper.ts). */
-export type LinkState = 'connecting' | 'up' | 'confirming' | 'down' | 'misconfigured';
+export type LinkState = 'connecting' | 'up' | 'confirming' | 'renewing' | 'down' | 'misconfigured';
 
 /**
  * Evidence of an outage, logged with `backend.down` and `child.stop`. `lastReason`, not `reason`:
@@ -68,6 +69,8 @@ export interface ReadinessState {
         readonly problem: string | undefined;
         /** The current link has delivered a heartbeat (OneBot): logged once per link. */
         readonly heartbeatSeen: boolean;
+        /** Links we closed ourselves (a frame too big or invalid), in this run. */
+        readonly resets: number;
       }
     | undefined;
   readonly accountOffline: { readonly event: string; readonly at: number } | undefined;
@@ -87,6 +90,8 @@ export type ReadinessEvent =
   | { type: 'poll'; at: number; result: ProbeResult }
   | { type: 'link-up'; at: number; result: ProbeResult }
   | { type: 'link-lost'; at: number; loss: LinkLoss }
+  /** WE closed the link (a frame it does not take); it is renewed after `delayMs`. Not the backend's doing. */
+  | { type: 'link-reset'; at: number; loss: LinkLoss; delayMs: number }
   /** The link closed and the immediate reconnect answered. `botSpawnedAt`: the running bot's spawn time, if one runs. */
   | { type: 'link-blip'; at: number; loss: LinkLoss; result: ProbeResult; botSpawnedAt: number | undefined }
   | { type: 'link-down'; at: number; loss: LinkLoss; result: ProbeResult | undefined }
@@ -111,6 +116,7 @@ export type BackendLogEvent =
   | 'backend.account-offline'
   | 'backend.account-online'
   | 'ws.lost'
+  | 'ws.reset'
   | 'ws.up'
   | 'ws.retry'
   | 'ws.heartbeat';
@@ -140,7 +146,7 @@ export function initialReadiness(settings: ReadinessSettings): ReadinessState {
   return {
     settings,
     poll: { state: 'unknown', streak: 0, last: undefined, stale: false, staleSince: 0 },
-    link: settings.link ? { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false } : undefined,
+    link: settings.link ? { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false, resets: 0 } : undefined,
     accountOffline: undefined,
     ready: false,
     everReady: false,
@@ -178,9 +184,9 @@ export function pollOk(state: ReadinessState): boolean {
   return (state.poll.state === 'up' || state.poll.state === 'misconfigured') && !state.poll.stale;
 }
 
-/** Whether the link (if any) lets the backend count as ready. */
+/** Whether the link (if any) lets the backend count as ready. Renewing: we closed it, the backend did nothing. */
 export function linkOk(state: ReadinessState): boolean {
-  return !state.link || state.link.state === 'up' || state.link.state === 'misconfigured';
+  return !state.link || state.link.state === 'up' || state.link.state === 'renewing' || state.link.state === 'misconfigured';
 }
 
 /** Something has actually said no (not just "first check pending"). */
@@ -195,6 +201,7 @@ export function linkReason(state: ReadinessState): string | undefined {
   if (!link) return undefined;
   switch (link.state) {
     case 'up':
+    case 'renewing':
       return undefined;
     case 'connecting':
       return 'connecting';
@@ -234,6 +241,8 @@ class Step {
         return this.onLinkUp(event.result);
       case 'link-lost':
         return this.onLinkLost(event.loss);
+      case 'link-reset':
+        return this.onLinkReset(event.loss, event.delayMs);
       case 'link-blip':
         return this.onBlip(event.loss, event.result, event.botSpawnedAt);
       case 'link-down':
@@ -319,6 +328,29 @@ class Step {
     this.update();
   }
 
+  /**
+   * WE closed the link: a frame it does not take. The backend did nothing and the bot's own link
+   * is untouched, so nothing is stale and nothing restarts; the link is renewed quietly. Logged
+   * the 1st, 2nd, 4th, 8th… time, with the count, so a backend that keeps doing it is seen
+   * without a line per link.
+   */
+  private onLinkReset(loss: LinkLoss, delayMs: number): void {
+    const link = this.link();
+    const probe = this.linkProbe();
+    link.state = 'renewing';
+    link.lastLoss = loss;
+    link.resets += 1;
+    const count = link.resets;
+    if ((count & (count - 1)) === 0) {
+      this.log(
+        'ws.reset',
+        { probe, ...closeCodeOf(loss), reason: loss.reason, count, delayMs },
+        `${probe}: ${loss.reason}; not a fault of the backend nor of the bot: renewing the link${delayMs > 0 ? ` in ${delayMs}ms` : ''} (${count} so far)`,
+      );
+    }
+    this.update();
+  }
+
   /** The link closed and came straight back: the backend blinked, and the bot's own link died with ours. */
   private onBlip(loss: LinkLoss, result: ProbeResult, botSpawnedAt: number | undefined): void {
     const link = this.link();
@@ -342,6 +374,11 @@ class Step {
       link.problem = result.reason;
     }
     const evidence: OutageEvidence = { probe, cause: loss.cause, lastReason: loss.reason, ...closeCodeOf(loss), ...(result ? { reconnect: result.reason } : {}) };
+    if (loss.cause === 'protocol') {
+      // The renewal of a link we closed failed: the backend is away after all, and what the poll said is old news.
+      this.s.poll.stale = true;
+      this.s.poll.staleSince = this.at;
+    }
     this.report({ probe, verdict: 'unhealthy', reason: loss.reason, latencyMs: 0, evidence: { cause: loss.cause, ...closeCodeOf(loss), ...(result ? { reconnect: result.reason } : {}) } });
     this.outageConfirmed(evidence);
     this.update();
@@ -374,10 +411,13 @@ class Step {
     const probe = this.linkProbe();
     if (!link.heartbeatSeen) {
       link.heartbeatSeen = true;
+      const announced = signal.intervalMs;
+      const counted = announced ? heartbeatIntervalOf(announced) : undefined;
+      const every = counted === undefined ? '' : counted === announced ? `every ${counted}ms` : `every ${announced}ms, counted as ${counted}ms`;
       this.log(
         'ws.heartbeat',
-        { probe, intervalMs: signal.intervalMs ?? null },
-        `${probe}: heartbeats ${signal.intervalMs ? `every ${signal.intervalMs}ms; none for ${2 * signal.intervalMs}ms = dead` : 'without an interval: not watched'}`,
+        { probe, intervalMs: announced ?? null, ...(counted !== undefined && counted !== announced ? { countedMs: counted } : {}) },
+        `${probe}: heartbeats ${counted ? `${every}; none for ${2 * counted}ms = dead` : 'without an interval: not watched'}`,
       );
     }
     if (signal.online === undefined) return;
@@ -472,7 +512,7 @@ class Step {
 
   private link(): NonNullable<Draft['link']> {
     // Link events come only from a configured link; a stray one gets a fresh record rather than a crash.
-    this.s.link ??= { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false };
+    this.s.link ??= { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false, resets: 0 };
     return this.s.link;
   }
 

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { errorReason } from '../probes/net-errors.js';
 import { stopwatch, type ProbeResult, type Verdict } from '../probes/probe.js';
+import { heartbeatIntervalOf } from './heartbeat-interval.js';
 import { snippet } from './untrusted.js';
 
 /** Where to connect. `url` may carry secrets in its query; `display` never does. */
@@ -33,8 +34,13 @@ export interface LinkProtocol {
 }
 
 export interface LinkLoss {
-  cause: 'closed' | 'pong-timeout' | 'heartbeat-timeout';
-  /** The WebSocket close code the client saw (1006: no close frame). */
+  /**
+   * closed: the server closed or dropped it; pong-timeout, heartbeat-timeout: it went silent;
+   * protocol: WE closed it, for a frame we do not take (too big: 1009, invalid: 1002/1007/1008) —
+   * the watchdog's own trouble, not the backend's nor the bot's.
+   */
+  cause: 'closed' | 'pong-timeout' | 'heartbeat-timeout' | 'protocol';
+  /** The WebSocket close code the client saw (1006: no close frame), or for `protocol` the one we closed with. */
   closeCode?: number;
   reason: string;
   /** The clock's now() when the loss was seen. */
@@ -65,8 +71,12 @@ export interface OpenOptions {
   signal?: AbortSignal;
 }
 
-/** Frames bigger than this are not what a probe expects: the socket is closed (1009). */
-const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Frames bigger than this are not what a probe expects: the socket is closed (1009). The link only
+ * reads the first frame, heartbeats and account events; a larger frame (a message event with a big
+ * payload on a OneBot /event) costs one quiet reconnect (`ws.reset`), never a restart of the bot.
+ */
+export const MAX_FRAME_BYTES = 1024 * 1024;
 /** A close that the server does not answer is cut off after this. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -163,8 +173,12 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
       });
       ws.on('upgrade', () => (upgraded = true));
       ws.on('error', (error) => {
-        this.lastError = errorReason(error);
+        const own = ownProtocolError(error);
+        this.lastError = own?.reason ?? errorReason(error);
         if (!settled) settle('unhealthy', this.lastError);
+        // A frame we refused: we close the link ourselves (ws sends the close frame but reads no
+        // more, so its 'close' would say 1006, as if the backend had dropped it).
+        else if (own) this.lose({ cause: 'protocol', closeCode: own.closeCode, reason: own.reason, at: this.clock.now() });
       });
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
         this.alive();
@@ -204,7 +218,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
     if (!signal) return;
     if (signal.kind === 'heartbeat' && signal.intervalMs !== undefined && signal.intervalMs > 0) {
       // The interval comes from the server: keep it sane (and within what a timer can hold).
-      this.armHeartbeat(Math.min(MAX_HEARTBEAT_INTERVAL_MS, Math.max(MIN_HEARTBEAT_INTERVAL_MS, signal.intervalMs)));
+      this.armHeartbeat(signal.intervalMs);
     }
     this.emit('signal', signal);
   }
@@ -244,14 +258,17 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
     this.pongTimer = undefined;
   }
 
-  private armHeartbeat(intervalMs: number): void {
+  /** (Re)arms the heartbeat deadline: `misses` announced intervals, the interval kept within sane bounds. */
+  private armHeartbeat(announcedMs: number): void {
     const misses = this.liveness.heartbeatMisses ?? 2;
+    const intervalMs = heartbeatIntervalOf(announcedMs);
+    const counted = intervalMs === announcedMs ? '' : `; counted as ${intervalMs}ms`;
     this.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = this.clock.setTimeout(() => {
       this.heartbeatTimer = undefined;
       this.lose({
         cause: 'heartbeat-timeout',
-        reason: `no heartbeat for ${misses * intervalMs}ms (the server announced one every ${intervalMs}ms)`,
+        reason: `no heartbeat for ${misses * intervalMs}ms (the server announced one every ${announcedMs}ms${counted})`,
         at: this.clock.now(),
       });
     }, misses * intervalMs);
@@ -299,9 +316,40 @@ function closeReason(code: number, reason: string, error: string | undefined): s
   return `closed by the server with code ${code}${text}`;
 }
 
-/** Bounds for a heartbeat interval announced by the server. */
-const MIN_HEARTBEAT_INTERVAL_MS = 100;
-const MAX_HEARTBEAT_INTERVAL_MS = 10 * 60_000;
+/**
+ * The errors of ws's frame reader (the server sent something we do not take) and the close code
+ * ws closes with for each; anything else is not ours (a socket error, a refused handshake).
+ */
+const RECEIVER_ERRORS: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+  WS_ERR_INVALID_OPCODE: 1002,
+  WS_ERR_EXPECTED_FIN: 1002,
+  WS_ERR_UNEXPECTED_RSV_1: 1002,
+  WS_ERR_UNEXPECTED_RSV_2_3: 1002,
+  WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH: 1002,
+  WS_ERR_EXPECTED_MASK: 1002,
+  WS_ERR_UNEXPECTED_MASK: 1002,
+  WS_ERR_INVALID_CLOSE_CODE: 1002,
+};
+
+/** A frame the watchdog refused: the code we close with and why, in words; undefined for other errors. */
+export function ownProtocolError(error: unknown): { closeCode: number; reason: string } | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !Object.hasOwn(RECEIVER_ERRORS, code)) return undefined;
+  const closeCode = RECEIVER_ERRORS[code] as number;
+  const what =
+    closeCode === 1009
+      ? `a frame larger than ${MAX_FRAME_BYTES / (1024 * 1024)} MiB, more than the watchdog's link takes`
+      : closeCode === 1007
+        ? 'a text frame that is not valid UTF-8'
+        : closeCode === 1008
+          ? 'a message in too many parts'
+          : `an invalid WebSocket frame (${snippet((error as Error).message, 60)})`;
+  return { closeCode, reason: `${what} arrived; the watchdog closed its own link (${closeCode})` };
+}
 
 /** A first-frame judgement that cannot throw, whatever the server sent. */
 function judgeSafely(judge: () => FirstFrameJudgement): FirstFrameJudgement {

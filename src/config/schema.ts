@@ -68,6 +68,16 @@ const restartSchema = z
         window: positiveDuration('Sliding window of the restart limit').default(1_800_000),
       })
       .prefault({}),
+    flapping: z
+      .strictObject({
+        count: int(0)
+          .default(3)
+          .describe('Restarts caused by the backend (outages, blips, relogins) within window that start the bot at once; each further one waits; 0 = no damping'),
+        window: positiveDuration('Sliding window of the backend restarts counted by restart.flapping').default(600_000),
+        delay: positiveDuration('Wait before the first damped start; it doubles with each further backend restart').default(10_000),
+        maxDelay: positiveDuration('Cap of that wait').default(300_000),
+      })
+      .prefault({}),
     schedule: nonEmptyString()
       .optional()
       .describe('Cron expression (local time) of planned restarts, e.g. "0 4 * * *"; reason "scheduled", never counted toward the limit'),

@@ -35,6 +35,7 @@ export interface EventFields {
   'backend.ready': Evidence & { downMs?: number; degraded?: string[] };
   'backend.down': Evidence & { probe: string; lastReason: string };
   'backend.blip': Evidence & { probe: string; lastReason: string; reconnect: string };
+  'backend.flapping': { reason: string; outages: number; windowMs: number; delayMs: number };
   'backend.timeout': { timeoutMs: number; lastReason?: string };
   'backend.account-offline': Evidence & { probe: string; type: string };
   'backend.account-online': Evidence & { probe: string; type: string; offlineMs?: number };
@@ -47,6 +48,7 @@ export interface EventFields {
   'child.port-free': { ports: string[]; waitedMs: number };
   'child.port-timeout': { ports: string[]; holders: PortHolderFields[]; waitedMs: number };
   'ws.lost': Evidence & { probe: string; cause: string; closeCode?: number; reason: string };
+  'ws.reset': { probe: string; closeCode?: number; reason: string; count: number; delayMs: number };
   'ws.up': Evidence & { probe: string };
   'ws.retry': { probe: string; reason: string; delayMs: number };
   'ws.heartbeat': Evidence & { probe: string; intervalMs: number | null };
@@ -117,6 +119,7 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'backend.ready': { level: 'info', summary: 'the backend is ready' },
   'backend.down': { level: 'warn', summary: 'a confirmed backend outage' },
   'backend.blip': { level: 'warn', summary: 'the backend link dropped and came straight back' },
+  'backend.flapping': { level: 'warn', summary: 'the backend caused too many restarts: the next start waits (restart.flapping)' },
   'backend.timeout': { level: 'error', summary: 'startup.timeout reached' },
   'backend.account-offline': { level: 'warn', summary: 'the QQ account went offline' },
   'backend.account-online': { level: 'info', summary: 'the QQ account is online again' },
@@ -129,6 +132,7 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'child.port-free': { level: 'info', summary: "the bot's port was let go: the start goes on" },
   'child.port-timeout': { level: 'warn', summary: "the bot's port is still held after stop.timeout: the bot starts anyway" },
   'ws.lost': { level: 'warn', summary: 'the backend link ended' },
+  'ws.reset': { level: 'warn', summary: 'the watchdog closed its own backend link (a frame it does not take): renewed quietly' },
   'ws.up': { level: 'debug', summary: 'the backend link opened' },
   'ws.retry': { level: 'debug', summary: 'a link attempt failed; the next delay' },
   'ws.heartbeat': { level: 'debug', summary: 'the heartbeat interval a OneBot server announced' },

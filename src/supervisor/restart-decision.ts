@@ -1,5 +1,6 @@
 import { EXIT, statusOf } from '../exit-codes.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { dampOutage, type FlappingOptions } from './outage-damping.js';
 import { reasonRules, type RestartReason } from './restart-reasons.js';
 import type { ChildExit } from './types.js';
 
@@ -32,11 +33,23 @@ export interface DecisionContext {
   /** The backoff attempt of the previous restart (0 = none yet, or reset). */
   attempt: number;
   random: () => number;
+  /** restart.flapping: the damping of outage restarts; absent = none. */
+  flapping?: FlappingOptions;
+  /** Times (on `now`'s clock) of the outage restarts within the flapping window. */
+  recentOutages?: readonly number[];
 }
 
 export type Decision =
   | { action: 'exit'; code: number; why: 'shutdown' | 'cannot-start' | 'policy' | 'limit'; reason?: RestartReason; restarts?: number }
-  | { action: 'restart'; reason: RestartReason; attempt: number; delayMs: number; waitForBackend: boolean };
+  | {
+      action: 'restart';
+      reason: RestartReason;
+      attempt: number;
+      delayMs: number;
+      waitForBackend: boolean;
+      /** Set when restart.flapping delays this outage restart: the outage restarts within its window. */
+      flapping?: { outages: number; windowMs: number };
+    };
 
 export interface DecisionResult {
   decision: Decision;
@@ -46,6 +59,8 @@ export interface DecisionResult {
   recentRestarts: number[];
   /** The backoff attempt after this decision. */
   attempt: number;
+  /** The outage restarts within the flapping window after this decision. */
+  recentOutages: number[];
 }
 
 /**
@@ -56,7 +71,14 @@ export function decideAfterRun(outcome: RunOutcome, ctx: DecisionContext): Decis
   const spawnError = outcome.exit.error;
   const status = spawnError ? (spawnError.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE) : statusOf(outcome.exit);
   const recent = ctx.recentRestarts.filter((at) => at > ctx.now - ctx.limit.window);
-  const keep = (decision: Decision, recentRestarts = recent, attempt = ctx.attempt): DecisionResult => ({ decision, status, recentRestarts, attempt });
+  const outages = ctx.flapping ? (ctx.recentOutages ?? []).filter((at) => at > ctx.now - (ctx.flapping as FlappingOptions).window) : [];
+  const keep = (decision: Decision, recentRestarts = recent, attempt = ctx.attempt, recentOutages = outages): DecisionResult => ({
+    decision,
+    status,
+    recentRestarts,
+    attempt,
+    recentOutages,
+  });
 
   // A command that never ran (not found, not executable) will not start on a retry either.
   if (spawnError && !ctx.everStarted) return keep({ action: 'exit', code: status, why: 'cannot-start' });
@@ -83,6 +105,12 @@ export function decideAfterRun(outcome: RunOutcome, ctx: DecisionContext): Decis
     delayMs = backoffDelay(attempt, ctx.backoff, ctx.random);
   }
   const waitForBackend = rules.waitForBackend === 'always' || ctx.waitForBackend;
+  if (rules.outage) {
+    // A flapping backend: the start after the stop waits (restart.flapping), the stop never does.
+    const damping = dampOutage(ctx.now, outages, ctx.flapping);
+    const decision: Decision = { action: 'restart', reason, attempt: 0, delayMs: damping.delayMs, waitForBackend };
+    return keep(damping.flapping ? { ...decision, flapping: damping.flapping } : decision, recentRestarts, attempt, damping.recent);
+  }
   return keep({ action: 'restart', reason, attempt: rules.backoff ? attempt : 0, delayMs, waitForBackend }, recentRestarts, attempt);
 }
 

@@ -26,21 +26,26 @@ export interface ReasonRules {
    * even when startup.waitForBackend is off); `if-configured` waits when startup.waitForBackend is on.
    */
   waitForBackend: 'always' | 'if-configured';
+  /**
+   * A restart the backend caused (an outage, a blip, a relogin): never counted toward the limit,
+   * so restart.flapping damps them when they come too often (a flapping backend).
+   */
+  outage: boolean;
 }
 
 /** Every reason's rules, in one table (README: "How supervision works"). */
 export const REASON_RULES: { readonly [R in RestartReason]: ReasonRules } = {
-  exited: { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
-  sighup: { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured' },
-  'backend-down': { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'always' },
-  'account-relogin': { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'always' },
-  'heartbeat-stale': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
-  'link-lost': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
-  'link-stalled': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
-  'output-match': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
-  'output-silent': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured' },
+  exited: { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured', outage: false },
+  sighup: { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured', outage: false },
+  'backend-down': { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'always', outage: true },
+  'account-relogin': { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'always', outage: true },
+  'heartbeat-stale': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured', outage: false },
+  'link-lost': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured', outage: false },
+  'link-stalled': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured', outage: false },
+  'output-match': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured', outage: false },
+  'output-silent': { countsTowardLimit: true, bypassesPolicy: false, backoff: true, waitForBackend: 'if-configured', outage: false },
   // restart.schedule: planned, so never a failure of the bot, and whatever the policy says.
-  scheduled: { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured' },
+  scheduled: { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured', outage: false },
 };
 
 export function reasonRules(reason: RestartReason): ReasonRules {

@@ -2,6 +2,7 @@ import type { EventLog } from '../log/events.js';
 import type { HealthSink } from '../health/health-sink.js';
 import { EXIT, signalNumber } from '../exit-codes.js';
 import { decideAfterRun, type Decision, type RunOutcome } from './restart-decision.js';
+import type { FlappingOptions } from './outage-damping.js';
 import type { RestartReason } from './restart-reasons.js';
 import { SupervisorEvents } from './supervisor-events.js';
 import type {
@@ -35,6 +36,8 @@ export interface SupervisorOptions {
     jitter: number;
     resetAfter: number;
     limit: { count: number; window: number };
+    /** restart.flapping: damping of the restarts the backend causes; absent = none. */
+    flapping?: FlappingOptions;
   };
   stop: { signal: NodeJS.Signals; timeout: number };
   startup: { waitForBackend: boolean; timeout: number };
@@ -83,6 +86,8 @@ export class Supervisor {
   /** Restart times that count toward restart.limit, and the backoff attempt: fed back into each decision. */
   private recentRestarts: number[] = [];
   private attempt = 0;
+  /** Outage restarts within restart.flapping's window, fed back like the limit's. */
+  private recentOutages: number[] = [];
   private readonly log: EventLog;
   /** What plug-ins get. */
   readonly handle: SupervisorHandle | undefined;
@@ -229,16 +234,27 @@ export class Supervisor {
         backoff: restart,
         attempt: this.attempt,
         random: this.deps.random ?? Math.random,
+        ...(restart.flapping ? { flapping: restart.flapping } : {}),
+        recentOutages: this.recentOutages,
       });
       everStarted = true;
       lastStatus = result.status;
       this.recentRestarts = result.recentRestarts;
       this.attempt = result.attempt;
+      this.recentOutages = result.recentOutages;
       this.hangupPending = false;
       const decision = result.decision;
       if (decision.action === 'exit') return this.exitAfter(decision, result.status);
 
       const { reason, attempt, delayMs } = decision;
+      if (decision.flapping) {
+        const { outages, windowMs } = decision.flapping;
+        this.log.emit(
+          'backend.flapping',
+          { reason, outages, windowMs, delayMs },
+          `the backend caused ${outages} restarts within ${windowMs}ms: the bot starts again in ${delayMs}ms at the earliest, once the backend is ready (restart.flapping)`,
+        );
+      }
       this.log.emit(
         'restart.scheduled',
         { reason, attempt, delayMs },

@@ -281,3 +281,42 @@ test('stop() wakes waiters, closes the link and leaves no timer behind', async (
   assert.equal(h.poll.calls, calls);
   assert.equal(h.link.attempts.length, 1);
 });
+
+test('a link WE closed (an oversized or invalid frame): no restart, no blip, no outage; ws.reset logged the 1st, 2nd, 4th… time', async () => {
+  const h = monitorHarness();
+  h.monitor.start();
+  await flush();
+  h.port.spawn();
+  await h.clock.advance(10);
+  h.link.last.lose('protocol', 1009);
+  await flush();
+  assert.equal(h.port.restarts.length, 0, 'a healthy bot is left alone');
+  assert.equal(h.log.events('backend.blip').length, 0);
+  assert.equal(h.log.events('backend.down').length, 0);
+  assert.equal(h.log.events('ws.lost').length, 0, 'not "the link was lost": we closed it');
+  const reset = h.log.events('ws.reset');
+  assert.equal(reset.length, 1);
+  assert.equal(reset[0]?.level, 'warn');
+  assert.equal(reset[0]?.closeCode, 1009);
+  assert.equal(reset[0]?.count, 1);
+  assert.equal(reset[0]?.delayMs, 0);
+  assert.equal(h.link.attempts.length, 2, 'renewed at once');
+  assert.equal(h.monitor.isReady(), true, 'still ready: nothing about the backend changed');
+  assert.ok(!h.port.verdicts('mirai-ws').includes('unhealthy') && !h.port.verdicts('mirai-ws').includes('unknown'));
+
+  for (let i = 2; i <= 8; i++) {
+    h.link.last.lose('protocol', 1002);
+    await h.clock.advance(1000); // past each renewal delay (at most maxDelay)
+  }
+  assert.deepEqual(h.log.events('ws.reset').map((r) => r.count), [1, 2, 4, 8]);
+  assert.equal(h.port.restarts.length, 0);
+  assert.equal(h.monitor.isReady(), true);
+
+  // Only a drop the backend caused counts.
+  await h.clock.advance(10);
+  h.link.last.lose('closed', 1006);
+  await flush();
+  assert.equal(h.port.restarts.length, 1);
+  assert.equal(h.log.events('backend.blip').length, 1);
+  await h.monitor.stop();
+});

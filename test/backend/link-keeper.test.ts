@@ -8,6 +8,7 @@ function keeper(link: ScriptedLink, clock: FakeClock) {
   const k = new LinkKeeper({ probe: 'mirai-ws', open: link.open, handshakeTimeout: 500, reconnect: { initialDelay: 100, maxDelay: 800 }, misconfiguredRetry: 30_000, clock });
   const events: string[] = [];
   for (const name of ['up', 'lost', 'blip', 'down', 'failed', 'misconfigured'] as const) k.on(name, () => events.push(name));
+  k.on('reset', (_loss, delayMs) => events.push(`reset ${delayMs}`));
   return { k, events };
 }
 
@@ -119,5 +120,53 @@ test('an attempt that hangs is aborted after handshakeTimeout, on the injected c
   assert.deepEqual(failed, ['unhealthy probe error: handshake aborted 100']);
   await clock.advance(600); // retry at 600, aborted at 1100
   assert.deepEqual(aborted, [500, 1100]);
+  k.stop();
+});
+
+test('a link WE closed (a frame it does not take) is renewed quietly: no lost, no blip; at once, then 100, 200… while it keeps happening', async () => {
+  const clock = new FakeClock();
+  const link = new ScriptedLink(clock);
+  const { k, events } = keeper(link, clock);
+  k.start();
+  await flush();
+  link.last.lose('protocol', 1009);
+  assert.equal(k.state, 'renewing');
+  await flush();
+  assert.deepEqual(events, ['up', 'reset 0', 'up']);
+  assert.equal(link.attempts.length, 2, 'renewed at once');
+  assert.equal(k.state, 'up');
+
+  // Again at once after the renewal: the backend sends such a frame on every link. Delays grow.
+  for (const expected of [100, 200, 400, 800, 800]) {
+    link.last.lose('protocol', 1002);
+    await flush();
+    assert.equal(events.at(-1), `reset ${expected}`);
+    const before: number = link.attempts.length;
+    await clock.advance(expected - 1);
+    assert.equal(link.attempts.length, before, `not before ${expected}ms`);
+    await clock.advance(1);
+    assert.equal(link.attempts.length, before + 1, `after ${expected}ms`);
+    assert.equal(k.state, 'up');
+  }
+  // A link that lived a minute starts the delays over.
+  await clock.advance(60_000);
+  link.last.lose('protocol', 1009);
+  await flush();
+  assert.equal(events.at(-2), 'reset 0');
+  assert.ok(!events.includes('lost') && !events.includes('blip') && !events.includes('down'));
+  k.stop();
+});
+
+test('a renewal that fails: the backend is away after all, down (an outage), then the usual backoff', async () => {
+  const clock = new FakeClock();
+  const link = new ScriptedLink(clock);
+  const { k, events } = keeper(link, clock);
+  k.start();
+  await flush();
+  link.mode = 'down';
+  link.last.lose('protocol', 1009);
+  await flush();
+  assert.deepEqual(events, ['up', 'reset 0', 'down', 'failed']);
+  assert.equal(k.state, 'down');
   k.stop();
 });

@@ -111,3 +111,31 @@ test('faults: refused, garbage, wrong code, frozen — each a clear unhealthy re
   await fake.clearFaults();
   assert.equal((await p.check()).verdict, 'healthy');
 });
+
+test('a typo in qq: mirai has another bot; after 3 answers in a row misconfigured, naming the qq and the bots', async (t) => {
+  const { fake, probe } = await setup(t, [111222333]);
+  const p = probe({ qq: QQ + 1 });
+  const first = await p.check();
+  assert.equal(first.verdict, 'unhealthy');
+  assert.match(first.reason, /bot 123456790 is not logged in to mirai, which has bot 111222333: is backend\.qq right\?/);
+  await p.check();
+  const third = await p.check();
+  assert.equal(third.verdict, 'misconfigured', third.reason);
+  assert.match(third.reason, /backend\.qq 123456790 is not a bot of this mirai, which has bot 111222333: fix backend\.qq/);
+  assert.deepEqual(third.details?.['bots'], [111222333]);
+  assert.doesNotMatch(JSON.stringify(third), new RegExp(KEY));
+  fake.setBots([111222333, QQ + 1]); // logged in late after all
+  assert.equal((await p.check()).verdict, 'healthy');
+});
+
+test('a 404 on /about: backend.url leads to something else than mirai-api-http: misconfigured, naming backend.url without secrets', async (t) => {
+  const { fake, probe } = await setup(t);
+  const url = `http://user:s3cret@127.0.0.1:${fake.port}/nowhere`;
+  const result = await probe({ url }).check();
+  assert.equal(result.verdict, 'misconfigured', result.reason);
+  assert.equal(
+    result.reason,
+    `GET /about: HTTP 404: backend.url (http://127.0.0.1:${fake.port}/nowhere) does not lead to mirai-api-http's http adapter: fix backend.url, or enable the adapter (adapters: [http, ws] in its setting.yml)`,
+  );
+  assert.doesNotMatch(JSON.stringify(result), /s3cret|user:/);
+});

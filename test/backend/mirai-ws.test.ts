@@ -1,5 +1,6 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { MiraiBotPresence } from '../../src/backend/mirai/bot-presence.js';
 import { MiraiWsProbe, miraiWsTarget, openMiraiLink, type MiraiWsOptions } from '../../src/backend/mirai/mirai-ws.js';
 import type { LinkLoss, LinkSignal } from '../../src/backend/ws-connection.js';
 import { FakeMirai } from '../helpers/fake-mirai.js';
@@ -44,6 +45,18 @@ test('one-shot: wrong verifyKey is misconfigured; a bot that is not logged in is
   assert.equal(missing.verdict, 'unhealthy');
   assert.match(missing.reason, /bot 123456789 is not logged in to mirai yet \(code 2/);
   assert.equal(missing.details?.['miraiCode'], 2);
+});
+
+test('a code 2 for a qq that /botList has shown to be a typo is misconfigured, with the same reason as the poll', async (t) => {
+  const { options } = await setup(t, [777]);
+  const presence = new MiraiBotPresence(QQ, 1);
+  const before = await new MiraiWsProbe(options({ presence })).check();
+  assert.equal(before.verdict, 'unhealthy', 'nothing said it is a typo yet');
+  assert.equal(presence.observe([777]).verdict, 'misconfigured');
+  const after = await new MiraiWsProbe(options({ presence })).check();
+  assert.equal(after.verdict, 'misconfigured');
+  assert.equal(after.reason, presence.misconfigured);
+  assert.equal(after.details?.['miraiCode'], 2);
 });
 
 test('without qq: the one bot of /botList; none is unhealthy; several is misconfigured', async (t) => {

@@ -183,6 +183,39 @@ const cases: Case[] = [
     ready: true,
   },
 
+  // ---- links we closed ourselves (a frame too big or invalid) ----
+  {
+    name: 'a link we closed: ws.reset, still ready, nothing reported, no restart, the poll not stale',
+    settings: MIRAI,
+    given: readyMirai(),
+    when: { type: 'link-reset', at: 500, loss: { cause: 'protocol', closeCode: 1009, reason: 'a frame larger than 1 MiB', at: 500 }, delayMs: 0 },
+    effects: ['log ws.reset'],
+    ready: true,
+  },
+  {
+    name: 'the third such reset: counted, not logged (1st, 2nd, 4th… are)',
+    settings: MIRAI,
+    given: [
+      ...readyMirai(),
+      { type: 'link-reset', at: 500, loss: { cause: 'protocol', closeCode: 1009, reason: 'big', at: 500 }, delayMs: 0 },
+      up(501),
+      { type: 'link-reset', at: 600, loss: { cause: 'protocol', closeCode: 1009, reason: 'big', at: 600 }, delayMs: 100 },
+      up(701),
+    ],
+    when: { type: 'link-reset', at: 800, loss: { cause: 'protocol', closeCode: 1002, reason: 'invalid', at: 800 }, delayMs: 200 },
+    effects: [],
+    ready: true,
+  },
+  {
+    name: 'its renewal failed: the backend is away after all, an outage, and a fresh poll is needed',
+    settings: MIRAI,
+    given: [...readyMirai(), { type: 'link-reset', at: 500, loss: { cause: 'protocol', closeCode: 1009, reason: 'big', at: 500 }, delayMs: 0 }],
+    when: { type: 'link-down', at: 510, loss: { cause: 'protocol', closeCode: 1009, reason: 'big', at: 500 }, result: bad('mirai-ws', 'connection refused') },
+    effects: ['report mirai-ws unhealthy', 'log backend.down', 'restart backend-down'],
+    ready: false,
+    reason: 'mirai-http: checking again after the link dropped; mirai-ws: connection refused',
+  },
+
   // ---- blips ----
   {
     name: 'a blip with a bot that was running before the drop: backend.blip and a backend-down restart',
@@ -301,6 +334,13 @@ test('readiness: backend.ready says how long it was down, which part is degraded
   const back = last(again.effects, 'log')[0];
   assert.deepEqual(back?.fields, { downMs: 1500 });
   assert.equal(back?.message, 'the backend is ready again after 1500ms');
+});
+
+test('readiness: ws.heartbeat says what an absurd announced interval is counted as', () => {
+  const { effects } = run(ONEBOT, [up(0, 'onebot-ws'), poll(0, ok('onebot-http')), { type: 'heartbeat', at: 1, signal: { kind: 'heartbeat', intervalMs: 1, online: true } }]);
+  const line = last(effects, 'log')[0];
+  assert.deepEqual(line?.fields, { probe: 'onebot-ws', intervalMs: 1, countedMs: 1000 });
+  assert.equal(line?.message, 'onebot-ws: heartbeats every 1ms, counted as 1000ms; none for 2000ms = dead');
 });
 
 test('readiness: the waiting log says how long the start has waited and why', () => {

@@ -28,6 +28,7 @@ test('defaults from the issue', () => {
     jitter: 0.2,
     resetAfter: 600_000,
     limit: { count: 10, window: 1_800_000 },
+    flapping: { count: 3, window: 600_000, delay: 10_000, maxDelay: 300_000 },
   });
   assert.deepEqual(config.stop, { signal: 'SIGTERM', timeout: 10_000 });
   assert.deepEqual(config.log, { level: 'info', format: 'auto' });
@@ -169,4 +170,12 @@ test('relative paths are relative to the config file', () => {
   assert.equal(config.cwd, join(dir, 'bot'));
   assert.equal(config.probes.heartbeat?.file, join(dir, 'logs/bot.log'));
   assert.equal(config.state.file, join(dir, '.bot-watchdog/state.json'));
+});
+
+test('restart.flapping: durations and a count; a bad value names the field', () => {
+  const config = resolveConfig({ command: ['bot'], restart: { flapping: { count: 0, window: '1m', delay: '2s', maxDelay: '30s' } } }, { cwd: '/srv/bot' });
+  assert.deepEqual(config.restart.flapping, { count: 0, window: 60_000, delay: 2000, maxDelay: 30_000 });
+  const found = problems({ command: ['bot'], restart: { flapping: { count: -1, delay: 'soon' } } });
+  assert.ok(found.some((p) => /restart\.flapping\.count: expected a whole number >= 0/.test(p)), found.join('\n'));
+  assert.ok(found.some((p) => /restart\.flapping\.delay: expected a duration/.test(p)), found.join('\n'));
 });

@@ -70,6 +70,14 @@ export interface LiveConnection<C extends ConnectionBase> {
   closed: Promise<void>;
 }
 
+/** Server-to-client frames (unmasked) that break the WebSocket protocol, for writeRaw. */
+export const INVALID_FRAMES = {
+  /** FIN + reserved opcode 0x3: a client closes with 1002. */
+  reservedOpcode: Buffer.from([0x83, 0x00]),
+  /** A text frame whose payload is not UTF-8: a client closes with 1007. */
+  notUtf8: Buffer.from([0x81, 0x02, 0xff, 0xfe]),
+} as const;
+
 const HTTP_GARBAGE = Buffer.concat([
   Buffer.from('<html>\u0000'),
   Buffer.from([0xff, 0xfe, 0xfd]),
@@ -121,6 +129,31 @@ export abstract class FakeBackend<C extends ConnectionBase> extends EventEmitter
       dropped++;
     }
     return dropped;
+  }
+
+  /** Sends one text frame as is (not JSON, no fault applied) to the matching clients, e.g. one larger than a client takes. */
+  sendText(text: string, predicate: (c: C) => boolean = () => true): number {
+    let sent = 0;
+    for (const c of this.live.values()) {
+      if (!predicate(c.info) || c.ws.readyState !== WebSocket.OPEN) continue;
+      c.ws.send(text);
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Writes raw bytes on the TCP socket of the matching clients: a frame no WebSocket library would
+   * send (see INVALID_FRAMES). Between frames only: nothing else may be being written then.
+   */
+  writeRaw(bytes: Buffer, predicate: (c: C) => boolean = () => true): number {
+    let sent = 0;
+    for (const c of this.live.values()) {
+      if (!predicate(c.info) || c.socket.destroyed) continue;
+      c.socket.write(bytes);
+      sent++;
+    }
+    return sent;
   }
 
   /** Resolves with the next WebSocket client that completes its handshake and matches. */

@@ -26,6 +26,8 @@ export interface FakeOneBotOptions {
   nickname?: string;
   /** Heartbeat meta event period on / and /event. Default 5000 ms. */
   heartbeatInterval?: number;
+  /** The `interval` the heartbeats announce, when it is not the real one (a server that lies, e.g. 1). Default: heartbeatInterval. */
+  announcedInterval?: number;
   /** Default 0 (any free port). */
   port?: number;
 }
@@ -49,6 +51,7 @@ export class FakeOneBot extends FakeBackend<OneBotConnection> {
   private readonly selfId: number;
   private readonly nickname: string;
   private readonly heartbeatInterval: number;
+  private readonly announcedInterval: number;
   private online = true;
   private good = true;
   private heartbeats = true;
@@ -76,6 +79,7 @@ export class FakeOneBot extends FakeBackend<OneBotConnection> {
     this.selfId = opts.selfId ?? 10001;
     this.nickname = opts.nickname ?? 'fake-bot';
     this.heartbeatInterval = opts.heartbeatInterval ?? 5000;
+    this.announcedInterval = opts.announcedInterval ?? this.heartbeatInterval;
   }
 
   static async start(opts: FakeOneBotOptions = {}): Promise<FakeOneBot> {
@@ -180,7 +184,7 @@ export class FakeOneBot extends FakeBackend<OneBotConnection> {
 
   private heartbeat(): Params {
     const beat = { post_type: 'meta_event', meta_event_type: 'heartbeat', self_id: this.selfId, time: now() };
-    return { ...beat, status: this.status(), interval: this.heartbeatInterval };
+    return { ...beat, status: this.status(), interval: this.announcedInterval };
   }
 
   private status(): Params {

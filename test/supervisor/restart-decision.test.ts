@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXIT } from '../../src/exit-codes.js';
 import { decideAfterRun, type DecisionContext, type RunOutcome } from '../../src/supervisor/restart-decision.js';
+import { dampOutage } from '../../src/supervisor/outage-damping.js';
 import { REASON_RULES, type RestartReason } from '../../src/supervisor/restart-reasons.js';
 
 const ctx = (over: Partial<DecisionContext> = {}): DecisionContext => ({
@@ -85,12 +86,69 @@ test('jitter spreads the delay over ±jitter around the base, never above maxDel
 
 test('the table gives every reason all its rules', () => {
   for (const [reason, rules] of Object.entries(REASON_RULES)) {
-    assert.deepEqual(Object.keys(rules).sort(), ['backoff', 'bypassesPolicy', 'countsTowardLimit', 'waitForBackend'], reason);
+    assert.deepEqual(Object.keys(rules).sort(), ['backoff', 'bypassesPolicy', 'countsTowardLimit', 'outage', 'waitForBackend'], reason);
   }
+  // Only the backend's restarts are damped by restart.flapping.
+  assert.deepEqual(
+    Object.entries(REASON_RULES)
+      .filter(([, rules]) => rules.outage)
+      .map(([reason]) => reason)
+      .sort(),
+    ['account-relogin', 'backend-down'],
+  );
   // The watchdog's own stops are never the bot's failures.
   for (const reason of ['sighup', 'backend-down', 'account-relogin'] as const) {
     assert.equal(REASON_RULES[reason].countsTowardLimit, false);
     assert.equal(REASON_RULES[reason].bypassesPolicy, true);
     assert.equal(REASON_RULES[reason].backoff, false);
   }
+});
+
+const FLAPPING = { count: 3, window: 600_000, delay: 10_000, maxDelay: 300_000 };
+
+test('restart.flapping: the first `count` outage restarts within the window are free, then 10 s, 20 s, 40 s… capped at maxDelay', () => {
+  let earlier: number[] = [];
+  const delays: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const damping = dampOutage(1000 * i, earlier, FLAPPING);
+    earlier = damping.recent;
+    delays.push(damping.delayMs);
+  }
+  assert.deepEqual(delays, [0, 0, 0, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
+  // The window slides: after 10 minutes of quiet, restarts are free again.
+  assert.deepEqual(dampOutage(9000 + 600_000, earlier, FLAPPING), { recent: [609_000], delayMs: 0 });
+  assert.equal(dampOutage(5000, [1000, 2000, 3000, 4000], FLAPPING).flapping?.outages, 5);
+  assert.deepEqual(dampOutage(5000, [1, 2, 3, 4], { ...FLAPPING, count: 0 }), { recent: [], delayMs: 0 }, 'count 0: no damping');
+  assert.deepEqual(dampOutage(5000, [1, 2, 3, 4], undefined), { recent: [], delayMs: 0 });
+});
+
+test('restart.flapping in the decision: outage restarts only; the delay, the count and the window are fed back; the limit is untouched', () => {
+  let recentOutages: number[] = [];
+  const got: string[] = [];
+  const steps: [number, RunOutcome][] = [
+    [1000, asked('backend-down')],
+    [2000, asked('account-relogin')],
+    [3000, crash], // the bot's own failure: backoff and the limit, not restart.flapping
+    [4000, asked('backend-down')],
+    [5000, { ...crash, requested: undefined }],
+    [6000, asked('backend-down')],
+    [7000, asked('sighup')],
+  ];
+  for (const [now, outcome] of steps) {
+    const over: Partial<DecisionContext> = { now, flapping: FLAPPING, recentOutages, ...(now === 5000 ? { backendReady: false } : {}) };
+    const result = decideAfterRun(outcome, ctx(over));
+    recentOutages = result.recentOutages;
+    const d = result.decision;
+    got.push(d.action === 'restart' ? `${d.reason} ${d.delayMs} ${d.flapping ? `${d.flapping.outages}/${d.flapping.windowMs}` : '-'} limit:${result.recentRestarts.length}` : d.action);
+  }
+  assert.deepEqual(got, [
+    'backend-down 0 - limit:0',
+    'account-relogin 0 - limit:0',
+    'exited 1000 - limit:1',
+    'backend-down 0 - limit:0',
+    'backend-down 10000 4/600000 limit:0', // the bot exited while the backend was away: an outage restart
+    'backend-down 20000 5/600000 limit:0',
+    'sighup 0 - limit:0', // the operator's SIGHUP is never damped
+  ]);
+  assert.deepEqual(recentOutages, [1000, 2000, 4000, 5000, 6000]);
 });

@@ -89,6 +89,6 @@ test('cronError: undefined for valid expressions, a reason for the others', () =
   assert.equal(cronError('0 0 30 2 *'), 'the cron expression never fires');
 });
 
-test('reason "scheduled": never counts toward the limit, whatever the policy, no backoff, waits for the backend as configured', () => {
-  assert.deepEqual(reasonRules('scheduled'), { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured' });
+test('reason "scheduled": never counts toward the limit, whatever the policy, no backoff, waits for the backend as configured, never damped as a backend restart', () => {
+  assert.deepEqual(reasonRules('scheduled'), { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured', outage: false });
 });

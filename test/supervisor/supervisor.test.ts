@@ -376,3 +376,53 @@ test('beforeSpawn runs before every start (the port wait); a shutdown while it w
   assert.equal(await h.done, 1, "the last bot's status");
   assert.equal(h.children.length, 1, 'no start after the shutdown');
 });
+
+test('restart.flapping on virtual time: the stop is never delayed; after 3 quick outage restarts each start waits 10 s, 20 s…; SIGHUP cuts it short', async () => {
+  const gate = new FakeGate(true);
+  const flapping = { count: 3, window: 600_000, delay: 10_000, maxDelay: 40_000 };
+  const h = harness(baseOptions({ restart: { limit: { count: 1, window: 600_000 }, flapping } as never }), { gate });
+  await h.flush();
+  const spawnedAt: number[] = [h.clock.now()];
+  // A backend that drops every link a second after the bot started.
+  for (let i = 0; i < 6; i++) {
+    await h.clock.advance(1000);
+    const before = h.children.length;
+    assert.equal(h.supervisor.requestRestart('backend-down', { blip: true }), true, 'the stop is asked for at once');
+    await h.flush();
+    assert.equal(h.kills.length, i + 1, 'and the tree is stopped at once');
+    while (h.children.length === before) await h.clock.advance(100);
+    spawnedAt.push(h.clock.now());
+  }
+  const gaps = spawnedAt.slice(1).map((at, i) => at - (spawnedAt[i] as number) - 1000);
+  assert.deepEqual(gaps, [0, 0, 0, 10_000, 20_000, 40_000]);
+  const flaps = h.log.events('backend.flapping');
+  assert.deepEqual(
+    flaps.map((r) => [r.outages, r.delayMs, r.windowMs, r.reason]),
+    [
+      [4, 10_000, 600_000, 'backend-down'],
+      [5, 20_000, 600_000, 'backend-down'],
+      [6, 40_000, 600_000, 'backend-down'],
+    ],
+  );
+  assert.equal(flaps[0]?.level, 'warn');
+  assert.deepEqual(h.log.events('restart.scheduled').map((r) => r.delayMs), [0, 0, 0, 10_000, 20_000, 40_000]);
+  assert.equal(h.log.events('restart.giveup').length, 0, 'outage restarts still never count toward the limit');
+
+  // The next one waits the cap; an operator's SIGHUP starts the bot now.
+  await h.clock.advance(1000);
+  h.supervisor.requestRestart('backend-down');
+  await h.flush();
+  assert.equal(h.supervisor.state(), 'backoff');
+  const before = h.children.length;
+  h.supervisor.hangup();
+  await h.flush();
+  assert.equal(h.children.length, before + 1);
+
+  // Ten quiet minutes: restarts are immediate again.
+  await h.clock.advance(600_000);
+  h.supervisor.requestRestart('backend-down');
+  await h.flush();
+  assert.equal(h.children.length, before + 2);
+  h.supervisor.shutdown('SIGTERM');
+  await h.done;
+});

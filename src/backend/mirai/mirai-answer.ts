@@ -1,6 +1,7 @@
 import type { HttpOutcome } from '../../probes/http-request.js';
 import { integerOf, parseJsonObject, snippet } from '../untrusted.js';
 import type { Verdict } from '../../probes/probe.js';
+import { isConfigStatus } from '../http-status.js';
 
 /**
  * mirai-api-http status codes (shared/docs/protocols.md). Every answer carries one in its JSON
@@ -32,9 +33,26 @@ export function judgeMiraiBody(body: Record<string, unknown> | undefined, what: 
   return { ok: false, verdict: 'unhealthy', code, reason: `mirai answered code ${code} to ${what}${msg}` };
 }
 
-/** An HTTP outcome of a mirai endpoint, judged: transport, HTTP status, JSON, then the code. */
-export function judgeMiraiHttp(outcome: HttpOutcome, what: string, qq?: number): MiraiAnswer {
+/**
+ * An HTTP outcome of a mirai endpoint, judged: transport, HTTP status, JSON, then the code.
+ * mirai-api-http answers every request of its API with 200 (errors are codes in the body), so a
+ * 4xx means backend.url leads to something else: misconfigured, as a OneBot 4xx is. `url` is
+ * backend.url as it may be shown (without secrets).
+ */
+export function judgeMiraiHttp(outcome: HttpOutcome, what: string, qq?: number, url?: string): MiraiAnswer {
   if (!outcome.ok) return { ok: false, verdict: 'unhealthy', reason: `${what}: ${outcome.reason}` };
-  if (outcome.status !== 200) return { ok: false, verdict: 'unhealthy', reason: `HTTP ${outcome.status} from ${what} (is this mirai-api-http with the http adapter?)` };
+  if (outcome.status !== 200) return { ok: false, ...judgeMiraiStatus(outcome.status, what, url) };
   return judgeMiraiBody(parseJsonObject(outcome.body), what, qq);
+}
+
+/** A status other than 200 on mirai's API path. */
+export function judgeMiraiStatus(status: number, what: string, url?: string): { verdict: Verdict; reason: string } {
+  if (isConfigStatus(status)) {
+    const where = url === undefined ? 'backend.url' : `backend.url (${url})`;
+    return {
+      verdict: 'misconfigured',
+      reason: `${what}: HTTP ${status}: ${where} does not lead to mirai-api-http's http adapter: fix backend.url, or enable the adapter (adapters: [http, ws] in its setting.yml)`,
+    };
+  }
+  return { verdict: 'unhealthy', reason: `${what}: HTTP ${status} from mirai-api-http` };
 }

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../../clock/clock.js';
-import { httpRequest, joinUrl } from '../../probes/http-request.js';
+import { displayUrl, httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeMiraiHttp, type MiraiAnswer } from './mirai-answer.js';
+import { MiraiBotPresence } from './bot-presence.js';
 import { stopwatch, type Probe, type ProbeResult } from '../../probes/probe.js';
 import { integerOf } from '../untrusted.js';
 
@@ -20,6 +21,11 @@ export interface MiraiHttpProbeOptions {
   releaseTimeout?: number;
   /** Latency, waits and the /release deadline. Default: the system clock. */
   clock?: Clock;
+  /**
+   * Judges whether `qq` is a typo (shared with the WebSocket link). Default: one of its own,
+   * with a threshold of 3 answers.
+   */
+  presence?: MiraiBotPresence;
 }
 
 /**
@@ -32,9 +38,14 @@ export class MiraiHttpProbe implements Probe {
   readonly name = 'mirai-http';
   private readonly releases = new Set<Promise<void>>();
   private readonly clock: Clock;
+  private readonly presence: MiraiBotPresence | undefined;
+  /** backend.url as it may be shown. */
+  private readonly display: string;
 
   constructor(private readonly options: MiraiHttpProbeOptions) {
     this.clock = options.clock ?? systemClock;
+    this.presence = options.qq === undefined ? undefined : (options.presence ?? new MiraiBotPresence(options.qq, 3));
+    this.display = displayUrl(options.url);
   }
 
   /** Resolves once every /release this probe started has finished (call before exiting). */
@@ -49,18 +60,17 @@ export class MiraiHttpProbe implements Probe {
     const fail = (answer: Extract<MiraiAnswer, { ok: false }>, details: Record<string, unknown> = {}) =>
       watch.result(this.name, answer.verdict, answer.reason, { ...details, ...(answer.code === undefined ? {} : { miraiCode: answer.code }) });
 
-    const about = judgeMiraiHttp(await call('/about'), 'GET /about', qq);
+    const about = judgeMiraiHttp(await call('/about'), 'GET /about', qq, this.display);
     if (!about.ok) return fail(about);
     const data = about.body['data'];
     const version = typeof (data as { version?: unknown } | undefined)?.version === 'string' ? (data as { version: string }).version : undefined;
     const details: Record<string, unknown> = version ? { version } : {};
 
-    const list = judgeMiraiHttp(await call('/botList'), 'GET /botList', qq);
+    const list = judgeMiraiHttp(await call('/botList'), 'GET /botList', qq, this.display);
     if (!list.ok) return fail(list, details);
     const bots = Array.isArray(list.body['data']) ? list.body['data'].map(integerOf).filter((b): b is number => b !== undefined) : [];
-    if (qq !== undefined && !bots.includes(qq)) {
-      return watch.result(this.name, 'unhealthy', `bot ${qq} is not logged in to mirai yet (not in /botList)`, { ...details, bots });
-    }
+    const present = this.presence?.observe(bots);
+    if (present && present.verdict !== 'healthy') return watch.result(this.name, present.verdict, present.reason, { ...details, bots });
     if (qq === undefined && bots.length === 0) {
       return watch.result(this.name, 'unhealthy', 'no bot is logged in to mirai yet (/botList is empty)', details);
     }

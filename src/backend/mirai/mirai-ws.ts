@@ -1,7 +1,8 @@
 import { systemClock, type Clock } from '../../clock/clock.js';
 import { wsEndpoint } from '../ws-endpoint.js';
 import { displayUrl, httpRequest, joinUrl } from '../../probes/http-request.js';
-import { judgeMiraiBody, judgeMiraiHttp } from './mirai-answer.js';
+import { judgeMiraiBody, judgeMiraiHttp, MIRAI_CODE } from './mirai-answer.js';
+import type { MiraiBotPresence } from './bot-presence.js';
 import { stopwatch, type Probe, type ProbeResult, type Verdict } from '../../probes/probe.js';
 import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
 import { WsConnection, type FirstFrameJudgement, type LinkAttempt, type LinkProtocol, type LinkSignal, type LinkOptions, type WsTarget } from '../ws-connection.js';
@@ -13,6 +14,8 @@ export interface MiraiWsOptions {
   wsUrl?: string;
   verifyKey: string;
   qq?: number;
+  /** Whether `qq` counts as a typo (the poll judges it from /botList): then a code 2 is misconfigured too. */
+  presence?: MiraiBotPresence;
 }
 
 /** The account events of mirai-api-http that tell us the bot's QQ session went away or came back. */
@@ -34,7 +37,7 @@ export function miraiWsTarget(options: MiraiWsOptions, qq: number): WsTarget {
   return { url, display: displayUrl(url), headers };
 }
 
-export function miraiProtocol(qq: number): LinkProtocol {
+export function miraiProtocol(qq: number, presence?: MiraiBotPresence): LinkProtocol {
   return {
     probe: 'mirai-ws',
     refused(status): { verdict: Verdict; reason: string } {
@@ -48,7 +51,12 @@ export function miraiProtocol(qq: number): LinkProtocol {
       if (!frame) return { ok: false, verdict: 'unhealthy', reason: `the first WebSocket frame is not a JSON object: "${snippet(text, 40)}"` };
       const data = isObject(frame['data']) ? frame['data'] : frame; // a bare {"code":…} is also seen
       const judged = judgeMiraiBody(data, 'the WebSocket handshake', qq);
-      if (!judged.ok) return { ok: false, verdict: judged.verdict, reason: judged.reason, ...(judged.code === undefined ? {} : { details: { miraiCode: judged.code } }) };
+      if (!judged.ok) {
+        // "No such bot" for a qq that /botList has shown to be a typo: our config, not the backend.
+        const typo = judged.code === MIRAI_CODE.NO_BOT ? presence?.misconfigured : undefined;
+        const details = judged.code === undefined ? {} : { details: { miraiCode: judged.code } };
+        return typo ? { ok: false, verdict: 'misconfigured', reason: typo, ...details } : { ok: false, verdict: judged.verdict, reason: judged.reason, ...details };
+      }
       return { ok: true, reason: `WebSocket /event linked to bot ${qq}`, details: { qq } };
     },
     frame(text): LinkSignal | undefined {
@@ -78,7 +86,7 @@ export async function resolveMiraiQq(
   clock: Clock = systemClock,
 ): Promise<{ qq: number } | { verdict: Verdict; reason: string }> {
   if (options.qq !== undefined) return { qq: options.qq };
-  const answer = judgeMiraiHttp(await httpRequest(joinUrl(options.url, '/botList'), { clock, ...(signal ? { signal } : {}) }), 'GET /botList');
+  const answer = judgeMiraiHttp(await httpRequest(joinUrl(options.url, '/botList'), { clock, ...(signal ? { signal } : {}) }), 'GET /botList', undefined, displayUrl(options.url));
   if (!answer.ok) return { verdict: answer.verdict, reason: answer.reason };
   const bots = Array.isArray(answer.body['data']) ? answer.body['data'].map(integerOf).filter((b): b is number => b !== undefined) : [];
   if (bots.length === 1) return { qq: bots[0] as number };
@@ -91,7 +99,7 @@ export async function openMiraiLink(options: MiraiWsOptions, link: LinkOptions, 
   const watch = stopwatch(link.clock);
   const resolved = await resolveMiraiQq(options, open.signal, link.clock);
   if (!('qq' in resolved)) return { result: watch.result('mirai-ws', resolved.verdict, resolved.reason) };
-  const connection = new WsConnection(miraiWsTarget(options, resolved.qq), miraiProtocol(resolved.qq), link);
+  const connection = new WsConnection(miraiWsTarget(options, resolved.qq), miraiProtocol(resolved.qq, options.presence), link);
   const outcome = await connection.open({
     ...(open.timeout === undefined ? {} : { timeout: Math.max(1, open.timeout - watch.elapsedMs()) }),
     ...(open.signal ? { signal: open.signal } : {}),
