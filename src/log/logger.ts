@@ -1,8 +1,12 @@
 import { createRequire } from 'node:module';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import { EventLog } from './events.js';
 import { createRedactor } from './redact.js';
+
+// pino is CommonJS: required, not imported (as cli.ts does with commander), which spares the
+// watchdog Node's ESM wrapper of it for good.
+const pino = createRequire(import.meta.url)('pino') as typeof import('pino').default;
 
 export type { Logger } from 'pino';
 

@@ -1,9 +1,10 @@
 // Stops a whole process tree: stop signal (+ SIGCONT) to every member, late forks included,
 // then SIGKILL to whatever is left after the timeout, until nothing of the tree is alive.
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import treeKillCallback from 'tree-kill';
+import type TreeKill from 'tree-kill';
 import { procAvailable, readEnviron, readProcTable, type ProcInfo } from './proc-stat.js';
 import { findTree, type TreeMarker, type TreeRoot } from './process-tree.js';
 
@@ -67,7 +68,9 @@ const defaultDeps: KillDeps = {
   now: () => performance.now(),
   sleep: (ms) => delay(ms),
   procAvailable: () => procAvailable(),
-  treeKill: (pid, signal) => new Promise((resolve) => treeKillCallback(pid, signal, () => resolve())),
+  // Loaded only where it is used (no /proc), and required: it is CommonJS.
+  treeKill: (pid, signal) =>
+    new Promise((resolve) => (createRequire(import.meta.url)('tree-kill') as typeof TreeKill)(pid, signal, () => resolve())),
 };
 
 /**
