@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['kill-tree.ts', 'detection.ts', 'detection-bot.ts', 'check.ts'];
+const BENCHES = ['kill-tree.ts', 'detection.ts', 'detection-bot.ts', 'check.ts', 'overhead.ts', 'soak.ts', 'compare.ts'];
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const failed: string[] = [];
 for (const bench of BENCHES) {

@@ -97,6 +97,7 @@ export interface SoakResult {
   exit: { code: number | null; signal: NodeJS.Signals | null };
   /** After the watchdog exited: processes of this run still alive, temp files beside the state file. */
   leftovers: number[];
+  leftoverInfo: string[];
   tempFiles: string[];
   verdicts: { name: string; ok: boolean; detail: string }[];
 }
@@ -121,6 +122,7 @@ export async function soak(cycles: number, nodeArgs: string[] = []): Promise<Soa
   const started = performance.now();
   let exit: SoakResult['exit'] = { code: null, signal: null };
   let leftovers: number[] = [];
+  let leftoverInfo: string[] = [];
   let tempFiles: string[] = [];
   try {
     let spawn = await watchdog.waitForEvent('child.spawn');
@@ -146,9 +148,9 @@ export async function soak(cycles: number, nodeArgs: string[] = []): Promise<Soa
     exit = await watchdog.exited;
     // Whatever of this run is still alive is a leftover (and is killed here, so nothing stays).
     await delay(100);
-    leftovers = allProcesses()
-      .filter((p) => p.state !== 'Z' && environValue(p.pid, RUN_ENV) === runId)
-      .map((p) => p.pid);
+    const left = allProcesses().filter((p) => p.state !== 'Z' && environValue(p.pid, RUN_ENV) === runId);
+    leftovers = left.map((p) => p.pid);
+    leftoverInfo = left.map((p) => `${p.pid} ${p.comm} (parent ${p.ppid}, state ${p.state}, tree ${environValue(p.pid, MARKER_ENV)?.slice(0, 8) ?? '?'})`);
     for (const pid of leftovers) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -164,10 +166,10 @@ export async function soak(cycles: number, nodeArgs: string[] = []): Promise<Soa
     rmSync(dir, { recursive: true, force: true });
   }
   const durationMs = performance.now() - started;
-  return { samples, cycles, durationMs, exit, leftovers, tempFiles, verdicts: judge(samples, leftovers, tempFiles, exit) };
+  return { samples, cycles, durationMs, exit, leftovers, leftoverInfo, tempFiles, verdicts: judge(samples, leftoverInfo, tempFiles, exit) };
 }
 
-function judge(samples: SoakSample[], leftovers: number[], tempFiles: string[], exit: SoakResult['exit']): SoakResult['verdicts'] {
+function judge(samples: SoakSample[], leftovers: string[], tempFiles: string[], exit: SoakResult['exit']): SoakResult['verdicts'] {
   const base = samples[0];
   const last = samples[samples.length - 1];
   if (!base || !last) return [{ name: 'samples', ok: false, detail: 'no sample taken' }];
@@ -186,7 +188,7 @@ function judge(samples: SoakSample[], leftovers: number[], tempFiles: string[], 
       ok: orphans.length === 0,
       detail: orphans.length ? samples.flatMap((s) => s.orphanInfo.map((o) => `cycle ${s.cycle}: ${o}`)).join('; ') : 'none',
     },
-    { name: 'after SIGTERM: nothing of any tree left', ok: leftovers.length === 0, detail: leftovers.length ? `pids ${leftovers.join(', ')}` : 'none' },
+    { name: 'after SIGTERM: nothing of any tree left', ok: leftovers.length === 0, detail: leftovers.join('; ') || 'none' },
     { name: 'no temp file left beside the state file', ok: tempFiles.length === 0, detail: tempFiles.join(', ') || 'none' },
     // The bot's `sleep` dies of the SIGTERM: the watchdog exits with 128 + 15, as documented.
     { name: 'watchdog exit code 143 (the bot\'s status)', ok: exit.code === 143, detail: String(exit.code ?? exit.signal) },
