@@ -208,10 +208,11 @@ function wholeNumberAtLeast(min: number): (value: string) => number {
 }
 
 async function run(command: string[], options: RunOptions): Promise<number> {
-  const { loadConfig } = await import('./config/load-config.js');
+  // Through the cache: zod (~5 MB of a long-running watchdog's memory) is loaded only when the config changed.
+  const { loadConfigCached } = await import('./config/config-cache.js');
   let config;
   try {
-    config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), command });
+    config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), command });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const line of error.problems) process.stderr.write(`${line}\n`);

@@ -1,10 +1,12 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import type { ChildExit, ChildHandle, SpawnSpec } from '../supervisor/types.js';
 
 /**
  * Starts the bot without a shell: its own process group and session (so the whole tree can be
  * signalled), stdin inherited, stdout and stderr piped so they can be passed through and scanned.
- * Nothing is buffered and nothing is killed by execa: stopping is the kill-tree module's job.
+ * Nothing is buffered and nothing is killed here: stopping is the kill-tree module's job.
+ * (node:child_process directly: execa loaded ~100 modules, several MB of a long-running watchdog's
+ * memory, for options this one call does not use.)
  *
  * `exited` settles when the bot's main process exits — not when its pipes close: a helper the bot
  * started may hold them open for ever, and the supervisor must see the exit (and stop that helper).
@@ -12,54 +14,36 @@ import type { ChildExit, ChildHandle, SpawnSpec } from '../supervisor/types.js';
  */
 export function spawnChild(spec: SpawnSpec): ChildHandle {
   const [file, ...args] = spec.command;
-  const subprocess = execa(file, args, {
-    cwd: spec.cwd,
-    env: spec.env,
-    extendEnv: true,
-    stdin: 'inherit',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    detached: true,
-    cleanup: false,
-    reject: false,
-    stripFinalNewline: false,
-    windowsHide: true,
-  });
-  const settled = subprocess.then(
-    (result) => toExit(result),
-    (error: unknown) => toExit(error as ExecaLikeResult),
-  );
-  const exited: Promise<ChildExit> =
-    subprocess.pid === undefined
-      ? settled // it never ran: execa's result says why
-      : new Promise((resolve) => {
-          subprocess.once('exit', (code, signal) => resolve({ code, signal }));
-        });
-  const outputClosed = settled.then(() => undefined);
-  return { pid: subprocess.pid, stdout: subprocess.stdout, stderr: subprocess.stderr, exited, outputClosed };
-}
-
-interface ExecaLikeResult {
-  exitCode?: number | undefined;
-  signal?: string | undefined;
-  failed?: boolean;
-  code?: string | undefined;
-  originalMessage?: string | undefined;
-  shortMessage?: string | undefined;
-  message?: string;
-  cause?: unknown;
-}
-
-function toExit(result: ExecaLikeResult): ChildExit {
-  const signal = (result.signal as NodeJS.Signals | undefined) ?? null;
-  const code = result.exitCode ?? null;
-  if (code === null && signal === null && result.failed) {
-    // It never ran: ENOENT, EACCES, a bad cwd…
-    const cause = result.cause as NodeJS.ErrnoException | undefined;
-    const errno = result.code ?? cause?.code;
-    const message = cause?.message ?? result.originalMessage ?? result.shortMessage ?? result.message ?? 'spawn failed';
-    return { code: null, signal: null, error: { ...(errno ? { code: errno } : {}), message } };
+  let subprocess;
+  try {
+    subprocess = spawn(file, args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ['inherit', 'pipe', 'pipe'],
+      detached: true,
+      windowsHide: true,
+    });
+  } catch (error) {
+    // Synchronous refusals: a NUL byte in an argument, an invalid option.
+    const exit = Promise.resolve(notStarted(error));
+    return { pid: undefined, stdout: null, stderr: null, exited: exit, outputClosed: exit.then(() => undefined) };
   }
-  return { code, signal };
+  const child = subprocess;
+  // ENOENT, EACCES…: 'error' instead of 'spawn'; the pid is undefined and no 'exit' follows.
+  const failed = new Promise<ChildExit>((resolve) => child.once('error', (error) => resolve(notStarted(error))));
+  const exited: Promise<ChildExit> =
+    child.pid === undefined ? failed : new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close': the process has exited and every stdio stream is closed; never after a failed spawn.
+  const outputClosed = Promise.race([failed, new Promise((resolve) => child.once('close', resolve))]).then(() => undefined);
+  if (child.pid !== undefined) child.on('error', () => {}); // a failed kill() later must not crash us
+  return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, exited, outputClosed };
+}
+
+function notStarted(error: unknown): ChildExit {
+  const cause = error as NodeJS.ErrnoException | undefined;
+  return {
+    code: null,
+    signal: null,
+    error: { ...(cause?.code ? { code: cause.code } : {}), message: cause?.message ?? String(error) },
+  };
 }

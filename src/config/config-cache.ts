@@ -8,12 +8,13 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { createTextRedactor } from '../log/redact.js';
 import { expandEnv } from './env-expand.js';
 import type { LoadOptions, WatchdogConfig } from './load-config.js';
+import { ConfigError } from './config-error.js';
 import { locateConfig, type LocatedConfig } from './read-config-file.js';
 
 /**
- * `loadConfig` for one-shot commands (`check`, `status`) that must start fast. Validating with
- * zod costs about as much as starting Node itself (loading zod alone is ~50-70 ms here), so the
- * resolved config is kept in `.bot-watchdog/<config name>.cache.json` beside the config and reused
+ * `loadConfig` for `check` and `status`, which must start fast, and `run`, which must stay small.
+ * Validating with zod costs about as much as starting Node itself (loading zod alone is ~50-70 ms
+ * here, and ~5 MB of RSS that a long-running watchdog would keep for good), so the resolved config is kept in `.bot-watchdog/<config name>.cache.json` beside the config and reused
  * while nothing it depends on has changed: the config's content after `${VAR}` expansion (so
  * the environment is covered), where it is, the command-line overrides, and the code that
  * validates it (the config modules, bot-watchdog's and zod's versions). Anything else validates
@@ -32,6 +33,23 @@ const CACHE_FORMAT = 1;
 
 export async function loadConfigCached(options: LoadOptions = {}): Promise<WatchdogConfig> {
   const located = locateConfig(options);
+  const config = await loadCached(located, options);
+  // As loadConfig: a command to run needs its working directory (checked on every load, cached or not).
+  if ((options.requireCommand ?? true) && !isDirectory(config.cwd)) {
+    throw new ConfigError([`${located.source}: cwd: directory not found: ${config.cwd}`]);
+  }
+  return config;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function loadCached(located: LocatedConfig, options: LoadOptions): Promise<WatchdogConfig> {
   const env = options.env ?? process.env;
   const validate = async (): Promise<WatchdogConfig> => {
     const { resolveConfig } = await import('./load-config.js');

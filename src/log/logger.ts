@@ -1,8 +1,13 @@
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import { createLineSink, stderrTarget, type LineSink, type LineSinkOptions } from './line-sink.js';
 import { prettyLine } from './pretty.js';
 import { EventLog, type EventName } from './events.js';
 import { createRedactor } from './redact.js';
+
+// pino is CommonJS: required, not imported (as cli.ts does with commander), which spares the
+// watchdog Node's ESM wrapper of it for good.
+const pino = createRequire(import.meta.url)('pino') as typeof import('pino').default;
 
 export type { Logger } from 'pino';
 

@@ -1,10 +1,11 @@
 // Stops a whole process tree: stop signal (+ SIGCONT) to every member, late forks included,
 // then SIGKILL to whatever is left after the timeout, until nothing of the tree is alive.
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import treeKillCallback from 'tree-kill';
-import { procAvailable, readEnviron, readProcTable, type ProcInfo } from './proc-stat.js';
+import type TreeKill from 'tree-kill';
+import { isGone, procAvailable, readEnviron, readProcTable, type ProcInfo } from './proc-stat.js';
 import { findTree, type TreeMarker, type TreeRoot } from './process-tree.js';
 
 export type { TreeMarker, TreeRoot } from './process-tree.js';
@@ -80,7 +81,9 @@ const defaultDeps: KillDeps = {
   now: () => performance.now(),
   sleep: (ms) => delay(ms),
   procAvailable: () => procAvailable(),
-  treeKill: (pid, signal) => new Promise((resolve) => treeKillCallback(pid, signal, () => resolve())),
+  // Loaded only where it is used (no /proc), and required: it is CommonJS.
+  treeKill: (pid, signal) =>
+    new Promise((resolve) => (createRequire(import.meta.url)('tree-kill') as typeof TreeKill)(pid, signal, () => resolve())),
 };
 
 /**
@@ -144,6 +147,18 @@ async function killScanned(
     const direct = targets.filter((info) => !viaGroup || info.pgid !== root.pid).map((info) => info.pid);
     const recipients = viaGroup ? [-root.pid, ...direct] : direct;
     for (const pid of recipients) send(pid, signal);
+    // A member that leaves the group (setsid) between the scan and the group kill is missed by
+    // it, and would wait for SIGKILL: the group's members are read again and one no longer in it
+    // is signalled directly (twice at worst, if it left just after the kill).
+    if (viaGroup) {
+      const now = deps.readTable();
+      for (const info of targets) {
+        const current = info.pgid === root.pid ? now.get(info.pid) : undefined;
+        if (!current || current.startTime !== info.startTime || current.pgid === root.pid || isGone(current)) continue;
+        send(info.pid, signal);
+        recipients.push(info.pid);
+      }
+    }
     // A stopped process keeps a pending signal until continued (systemd does the same).
     if (signal !== 'SIGKILL') for (const pid of recipients) send(pid, 'SIGCONT');
     for (const info of targets) {

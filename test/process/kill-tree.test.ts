@@ -196,6 +196,23 @@ test('a process exiting between scan and kill (ESRCH) is not an error', async ()
   assert.deepEqual(result, { pids: [100, 101], forced: false, durationMs: 1, survivors: [] });
 });
 
+test('a member that leaves the group between the scan and the group kill is signalled directly', async () => {
+  const sys = system();
+  sys.spawn(100, 10);
+  sys.spawn(101, 100, { pgid: 100, sid: 100 });
+  const readTable = sys.deps.readTable!;
+  // 101 calls setsid() just after the first scan saw it in the group (a shell's `setsid cmd &`).
+  sys.deps.readTable = ((first = true) => () => {
+    const table = readTable();
+    if (first) Object.assign(sys.procs.get(101)!, { pgid: 101, sid: 101 });
+    first = false;
+    return table;
+  })();
+  const { result } = await run(sys, { timeout: 5000 });
+  assert.deepEqual(sys.calls, ['0 SIGTERM -100', '0 SIGTERM 101', '0 SIGCONT -100', '0 SIGCONT 101']);
+  assert.deepEqual(result, { pids: [100, 101], forced: false, durationMs: 1, survivors: [] });
+});
+
 test('a root pid now held by another process (different start time) is left alone', async () => {
   const sys = system();
   sys.time = 900;

@@ -1,0 +1,178 @@
+// Idle cost of the watchdog with a QChatGPT config (mirai backend with its WebSocket link and
+// polls, the heartbeat file, the link probe, output patterns) while its bot runs healthy: CPU % of
+// one core over the window (utime + stime from /proc/<pid>/stat) and RSS (VmRSS, sampled every
+// second), against `sleep` under `tini` (the floor: what an init costs) and a bare idle `node`.
+// Run: npm run build && node --import tsx bench/overhead.ts [--seconds 60]   (exits 1 if a target is missed)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { FakeBackendProcess } from './lib/fake-backend-process-client.js';
+import { cpuMs, rssAnonKb, rssKb } from './lib/proc-sample.js';
+import { markdownTable } from './lib/stats.js';
+import { ensureDebian } from './lib/tools.js';
+import { WatchdogCli } from './lib/watchdog-cli.js';
+
+/** Idle targets of the watchdog process (issue 11). */
+export const TARGET = { cpuPercent: 0.5, rssMiB: 50 };
+const KEY = 'bench-verify-key';
+const QQ = 123456789;
+const BOT = fileURLToPath(new URL('../test/fixtures/bots/qchatgpt_like.py', import.meta.url));
+/** After the bot links: startup.grace (5 s) is over and the probes run at their steady pace. */
+const WARMUP_MS = 8000;
+
+export interface OverheadRow {
+  name: string;
+  pid: number;
+  cpuPercent: number;
+  rssMiB: number;
+  maxRssMiB: number;
+  /** RssAnon at the end: the RSS minus file pages (node's own binary) shared with every node process. */
+  anonMiB: number;
+}
+
+export interface Subject {
+  name: string;
+  pid: number;
+}
+
+/** CPU % of one core and RSS of each subject over `seconds`, all sampled over the same window. */
+export async function measure(subjects: Subject[], seconds: number): Promise<OverheadRow[]> {
+  const start = performance.now();
+  const cpuStart = subjects.map((s) => cpuMs(s.pid));
+  const rss = subjects.map(() => [] as number[]);
+  for (let t = 0; t < seconds; t++) {
+    await delay(Math.max(0, start + (t + 1) * 1000 - performance.now()));
+    subjects.forEach((s, i) => {
+      const kb = rssKb(s.pid);
+      if (kb === undefined) throw new Error(`${s.name} (pid ${s.pid}) exited during the window`);
+      rss[i]!.push(kb / 1024);
+    });
+  }
+  const wallMs = performance.now() - start;
+  return subjects.map((s, i) => {
+    const used = (cpuMs(s.pid) ?? Number.NaN) - (cpuStart[i] ?? Number.NaN);
+    const samples = rss[i]!;
+    return {
+      name: s.name,
+      pid: s.pid,
+      cpuPercent: (used / wallMs) * 100,
+      rssMiB: samples[samples.length - 1]!,
+      maxRssMiB: Math.max(...samples),
+      anonMiB: (rssAnonKb(s.pid) ?? Number.NaN) / 1024,
+    };
+  });
+}
+
+/** The QChatGPT recipe's config (README), pointed at the fake Mirai and a heartbeat file in `dir`. */
+export function qchatgptConfig(miraiUrl: string, dir: string): Record<string, unknown> {
+  const heartbeat = join(dir, 'qchatgpt.log');
+  return {
+    command: ['python3', BOT],
+    env: { PYTHONUNBUFFERED: '1', MIRAI_URL: miraiUrl, MIRAI_VERIFY_KEY: KEY, MIRAI_QQ: String(QQ), BOT_HEARTBEAT_FILE: heartbeat },
+    backend: { kind: 'mirai', url: miraiUrl, verifyKey: KEY, qq: QQ },
+    probes: {
+      output: { patterns: ['WebSocket 通道意外关闭', '无法连接到 mirai'] },
+      link: { grace: '30s' },
+      heartbeat: { file: heartbeat, maxAge: '90s' },
+    },
+    startup: { grace: '5s' },
+    log: { format: 'json', level: 'info' },
+  };
+}
+
+function spawnIdle(command: string, args: string[]): ChildProcess {
+  return spawn(command, args, { stdio: 'ignore' });
+}
+
+/** The watchdog runs measured side by side; the first one with an unchanged config is the one the target applies to. */
+const WATCHDOGS: { name: string; nodeArgs: string[]; configChanged: boolean }[] = [
+  { name: 'bot-watchdog, config unchanged since its last start (the target)', nodeArgs: [], configChanged: false },
+  { name: 'bot-watchdog, first start after a config change (zod validates it)', nodeArgs: [], configChanged: true },
+  { name: 'bot-watchdog under `node --max-semi-space-size=1`', nodeArgs: ['--max-semi-space-size=1'], configChanged: false },
+  { name: 'bot-watchdog under `node --no-opt` (no optimizing compiler)', nodeArgs: ['--no-opt'], configChanged: false },
+];
+
+export async function benchOverhead(seconds: number): Promise<{ rows: OverheadRow[]; restarts: number; notes: string[] }> {
+  const notes: string[] = [];
+  const fake = await FakeBackendProcess.start('mirai', { verifyKey: KEY, bots: [QQ] });
+  const dirs: string[] = [];
+  const watchdogs: WatchdogCli[] = [];
+  const idle: ChildProcess[] = [];
+  try {
+    const subjects: Subject[] = [];
+    for (const spec of WATCHDOGS) {
+      const dir = mkdtempSync(join(tmpdir(), 'bw-bench-overhead-'));
+      dirs.push(dir);
+      const file = join(dir, 'watchdog.config.json');
+      writeFileSync(file, JSON.stringify(qchatgptConfig(fake.url, dir)));
+      if (!spec.configChanged) {
+        // A first start validates the config and caches it, as any start after a change does.
+        const first = new WatchdogCli(['run', '--config', file]);
+        await first.waitForEvent('child.spawn');
+        await first.stop();
+      }
+      const watchdog = new WatchdogCli(['run', '--config', file], { nodeArgs: spec.nodeArgs });
+      watchdogs.push(watchdog);
+      await watchdog.waitForEvent('child.spawn');
+      subjects.push({ name: spec.name, pid: watchdog.pid });
+    }
+    // Each watchdog's own link (/event) and its bot's (/all).
+    for (let i = 0; (await fake.connections()).length < 2 * WATCHDOGS.length; i++) {
+      if (i > 300) throw new Error(`the bots never linked to the fake Mirai: ${JSON.stringify(await fake.connections())}`);
+      await delay(100);
+    }
+    const tini = ensureDebian('tini', 'tini');
+    if (tini) {
+      const floor = spawnIdle(tini, ['-s', '--', 'sleep', '100000']);
+      idle.push(floor);
+      subjects.push({ name: '`tini -- sleep` (the floor)', pid: floor.pid as number });
+    } else {
+      notes.push('tini could not be installed: no floor row');
+    }
+    const node = spawnIdle(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
+    idle.push(node);
+    subjects.push({ name: "bare `node -e 'setInterval(() => {}, 1e9)'`", pid: node.pid as number });
+    await delay(WARMUP_MS);
+    const spawnsBefore = watchdogs.map((w) => w.count('child.spawn'));
+    const rows = await measure(subjects, seconds);
+    const restarts = watchdogs.reduce((n, w, i) => n + w.count('child.spawn') - spawnsBefore[i]!, 0);
+    return { rows, restarts, notes };
+  } finally {
+    for (const child of idle) child.kill('SIGKILL');
+    await Promise.all(watchdogs.map((w) => w.stop()));
+    await fake.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatTable(rows: OverheadRow[]): string {
+  return markdownTable(
+    ['process', 'CPU % of one core', 'RSS MiB (end)', 'RSS MiB (max)', 'of it private MiB'],
+    ['l', 'r', 'r', 'r', 'r'],
+    rows.map((r) => [r.name, r.cpuPercent.toFixed(2), r.rssMiB.toFixed(1), r.maxRssMiB.toFixed(1), r.anonMiB.toFixed(1)]),
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const flag = process.argv.indexOf('--seconds');
+  const seconds = flag > 0 ? Number(process.argv[flag + 1]) : 60;
+  if (!Number.isFinite(seconds) || seconds < 1) {
+    console.error('bench/overhead: --seconds expects a whole number of seconds >= 1');
+    process.exit(2);
+  }
+  const load = loadavg()[0]!.toFixed(2);
+  const { rows, restarts, notes } = await benchOverhead(seconds);
+  console.log(`Idle for ${seconds} s after ${WARMUP_MS / 1000} s of warm-up (load average ${load} on ${availableParallelism()} cores)\n`);
+  console.log(formatTable(rows));
+  for (const note of notes) console.log(`\nnote: ${note}`);
+  const ours = rows[0]!;
+  const met = ours.cpuPercent < TARGET.cpuPercent && ours.maxRssMiB <= TARGET.rssMiB && restarts === 0;
+  console.log(
+    `\ntarget: under ${TARGET.cpuPercent} % CPU and at most ${TARGET.rssMiB} MiB RSS, no restart during the window` +
+      `${restarts ? ` (bots were restarted ${restarts} times)` : ''}, for the first row — ${met ? 'met' : 'MISSED'}`,
+  );
+  if (!met) process.exitCode = 1;
+}
