@@ -19,8 +19,12 @@ export function tempDir(t: TestContext, prefix = 'bw-fault-'): string {
   return dir;
 }
 
-/** Writes the config (fast restarts, JSON logs) and runs the real CLI; stopped when the test ends. */
-export function startWatchdog(t: TestContext, config: Record<string, unknown>, dir = tempDir(t)): WatchdogRun & { configFile: string } {
+/**
+ * Writes the config (fast restarts, JSON logs) into `dir` (a new temp folder by default) and runs
+ * the real CLI. When the test ends: the watchdog is stopped, the groups of its bots are killed,
+ * then `dir` is removed (after the watchdog, which writes its state file there until it exits).
+ */
+export function startWatchdog(t: TestContext, config: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'bw-fault-'))): WatchdogRun & { configFile: string } {
   const file = join(dir, 'watchdog.config.json');
   writeFileSync(
     file,
@@ -46,6 +50,7 @@ export function startWatchdog(t: TestContext, config: Record<string, unknown>, d
         // gone, as it should be
       }
     }
+    rmSync(dir, { recursive: true, force: true });
   });
   return Object.assign(run, { configFile: file });
 }
