@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['kill-tree.ts', 'detection.ts', 'detection-bot.ts', 'detection-listen.ts', 'link-stall-flood.ts', 'check.ts', 'napcat-link.ts', 'output-patterns.ts', 'status-endpoint.ts'];
+const BENCHES = ['kill-tree.ts', 'detection.ts', 'detection-bot.ts', 'detection-listen.ts', 'link-stall-flood.ts', 'check.ts', 'napcat-link.ts', 'output-patterns.ts', 'status-endpoint.ts', 'faults.ts'];
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const failed: string[] = [];
 for (const bench of BENCHES) {
