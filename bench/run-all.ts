@@ -17,6 +17,7 @@ const BENCHES = [
   'overhead.ts',
   'soak.ts',
   'compare.ts',
+  'faults.ts',
 ];
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const failed: string[] = [];
