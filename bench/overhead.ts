@@ -2,7 +2,8 @@
 // polls, the heartbeat file, the link probe, output patterns) while its bot runs healthy: CPU % of
 // one core over the window (utime + stime from /proc/<pid>/stat) and RSS (VmRSS, sampled every
 // second), against `sleep` under `tini` (the floor: what an init costs) and a bare idle `node`.
-// Run: npm run build && node --import tsx bench/overhead.ts [--seconds 60]   (exits 1 if a target is missed)
+// With --flood, also what the node flags compared cost under a 300 MiB output flood.
+// Run: npm run build && node --import tsx bench/overhead.ts [--seconds 60] [--flood]   (exits 1 if a target is missed)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ export const TARGET = { cpuPercent: 0.5, rssMiB: 50 };
 const KEY = 'bench-verify-key';
 const QQ = 123456789;
 const BOT = fileURLToPath(new URL('../test/fixtures/bots/qchatgpt_like.py', import.meta.url));
+/** What Node itself costs for the watchdog's idle I/O (a child, an HTTP poll, a ws link, /proc reads). */
+const SAME_IO = fileURLToPath(new URL('./lib/same-io.cjs', import.meta.url));
 /** After the bot links: startup.grace (5 s) is over and the probes run at their steady pace. */
 const WARMUP_MS = 8000;
 
@@ -132,6 +135,9 @@ export async function benchOverhead(seconds: number): Promise<{ rows: OverheadRo
     } else {
       notes.push('tini could not be installed: no floor row');
     }
+    const sameIo = spawnIdle(process.execPath, [SAME_IO, fake.url, KEY, String(QQ)]);
+    idle.push(sameIo);
+    subjects.push({ name: 'a node script doing only the same I/O (bench/lib/same-io.cjs)', pid: sameIo.pid as number });
     const node = spawnIdle(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
     idle.push(node);
     subjects.push({ name: "bare `node -e 'setInterval(() => {}, 1e9)'`", pid: node.pid as number });
@@ -141,11 +147,61 @@ export async function benchOverhead(seconds: number): Promise<{ rows: OverheadRo
     const restarts = watchdogs.reduce((n, w, i) => n + w.count('child.spawn') - spawnsBefore[i]!, 0);
     return { rows, restarts, notes };
   } finally {
-    for (const child of idle) child.kill('SIGKILL');
+    for (const child of idle) child.kill('SIGTERM');
     await Promise.all(watchdogs.map((w) => w.stop()));
     await fake.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface FloodRow {
+  flags: string;
+  seconds: number;
+  cpuSeconds: number;
+  maxRssMiB: number;
+}
+
+/**
+ * What the node flags above cost where the watchdog works hardest: a bot that writes `mib` MiB to
+ * stdout as fast as it can, relayed and scanned for two patterns; the watchdog's own stdout is
+ * /dev/null. Wall time, the watchdog's CPU time and its peak RSS, `rounds` times each, alternating.
+ */
+export async function benchFlood(mib = 300, rounds = 2): Promise<FloodRow[]> {
+  const bot =
+    "const chunk = ('x'.repeat(1023) + '\\n').repeat(64); let left = " + mib * 16 + ';' +
+    'function w() { while (left > 0) { left--; if (!process.stdout.write(chunk)) return process.stdout.once("drain", w); }' +
+    ' process.stdout.end(() => process.exit(0)); } setTimeout(w, 500);';
+  const rows: FloodRow[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const flags of [[], ['--max-semi-space-size=1'], ['--no-opt']]) {
+      const dir = mkdtempSync(join(tmpdir(), 'bw-bench-flood-'));
+      const file = join(dir, 'watchdog.config.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ command: [process.execPath, '-e', bot], restart: { policy: 'never' }, probes: { output: { patterns: ['WebSocket 通道意外关闭', '无法连接到 mirai'] } } }),
+      );
+      const watchdog = new WatchdogCli(['run', '--config', file, '--log-format', 'json'], { nodeArgs: flags });
+      try {
+        await watchdog.waitForEvent('child.spawn');
+        const cpu0 = cpuMs(watchdog.pid) ?? Number.NaN;
+        const t0 = performance.now();
+        let maxRss = 0;
+        const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssKb(watchdog.pid) ?? 0)), 50);
+        await watchdog.waitForEvent('child.exit', undefined, 300_000);
+        clearInterval(sampler);
+        rows.push({
+          flags: flags.join(' ') || '(none)',
+          seconds: (performance.now() - t0) / 1000,
+          cpuSeconds: ((cpuMs(watchdog.pid) ?? Number.NaN) - cpu0) / 1000,
+          maxRssMiB: maxRss / 1024,
+        });
+      } finally {
+        await watchdog.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  return rows;
 }
 
 export function formatTable(rows: OverheadRow[]): string {
@@ -175,4 +231,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `${restarts ? ` (bots were restarted ${restarts} times)` : ''}, for the first row — ${met ? 'met' : 'MISSED'}`,
   );
   if (!met) process.exitCode = 1;
+  if (process.argv.includes('--flood')) {
+    const mib = 300;
+    console.log(`\nA ${mib} MiB output flood relayed and scanned, under each node flag set (the bot's output is 1 KiB lines)\n`);
+    console.log(
+      markdownTable(
+        ['node flags', 'seconds', 'MiB/s', 'watchdog CPU s', 'peak RSS MiB'],
+        ['l', 'r', 'r', 'r', 'r'],
+        (await benchFlood(mib)).map((r) => [r.flags, r.seconds.toFixed(2), (mib / r.seconds).toFixed(0), r.cpuSeconds.toFixed(2), r.maxRssMiB.toFixed(1)]),
+      ),
+    );
+  }
 }
