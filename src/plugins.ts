@@ -38,6 +38,12 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
     monitors.push(monitor);
     gate = monitor;
   }
+  // backend.restart for the polled and linked backends (onebot-reverse feeds its own below).
+  if (config.backend.restart && config.backend.kind !== 'onebot-reverse') {
+    const { createBackendRestartMonitor } = await import('./backend/backend-restart-monitor.js');
+    const restarter = createBackendRestartMonitor(config, logger, clock);
+    if (restarter) monitors.push(restarter);
+  }
   // NapCat dials the watchdog (onebot-reverse): reported, never a gate nor a reason to restart the bot.
   if (config.backend.kind === 'onebot-reverse') {
     const { createOneBotReverseMonitor } = await import('./backend/onebot-reverse/monitor.js');
