@@ -8,8 +8,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { createTextRedactor } from '../log/redact.js';
 import { expandEnv } from './env-expand.js';
 import type { LoadOptions, WatchdogConfig } from './load-config.js';
-import { ConfigError } from './config-error.js';
-import { locateConfig, type LocatedConfig } from './read-config-file.js';
+import { locateConfig, requireCwd, type LocatedConfig } from './read-config-file.js';
 
 /**
  * `loadConfig` for `check` and `status`, which must start fast, and `run`, which must stay small.
@@ -34,20 +33,10 @@ const CACHE_FORMAT = 1;
 export async function loadConfigCached(options: LoadOptions = {}): Promise<WatchdogConfig> {
   const located = locateConfig(options);
   const config = await loadCached(located, options);
-  // As loadConfig: a command to run needs its working directory (checked on every load, cached or not).
-  if ((options.requireCommand ?? true) && !isDirectory(config.cwd)) {
-    throw new ConfigError([`${located.source}: cwd: directory not found: ${config.cwd}`]);
-  }
+  requireCwd(config, located.source, options.requireCommand);
   return config;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 async function loadCached(located: LocatedConfig, options: LoadOptions): Promise<WatchdogConfig> {
   const env = options.env ?? process.env;

@@ -1,10 +1,9 @@
-import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { EnvExpansionError, expandEnv } from './env-expand.js';
 import { fieldName, formatIssues } from './format-issues.js';
-import { DEFAULT_CONFIG_FILE, locateConfig } from './read-config-file.js';
+import { DEFAULT_CONFIG_FILE, locateConfig, requireCwd } from './read-config-file.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
 export { DEFAULT_CONFIG_FILE } from './read-config-file.js';
@@ -46,19 +45,10 @@ export interface LoadOptions {
 export function loadConfig(options: LoadOptions = {}): WatchdogConfig {
   const located = locateConfig(options);
   const config = resolveConfig(located.raw, { ...options, source: located.source, configFile: located.configFile, cwd: located.cwd });
-  if ((options.requireCommand ?? true) && !isDirectory(config.cwd)) {
-    throw new ConfigError([`${located.source}: cwd: directory not found: ${config.cwd}`]);
-  }
+  requireCwd(config, located.source, options.requireCommand);
   return config;
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** Validates an already-parsed JSON value (used by loadConfig and by tests). */
 export function resolveConfig(

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 
@@ -109,4 +109,22 @@ function firstOutsideStrings(text: string, char: string): number | undefined {
     else if (c === char) return i;
   }
   return undefined;
+}
+
+/**
+ * A command to run needs its working directory: checked on every load, cached or not (the folder
+ * may have gone since). Throws ConfigError naming the config file.
+ */
+export function requireCwd(config: { cwd: string }, source: string, requireCommand: boolean | undefined): void {
+  if ((requireCommand ?? true) && !isDirectory(config.cwd)) {
+    throw new ConfigError([`${source}: cwd: directory not found: ${config.cwd}`]);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
