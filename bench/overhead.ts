@@ -95,7 +95,7 @@ const WATCHDOGS: { name: string; nodeArgs: string[]; configChanged: boolean }[] 
   { name: 'bot-watchdog, config unchanged since its last start (the target)', nodeArgs: [], configChanged: false },
   { name: 'bot-watchdog, first start after a config change (zod validates it)', nodeArgs: [], configChanged: true },
   { name: 'bot-watchdog under `node --max-semi-space-size=1`', nodeArgs: ['--max-semi-space-size=1'], configChanged: false },
-  { name: 'bot-watchdog under `node --no-opt` (no optimizing compiler)', nodeArgs: ['--no-opt'], configChanged: false },
+  { name: 'bot-watchdog under `node --opt` (TurboFan from the start: nothing held)', nodeArgs: ['--opt'], configChanged: false },
 ];
 
 export async function benchOverhead(seconds: number): Promise<{ rows: OverheadRow[]; restarts: number; notes: string[] }> {
@@ -138,6 +138,9 @@ export async function benchOverhead(seconds: number): Promise<{ rows: OverheadRo
     const sameIo = spawnIdle(process.execPath, [SAME_IO, fake.url, KEY, String(QQ)]);
     idle.push(sameIo);
     subjects.push({ name: 'a node script doing only the same I/O (bench/lib/same-io.cjs)', pid: sameIo.pid as number });
+    const stack = spawnIdle(process.execPath, [SAME_IO, fake.url, KEY, String(QQ), '--stack']);
+    idle.push(stack);
+    subjects.push({ name: 'the same script + commander + pino, TurboFan held (`same-io.cjs --stack`)', pid: stack.pid as number });
     const node = spawnIdle(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
     idle.push(node);
     subjects.push({ name: "bare `node -e 'setInterval(() => {}, 1e9)'`", pid: node.pid as number });
@@ -159,6 +162,8 @@ export interface FloodRow {
   seconds: number;
   cpuSeconds: number;
   maxRssMiB: number;
+  /** Seconds into the flood when the watchdog logged `watchdog.busy` (TurboFan let go), if it did. */
+  busyAfterS: number | undefined;
 }
 
 /**
@@ -173,7 +178,7 @@ export async function benchFlood(mib = 300, rounds = 2): Promise<FloodRow[]> {
     ' process.stdout.end(() => process.exit(0)); } setTimeout(w, 500);';
   const rows: FloodRow[] = [];
   for (let round = 0; round < rounds; round++) {
-    for (const flags of [[], ['--max-semi-space-size=1'], ['--no-opt']]) {
+    for (const flags of [[], ['--opt'], ['--max-semi-space-size=1']]) {
       const dir = mkdtempSync(join(tmpdir(), 'bw-bench-flood-'));
       const file = join(dir, 'watchdog.config.json');
       writeFileSync(
@@ -181,6 +186,11 @@ export async function benchFlood(mib = 300, rounds = 2): Promise<FloodRow[]> {
         JSON.stringify({ command: [process.execPath, '-e', bot], restart: { policy: 'never' }, probes: { output: { patterns: ['WebSocket 通道意外关闭', '无法连接到 mirai'] } } }),
       );
       const watchdog = new WatchdogCli(['run', '--config', file, '--log-format', 'json'], { nodeArgs: flags });
+      let busyAt: number | undefined;
+      watchdog.on('log', (record: { event?: string }) => {
+        if (record.event === 'watchdog.busy') busyAt ??= performance.now();
+      });
+
       try {
         await watchdog.waitForEvent('child.spawn');
         const cpu0 = cpuMs(watchdog.pid) ?? Number.NaN;
@@ -194,6 +204,7 @@ export async function benchFlood(mib = 300, rounds = 2): Promise<FloodRow[]> {
           seconds: (performance.now() - t0) / 1000,
           cpuSeconds: ((cpuMs(watchdog.pid) ?? Number.NaN) - cpu0) / 1000,
           maxRssMiB: maxRss / 1024,
+          busyAfterS: busyAt === undefined ? undefined : (busyAt - t0) / 1000,
         });
       } finally {
         await watchdog.stop();
@@ -236,9 +247,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     console.log(`\nA ${mib} MiB output flood relayed and scanned, under each node flag set (the bot's output is 1 KiB lines)\n`);
     console.log(
       markdownTable(
-        ['node flags', 'seconds', 'MiB/s', 'watchdog CPU s', 'peak RSS MiB'],
-        ['l', 'r', 'r', 'r', 'r'],
-        (await benchFlood(mib)).map((r) => [r.flags, r.seconds.toFixed(2), (mib / r.seconds).toFixed(0), r.cpuSeconds.toFixed(2), r.maxRssMiB.toFixed(1)]),
+        ['node flags', 'seconds', 'MiB/s', 'watchdog CPU s', 'peak RSS MiB', '`watchdog.busy` after s'],
+        ['l', 'r', 'r', 'r', 'r', 'r'],
+        (await benchFlood(mib)).map((r) => [
+          r.flags,
+          r.seconds.toFixed(2),
+          (mib / r.seconds).toFixed(0),
+          r.cpuSeconds.toFixed(2),
+          r.maxRssMiB.toFixed(1),
+          r.busyAfterS === undefined ? '—' : r.busyAfterS.toFixed(2),
+        ]),
       ),
     );
   }

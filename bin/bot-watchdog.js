@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+// V8's optimizing compiler is held back before any of the CLI is loaded: an idle watchdog does not
+// need it, and `run` lets it go once it is busy (src/runtime/optimizer-gate.ts).
+import { holdOptimizer } from '../dist/runtime/optimizer-gate.js';
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`bot-watchdog: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+holdOptimizer();
+import('../dist/cli.js')
+  .then(({ main }) => main(process.argv.slice(2)))
+  .then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`bot-watchdog: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );

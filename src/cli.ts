@@ -232,10 +232,22 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     config.hooks.length > 0
       ? (await import('./hooks/start-hooks.js')).setUpHooks({ hooks: config.hooks, baseDir: config.baseDir, secrets, version: packageVersion() }, logger)
       : undefined;
-  const [{ runCommand }, { buildPlugins }] = await Promise.all([import('./commands/run.js'), import('./plugins.js')]);
+  const [{ runCommand }, { buildPlugins }, { OptimizerRelease }, { systemClock }] = await Promise.all([
+    import('./commands/run.js'),
+    import('./plugins.js'),
+    import('./runtime/optimizer-gate.js'),
+    import('./clock/clock.js'),
+  ]);
+  const optimizer = new OptimizerRelease({
+    clock: systemClock,
+    onRelease: (info) =>
+      logger.emit('watchdog.busy', info, `the watchdog used ${info.cpuPercent} % of a core over ${info.windowMs} ms: V8's optimizing compiler is on from now`),
+  });
+  optimizer.start();
   try {
     return await runCommand(config, logger, buildPlugins, packageVersion());
   } finally {
+    optimizer.stop();
     await hooks?.drain();
     // Nothing lost at exit where the reader keeps up (our last lines, the bot's last output);
     // a reader that does not read costs at most this long.

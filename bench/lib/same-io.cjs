@@ -1,12 +1,20 @@
 // The I/O of an idle bot-watchdog with a QChatGPT config and nothing else, for bench/overhead.ts:
 // a child with piped output, an HTTP poll every 5 s, a `ws` link with a ping every 10 s, the
 // child's sockets and fds read from /proc every 2 s, a stat every 5 s. argv: <mirai http url> <key> <qq>
+// [--stack]: also what no watchdog on our stack can go without — TurboFan held as bin/ holds it,
+// commander parsing the argv, a pino logger writing one line — the floor of the stack itself.
+if (process.argv.includes('--stack')) {
+  require('node:v8').setFlagsFromString('--no-opt');
+  const { Command } = require('commander');
+  new Command().allowUnknownOption().allowExcessArguments().option('--stack').parse(process.argv);
+  require('pino')({ base: null }, process.stderr).info({ event: 'watchdog.start' }, 'started');
+}
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const WebSocket = require('ws');
 
-const [url, key, qq] = process.argv.slice(2);
+const [url, key, qq] = process.argv.slice(2).filter((arg) => arg !== '--stack');
 const child = spawn('sleep', ['100000'], { stdio: ['inherit', 'pipe', 'pipe'], detached: true });
 child.stdout.pipe(process.stdout);
 child.stderr.pipe(process.stderr);

@@ -71,3 +71,57 @@ test('catastrophic patterns and long lines give correct answers (timings: bench/
   assert.equal(matches('.*WebSocket.*closed', `${line64k}WebSocket${line64k.slice(0, 1000)}closed`), true);
   assert.equal(matches('.*WebSocket.*closed', 'WebSocket '.repeat(6553)), false);
 });
+
+test('a pattern without regular-expression syntax is searched as text, with the same answers RE2 gives', async () => {
+  const { isLiteralPattern } = await import('../../src/child/output-pattern.js');
+  const { RE2JS } = (await import('re2js')) as typeof import('re2js');
+  const literals = ['WebSocket 通道意外关闭', '无法连接到 mirai', 'a/b', 'kicked offline!', 'error: 1006', '😀 emoji', 'tab\there'];
+  const syntax = ['a.b', 'a*', 'a+', 'a?', '^a', 'a$', 'a|b', '(a)', '[a]', 'a{2}', 'a\\d', 'a]', 'a}'];
+  for (const source of literals) assert.equal(isLiteralPattern(source), true, source);
+  for (const source of syntax) assert.equal(isLiteralPattern(source), false, source);
+  assert.equal(isLiteralPattern(''), false, 'the empty pattern stays with RE2');
+  const lines = ['', 'WebSocket 通道意外关闭', 'x WebSocket 通道意外关闭 y', 'WebSocket 通道', 'websocket 通道意外关闭', 'x a/b', 'a b', 'kicked offline!!', '😀 emoji here', 'tab\there', 'tab here'];
+  for (const source of literals) {
+    const re2 = RE2JS.compile(RE2JS.translateRegExp(source));
+    for (const line of lines) assert.equal(matches(source, line), re2.test(line), `${source} on ${JSON.stringify(line)}`);
+  }
+  assert.equal(isLiteralPattern('\ud83d'), false, 'a lone surrogate stays with RE2');
+  assert.equal(matches('\ud83d', '😀'), false);
+  // Random text patterns and lines over characters that differ between engines if anything does:
+  // case pairs, Unicode folding (K/Kelvin, ſ, ß, İ), combining marks, line ends, NUL, BOM, CJK, emoji.
+  const alphabet = ['a', 'A', 'k', 'K', '\u212a', 's', '\u017f', '\u00df', 'i', '\u0130', 'e', '\u0301', '\u00e9', ' ', '\t', '\r', '\n', '\0', '\ufeff', '\u2028', '\u00a0', '-', '/', '#', '通', '道', '😀', '🎉'];
+  let seed = 42;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const text = (max: number) => Array.from({ length: 1 + random(max) }, () => alphabet[random(alphabet.length)]).join('');
+  for (let i = 0; i < 3000; i++) {
+    const source = text(3);
+    const line = random(3) === 0 ? `${text(4)}${source}${text(4)}` : text(12);
+    assert.equal(isLiteralPattern(source), true);
+    const re2 = RE2JS.compile(RE2JS.translateRegExp(source));
+    assert.equal(matches(source, line), re2.test(line), `${JSON.stringify(source)} on ${JSON.stringify(line)}`);
+  }
+});
+
+test('a config whose patterns are all text does not load re2js; one regular expression does', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const moduleUrl = new URL('../../src/child/output-pattern.ts', import.meta.url).href;
+  const loads = (patterns: string[]) =>
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { createRequire } from 'node:module';
+         const { compileOutputPattern } = await import(${JSON.stringify(moduleUrl)});
+         for (const p of ${JSON.stringify(patterns)}) compileOutputPattern(p);
+         const cache = Object.keys(createRequire(import.meta.url).cache);
+         process.stdout.write(String(cache.some((file) => file.includes('re2js'))));`,
+      ],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' },
+    );
+  assert.equal(loads(['WebSocket 通道意外关闭', '无法连接到 mirai']), 'false');
+  assert.equal(loads(['WebSocket 通道意外关闭', 'code \\d+']), 'true');
+});
