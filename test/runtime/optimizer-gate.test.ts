@@ -46,13 +46,14 @@ test('on this V8 the hold really stops TurboFan, and the release really starts i
     cpu += 2e6; at += 2000; due();
     hot('released');
   `;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--trace-opt', '--input-type=module', '-e', script], {
+  // Optimizations done on the main thread: each one is traced before the loop that asked for it ends.
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--trace-opt', '--no-concurrent-recompilation', '--input-type=module', '-e', script], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     encoding: 'utf8',
   });
   assert.match(out, /--- released/);
-  assert.doesNotMatch(out, /completed optimizing .*(loop|hot)_held/, 'nothing of ours optimized while held');
-  assert.match(out, /completed optimizing .*(loop|hot)_released/, 'optimized once released');
+  assert.doesNotMatch(out, /completed (optimizing|compiling) .*(loop|hot)_held/, 'nothing of ours optimized while held');
+  assert.match(out, /completed (optimizing|compiling) .*(loop|hot)_released/, 'optimized once released');
 });
 
 function gate(cpuPerWindowMs: number[], options: { held?: boolean } = {}) {
