@@ -190,7 +190,6 @@ export async function benchFlood(mib = 300, rounds = 2): Promise<FloodRow[]> {
       watchdog.on('log', (record: { event?: string }) => {
         if (record.event === 'watchdog.busy') busyAt ??= performance.now();
       });
-
       try {
         await watchdog.waitForEvent('child.spawn');
         const cpu0 = cpuMs(watchdog.pid) ?? Number.NaN;

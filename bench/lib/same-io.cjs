@@ -4,7 +4,7 @@
 // [--stack]: also what no watchdog on our stack can go without — TurboFan held as bin/ holds it,
 // commander parsing the argv, a pino logger writing one line — the floor of the stack itself.
 if (process.argv.includes('--stack')) {
-  require('node:v8').setFlagsFromString('--no-opt');
+  require('node:v8').setFlagsFromString('--no-turbofan');
   const { Command } = require('commander');
   new Command().allowUnknownOption().allowExcessArguments().option('--stack').parse(process.argv);
   require('pino')({ base: null }, process.stderr).info({ event: 'watchdog.start' }, 'started');
