@@ -7,6 +7,12 @@ import { REPO_ROOT } from '../helpers/watchdog-process.js';
 export const EXAMPLES = join(REPO_ROOT, 'examples');
 export const README = join(REPO_ROOT, 'README.md');
 
+/** The README and the reference in docs/. */
+export function documentationFiles(): string[] {
+  const docs = join(REPO_ROOT, 'docs');
+  return [README, ...readdirSync(docs).filter((name) => name.endsWith('.md')).sort().map((name) => join(docs, name))];
+}
+
 export interface Invocation {
   /** Where: file:line. */
   where: string;
@@ -109,8 +115,11 @@ export function invocations(text: string, where: string, firstLine: number, comm
 export function allInvocations(commands: readonly string[]): Invocation[] {
   const out: Invocation[] = [];
   for (const file of exampleFiles()) out.push(...invocations(readFileSync(file, 'utf8'), relative(REPO_ROOT, file), 1, commands));
-  const readme = readFileSync(README, 'utf8');
-  for (const block of codeBlocks(readme)) out.push(...invocations(block.text, 'README.md', block.line, commands));
-  for (const span of inlineSpans(readme)) out.push(...invocations(span.text, 'README.md', span.line, commands));
+  for (const file of documentationFiles()) {
+    const text = readFileSync(file, 'utf8');
+    const where = relative(REPO_ROOT, file);
+    for (const block of codeBlocks(text)) out.push(...invocations(block.text, where, block.line, commands));
+    for (const span of inlineSpans(text)) out.push(...invocations(span.text, where, span.line, commands));
+  }
   return out;
 }

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { createProgram } from '../../src/cli.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { REPO_ROOT } from '../helpers/watchdog-process.js';
-import { codeBlocks, exampleFiles, invocations, README } from './cli-usage.js';
+import { codeBlocks, documentationFiles, exampleFiles, invocations } from './cli-usage.js';
 
 /** check's default --timeout. */
 const CHECK_DEFAULT_MS = 10_000;
@@ -83,8 +83,8 @@ function allHealthChecks(): HealthCheck[] {
     if (/Dockerfile$/.test(file)) out.push(...fromDockerfile(text, where));
     if (/\.ya?ml$/.test(file)) out.push(...fromYaml(text, where));
   }
-  for (const block of codeBlocks(readFileSync(README, 'utf8'))) {
-    const where = `README.md:${block.line}`;
+  for (const file of documentationFiles()) for (const block of codeBlocks(readFileSync(file, 'utf8'))) {
+    const where = `${relative(REPO_ROOT, file)}:${block.line}`;
     if (block.lang === 'dockerfile') out.push(...fromDockerfile(block.text, where));
     if (block.lang === 'yaml') out.push(...fromYaml(block.text, where));
   }
@@ -93,9 +93,9 @@ function allHealthChecks(): HealthCheck[] {
 
 test('every health check leaves check room under the orchestrator\'s timeout', () => {
   const checks = allHealthChecks();
-  // Two Dockerfiles and two Kubernetes probes in examples/, the Docker and Kubernetes recipes in the README.
+  // Two Dockerfiles and two Kubernetes probes in examples/, the Docker and Kubernetes recipes in docs/recipes.md.
   assert.ok(checks.filter((c) => c.where.startsWith('examples/')).length >= 4, JSON.stringify(checks));
-  assert.ok(checks.filter((c) => c.where.startsWith('README.md')).length >= 3, JSON.stringify(checks));
+  assert.ok(checks.filter((c) => c.where.startsWith('docs/recipes.md')).length >= 3, JSON.stringify(checks));
   const tight = checks.filter((c) => c.checkMs + MARGIN_MS > c.orchestratorMs);
   assert.deepEqual(
     tight.map((c) => `${c.where}: check --timeout ${c.checkMs}ms, the orchestrator waits ${c.orchestratorMs}ms`),
