@@ -95,7 +95,6 @@ const WATCHDOGS: { name: string; nodeArgs: string[]; configChanged: boolean }[] 
   { name: 'bot-watchdog, config unchanged since its last start (the target)', nodeArgs: [], configChanged: false },
   { name: 'bot-watchdog, first start after a config change (zod validates it)', nodeArgs: [], configChanged: true },
   { name: 'bot-watchdog under `node --max-semi-space-size=1`', nodeArgs: ['--max-semi-space-size=1'], configChanged: false },
-  { name: 'bot-watchdog under `node --opt` (TurboFan from the start: nothing held)', nodeArgs: ['--opt'], configChanged: false },
 ];
 
 export async function benchOverhead(seconds: number): Promise<{ rows: OverheadRow[]; restarts: number; notes: string[] }> {
@@ -140,7 +139,7 @@ export async function benchOverhead(seconds: number): Promise<{ rows: OverheadRo
     subjects.push({ name: 'a node script doing only the same I/O (bench/lib/same-io.cjs)', pid: sameIo.pid as number });
     const stack = spawnIdle(process.execPath, [SAME_IO, fake.url, KEY, String(QQ), '--stack']);
     idle.push(stack);
-    subjects.push({ name: 'the same script + commander + pino, TurboFan held (`same-io.cjs --stack`)', pid: stack.pid as number });
+    subjects.push({ name: 'the same script + commander + pino (`same-io.cjs --stack`)', pid: stack.pid as number });
     const node = spawnIdle(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
     idle.push(node);
     subjects.push({ name: "bare `node -e 'setInterval(() => {}, 1e9)'`", pid: node.pid as number });

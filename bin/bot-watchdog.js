@@ -1,9 +1,4 @@
 #!/usr/bin/env node
-// V8's optimizing compiler is held back before any of the CLI is loaded: an idle watchdog does not
-// need it, and `run` lets it go once it is busy (src/runtime/optimizer-gate.ts).
-import { holdOptimizer } from '../dist/runtime/optimizer-gate.js';
-
-holdOptimizer();
 import('../dist/cli.js')
   .then(({ main }) => main(process.argv.slice(2)))
   .then(

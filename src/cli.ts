@@ -8,8 +8,8 @@ import { CHECK_EXIT, EXIT, STATUS_EXIT } from './exit-codes.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import { packageVersion } from './version.js';
 
-// Only what every command needs is imported here: commander and small modules. zod (the config
-// schema), pino and the supervisor are loaded by the commands that use them, so that a one-shot
+// Only what every command needs is imported here: commander and small modules. The config
+// schema, pino and the supervisor are loaded by the commands that use them, so that a one-shot
 // `check` starts fast. commander is CommonJS: required, not imported, which spares Node the
 // parse of its source for named exports (cjs-module-lexer) on every start.
 const require = createRequire(import.meta.url);
@@ -208,11 +208,10 @@ function wholeNumberAtLeast(min: number): (value: string) => number {
 }
 
 async function run(command: string[], options: RunOptions): Promise<number> {
-  // Through the cache: zod (~5 MB of a long-running watchdog's memory) is loaded only when the config changed.
-  const { loadConfigCached } = await import('./config/config-cache.js');
+  const { loadConfig } = await import('./config/load-config.js');
   let config;
   try {
-    config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), command });
+    config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), command });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const line of error.problems) process.stderr.write(`${line}\n`);
@@ -232,22 +231,10 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     config.hooks.length > 0
       ? (await import('./hooks/start-hooks.js')).setUpHooks({ hooks: config.hooks, baseDir: config.baseDir, secrets, version: packageVersion() }, logger)
       : undefined;
-  const [{ runCommand }, { buildPlugins }, { OptimizerRelease }, { systemClock }] = await Promise.all([
-    import('./commands/run.js'),
-    import('./plugins.js'),
-    import('./runtime/optimizer-gate.js'),
-    import('./clock/clock.js'),
-  ]);
-  const optimizer = new OptimizerRelease({
-    clock: systemClock,
-    onRelease: (info) =>
-      logger.emit('watchdog.busy', info, `the watchdog used ${info.cpuPercent} % of a core over ${info.windowMs} ms: V8's optimizing compiler is on from now`),
-  });
-  optimizer.start();
+  const [{ runCommand }, { buildPlugins }] = await Promise.all([import('./commands/run.js'), import('./plugins.js')]);
   try {
     return await runCommand(config, logger, buildPlugins, packageVersion());
   } finally {
-    optimizer.stop();
     await hooks?.drain();
     // Nothing lost at exit where the reader keeps up (our last lines, the bot's last output);
     // a reader that does not read costs at most this long.

@@ -1,10 +1,9 @@
 // The I/O of an idle bot-watchdog with a QChatGPT config and nothing else, for bench/overhead.ts:
 // a child with piped output, an HTTP poll every 5 s, a `ws` link with a ping every 10 s, the
 // child's sockets and fds read from /proc every 2 s, a stat every 5 s. argv: <mirai http url> <key> <qq>
-// [--stack]: also what no watchdog on our stack can go without — TurboFan held as bin/ holds it,
-// commander parsing the argv, a pino logger writing one line — the floor of the stack itself.
+// [--stack]: also what no watchdog on our stack can go without — commander parsing the argv, a
+// pino logger writing one line — the floor of the stack itself.
 if (process.argv.includes('--stack')) {
-  require('node:v8').setFlagsFromString('--no-turbofan');
   const { Command } = require('commander');
   new Command().allowUnknownOption().allowExcessArguments().option('--stack').parse(process.argv);
   require('pino')({ base: null }, process.stderr).info({ event: 'watchdog.start' }, 'started');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { cannotCheck, runCheck, type CheckReport } from '../check/run-check.js';
 import { ConfigError } from '../config/config-error.js';
-import { loadConfigCached } from '../config/config-cache.js';
+import { loadConfig } from '../config/load-config.js';
 import { humanDuration } from '../human-duration.js';
 import { createTextRedactor, scrubCredentials } from '../log/redact.js';
 import type { Probe } from '../probes/probe.js';
@@ -46,7 +46,7 @@ export async function checkCommand(options: CheckCommandOptions, io: Io = proces
 async function check(options: CheckCommandOptions, startedAt: number): Promise<{ report: CheckReport; redact: (text: string) => string }> {
   let config;
   try {
-    config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
+    config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
   } catch (error) {
     if (error instanceof ConfigError) return { report: cannotCheck(error.problems, startedAt), redact: scrubCredentials };
     throw error;

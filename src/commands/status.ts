@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
-import { loadConfigCached } from '../config/config-cache.js';
+import { loadConfig } from '../config/load-config.js';
 import { humanDuration } from '../human-duration.js';
 import { createTextRedactor } from '../log/redact.js';
 import { STATUS_EXIT } from '../exit-codes.js';
@@ -32,7 +32,7 @@ async function status(
 ): Promise<{ report: StatusReport; exitCode: number; secrets: (string | undefined)[] }> {
   let config;
   try {
-    config = await loadConfigCached({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
+    config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
   } catch (error) {
     if (error instanceof ConfigError) return { report: emptyStatusReport(null, error.problems.join('\n')), exitCode: STATUS_EXIT.UNKNOWN, secrets: [] };
     throw error;

@@ -73,7 +73,6 @@ export interface EventFields {
   'state.unusable': { folder: string; file: string; code: string | null; reason: string };
   'orphan.marker-ignored': { pid: number; name: string; problem: string };
   'log.dropped': { dropped: number };
-  'watchdog.busy': { cpuPercent: number; windowMs: number };
   'status.listening': { url: string; port: number; auth: boolean };
   'status.failed': { listen: string; code: string | undefined; error: string };
   'status.error': { where: string; error: string };
@@ -158,7 +157,6 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'state.unusable': { level: 'error', summary: 'the state folder cannot be used: the watchdog does not start' },
   'orphan.marker-ignored': { level: 'warn', summary: "the state file's tree marker is not ours: ignored" },
   'log.dropped': { level: 'warn', summary: 'log lines were dropped while stderr did not take them' },
-  'watchdog.busy': { level: 'info', summary: "the watchdog was busy: V8's optimizing compiler is on from now" },
   'status.listening': { level: 'info', summary: 'the status endpoint is up' },
   'status.failed': { level: 'error', summary: 'the status endpoint cannot listen; supervision goes on' },
   'status.error': { level: 'warn', summary: 'the status endpoint failed to answer one request' },

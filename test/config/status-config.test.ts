@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheFileFor, loadConfigCached } from '../../src/config/config-cache.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { isLoopbackHost, parseListenAddress } from '../../src/config/listen-address.js';
 import { resolveConfig } from '../../src/config/load-config.js';
@@ -52,17 +51,4 @@ test('status: a non-loopback address only with a token; errors name the field an
   const short = problems({ command: ['x'], status: { listen: 9465, token: 'short-secret' } });
   assert.deepEqual(short, ['watchdog.config.json: status.token: expected at least 16 characters (value not shown: it is a secret)']);
   assert.deepEqual(problems({ command: ['x'], status: { listne: 9465 } }), ['watchdog.config.json: status.listne: unknown key (did you mean "listen"?)']);
-});
-
-test('status.token stays out of the config cache and comes back from the config', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bw-status-config-'));
-  const file = join(dir, 'watchdog.config.json');
-  writeFileSync(file, JSON.stringify({ command: ['x'], status: { listen: '0.0.0.0:0', token: TOKEN } }));
-  const first = await loadConfigCached({ configFile: file, requireCommand: false });
-  assert.equal(first.status.token, TOKEN);
-  const cache = readFileSync(cacheFileFor({ configFile: file, cwd: dir }), 'utf8');
-  assert.doesNotMatch(cache, new RegExp(TOKEN), 'no token in the cache');
-  assert.match(cache, /0\.0\.0\.0:0/);
-  const second = await loadConfigCached({ configFile: file, requireCommand: false });
-  assert.deepEqual(second.status, { listen: '0.0.0.0:0', token: TOKEN });
 });
