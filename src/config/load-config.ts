@@ -1,8 +1,10 @@
 import { dirname, resolve } from 'node:path';
-import type { z } from 'zod';
+import * as v from 'valibot';
 import { ConfigError } from './config-error.js';
+import { configProblems } from './config-rules.js';
 import { EnvExpansionError, expandEnv } from './env-expand.js';
-import { fieldName, formatIssues } from './format-issues.js';
+import { fieldName, formatProblems, problemsOf } from './format-issues.js';
+import { rawShapeProblem } from './raw-shape.js';
 import { DEFAULT_CONFIG_FILE, locateConfig, requireCwd } from './read-config-file.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
@@ -60,6 +62,8 @@ export function resolveConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([`${source}: expected a JSON object at the top level, got ${Array.isArray(raw) ? 'a list' : JSON.stringify(raw)}`]);
   }
+  const unfit = rawShapeProblem(raw);
+  if (unfit) throw new ConfigError(formatProblems(source, [unfit], knownKeysAt));
 
   let expanded: unknown;
   try {
@@ -69,9 +73,11 @@ export function resolveConfig(
     throw error;
   }
 
-  const result = configSchema.safeParse(expanded, { reportInput: true });
-  if (!result.success) throw new ConfigError(formatIssues(source, result.error.issues, knownKeysAt));
-  const parsed = result.data;
+  const result = v.safeParse(configSchema, expanded);
+  if (!result.success) throw new ConfigError(formatProblems(source, problemsOf(result.issues), knownKeysAt));
+  const parsed = result.output;
+  const problems = configProblems(parsed);
+  if (problems.length > 0) throw new ConfigError(formatProblems(source, problems, knownKeysAt));
 
   const command = options.command && options.command.length > 0 ? options.command : parsed.command;
   if ((options.requireCommand ?? true) && (!command || command.length === 0 || !command[0])) {
@@ -107,27 +113,25 @@ export function resolveConfig(
   };
 }
 
-type AnySchema = z.core.$ZodType;
-
-/** The keys a strict object accepts at a path of the schema, for "did you mean". */
-function knownKeysAt(path: PropertyKey[]): string[] {
-  let schema: AnySchema | undefined = configSchema;
+/** The keys a strict object of the schema accepts at a path, for "did you mean". */
+function knownKeysAt(path: readonly (string | number)[]): string[] {
+  let schema: SchemaNode | undefined = configSchema as SchemaNode;
   for (const part of path) {
     schema = unwrap(schema);
-    const shape = schema && (schema._zod.def as { shape?: Record<string, AnySchema> }).shape;
-    schema = shape?.[String(part)];
+    schema = typeof part === 'number' ? schema?.item : schema?.entries?.[part];
   }
-  const shape = schema && (unwrap(schema)?._zod.def as { shape?: Record<string, AnySchema> } | undefined)?.shape;
-  return shape ? Object.keys(shape) : [];
+  return Object.keys(unwrap(schema)?.entries ?? {});
 }
 
-function unwrap(schema: AnySchema | undefined): AnySchema | undefined {
+/** What knownKeysAt reads of a valibot schema: an object's entries, an array's item, an optional's wrapped schema. */
+interface SchemaNode {
+  entries?: Record<string, SchemaNode>;
+  item?: SchemaNode;
+  wrapped?: SchemaNode;
+}
+
+function unwrap(schema: SchemaNode | undefined): SchemaNode | undefined {
   let current = schema;
-  for (let i = 0; current && i < 10; i++) {
-    const def = current._zod.def as { type: string; innerType?: AnySchema; in?: AnySchema; schema?: AnySchema };
-    if (def.innerType) current = def.innerType;
-    else if (def.type === 'pipe' && def.in) current = def.in;
-    else return current;
-  }
+  while (current?.wrapped) current = current.wrapped;
   return current;
 }

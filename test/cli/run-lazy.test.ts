@@ -22,11 +22,11 @@ test('a run loads no zod; without a backend no ws; never tree-kill or pino-prett
   const config = join(dir, 'watchdog.config.json');
   writeFileSync(config, JSON.stringify({ command: ['true'], restart: { policy: 'never' } }));
 
-  const second = runImports(config, dir);
-  assert.equal(second.status, 0);
-  assert.ok(second.imports.some((url) => url.includes('/node_modules/pino/')), 'the trace sees CommonJS modules too');
-  assert.ok(second.imports.some((url) => url.includes('/node_modules/valibot/')), 'the config is validated on every start');
+  const run = runImports(config, dir);
+  assert.equal(run.status, 0);
+  assert.ok(run.imports.some((url) => url.includes('/node_modules/pino/')), 'the trace sees CommonJS modules too');
+  assert.ok(run.imports.some((url) => url.includes('/node_modules/valibot/')), 'the config is validated on every start');
   for (const unused of ['/node_modules/zod/', '/node_modules/ws/', '/node_modules/tree-kill/', '/node_modules/pino-pretty/']) {
-    assert.deepEqual(second.imports.filter((url) => url.includes(unused)), [], `${unused} was loaded`);
+    assert.deepEqual(run.imports.filter((url) => url.includes(unused)), [], `${unused} was loaded`);
   }
 });
