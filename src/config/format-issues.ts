@@ -59,6 +59,7 @@ function got(problem: ConfigProblem): string {
 
 function preview(value: unknown): string {
   // A URL with `user:pass@` or `?access_token=` is named, not echoed with its credentials.
-  const text = scrubCredentials(JSON.stringify(value) ?? String(value));
+  // JSON.stringify writes Infinity (a JSON number such as 1e400) as null.
+  const text = scrubCredentials(typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value)));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -6,6 +6,7 @@ import { EnvExpansionError, expandEnv } from './env-expand.js';
 import { fieldName, formatProblems, problemsOf } from './format-issues.js';
 import { rawShapeProblem } from './raw-shape.js';
 import { DEFAULT_CONFIG_FILE, locateConfig, requireCwd } from './read-config-file.js';
+import { knownKeysAt, listWhereObject } from './schema-walk.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
 export { DEFAULT_CONFIG_FILE } from './read-config-file.js';
@@ -73,6 +74,8 @@ export function resolveConfig(
     throw error;
   }
 
+  const list = listWhereObject(expanded);
+  if (list) throw new ConfigError(formatProblems(source, [list], knownKeysAt));
   const result = v.safeParse(configSchema, expanded);
   if (!result.success) throw new ConfigError(formatProblems(source, problemsOf(result.issues), knownKeysAt));
   const parsed = result.output;
@@ -111,27 +114,4 @@ export function resolveConfig(
       },
     },
   };
-}
-
-/** The keys a strict object of the schema accepts at a path, for "did you mean". */
-function knownKeysAt(path: readonly (string | number)[]): string[] {
-  let schema: SchemaNode | undefined = configSchema as SchemaNode;
-  for (const part of path) {
-    schema = unwrap(schema);
-    schema = typeof part === 'number' ? schema?.item : schema?.entries?.[part];
-  }
-  return Object.keys(unwrap(schema)?.entries ?? {});
-}
-
-/** What knownKeysAt reads of a valibot schema: an object's entries, an array's item, an optional's wrapped schema. */
-interface SchemaNode {
-  entries?: Record<string, SchemaNode>;
-  item?: SchemaNode;
-  wrapped?: SchemaNode;
-}
-
-function unwrap(schema: SchemaNode | undefined): SchemaNode | undefined {
-  let current = schema;
-  while (current?.wrapped) current = current.wrapped;
-  return current;
 }

@@ -73,7 +73,12 @@ const restartSchema = section({
   initialDelay: v.optional(duration('First backoff delay'), 1000),
   maxDelay: v.optional(duration('Cap of the backoff delay'), 300_000),
   factor: v.optional(
-    v.pipe(v.number('expected a number >= 1'), v.minValue(1, 'expected a number >= 1'), v.description('Growth of the delay per restart')),
+    v.pipe(
+      v.number('expected a number >= 1'),
+      v.finite('expected a number >= 1'),
+      v.minValue(1, 'expected a number >= 1'),
+      v.description('Growth of the delay per restart'),
+    ),
     2,
   ),
   jitter: v.optional(

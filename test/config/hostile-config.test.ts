@@ -95,3 +95,90 @@ test('--config /dev/zero ends at once with the size error, exit 2, without growi
     assert.equal(result.status, args[0] === 'run' ? 2 : args[0] === 'check' ? 3 : 4, args.join(' '));
   }
 });
+
+/** Runs the built CLI with a config file holding `text`, under `sh -c 'ulimit -n <fds>'` when given. */
+function cliWith(text: string, args: string[], fds?: number) {
+  const dir = tmp();
+  const config = join(dir, 'watchdog.config.json');
+  writeFileSync(config, text);
+  writeFileSync(join(dir, 'bot.log'), 'alive\n');
+  const argv = [BIN, ...args.map((arg) => (arg === '{config}' ? config : arg))];
+  const result =
+    fds === undefined
+      ? spawnSync(process.execPath, argv, { cwd: dir, encoding: 'utf8', timeout: 30_000 })
+      : spawnSync('sh', ['-c', `ulimit -n ${fds} && exec "$0" "$@"`, process.execPath, ...argv], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  return { ...result, config };
+}
+
+test('"__proto__", "constructor" and "prototype" keys are config errors naming the field, anywhere, and change nothing', () => {
+  const cases: [raw: string, field: string][] = [
+    ['{"command": ["x"], "__proto__": {"restart": {"policy": "never"}}}', '__proto__'],
+    ['{"command": ["x"], "restart": {"__proto__": {"policy": "never"}}}', 'restart.__proto__'],
+    ['{"command": ["x"], "restart": {"constructor": {"policy": "never"}}}', 'restart.constructor'],
+    ['{"command": ["x"], "env": {"prototype": "x"}}', 'env.prototype'],
+    ['{"command": ["x"], "env": {"__proto__": "x"}}', 'env.__proto__'],
+    ['{"command": ["x"], "hooks": [{"on": ["child.exit"], "command": ["true"], "__proto__": {"url": "http://x"}}]}', 'hooks[0].__proto__'],
+  ];
+  for (const [raw, field] of cases) {
+    const key = field.replace(/^.*[.\]]/, '').replace(/^hooks\[0\]/, '');
+    assert.deepEqual(problems(JSON.parse(raw)), [`watchdog.config.json: ${field}: "${key}" is not allowed as a key`], raw);
+  }
+  // Through the CLI: exit 2, one line, and the policy written under __proto__ never applies.
+  const run = cliWith(cases[0]![0], ['config', '--config', '{config}']);
+  assert.equal(run.status, 2, run.stderr);
+  assert.equal(run.stderr, `${run.config}: __proto__: "__proto__" is not allowed as a key\n`);
+  assert.equal(run.stdout, '');
+  assert.equal(Object.prototype.hasOwnProperty.call({}, 'restart'), false, 'Object.prototype untouched');
+});
+
+test('deeply nested config JSON is a config error (exit 2, one line naming it), never a stack overflow', () => {
+  const deepList = `{"command": ["x"], "hooks": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+  const deepObject = `{"command": ["x"], "env": ${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
+  for (const [text, field] of [[deepList, 'hooks'], [deepObject, 'env']] as const) {
+    assert.deepEqual(problems(JSON.parse(text)), [`watchdog.config.json: ${field}: nested deeper than 32 levels (no config field is): is it the right file?`]);
+  }
+  for (const [text, field] of [[deepList, 'hooks']] as const) {
+    for (const [command, code] of [['run', 2], ['check', 3], ['config', 2]] as const) {
+      const run = cliWith(text, [command, '--config', '{config}']);
+      assert.equal(run.status, code, `${command}: ${run.stderr}`);
+      assert.doesNotMatch(run.stdout + run.stderr, /internal error|Maximum call stack/, command);
+      assert.match(run.stdout + run.stderr, new RegExp(`${field}: nested deeper than 32 levels`), command);
+      if (command !== 'check') assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+    }
+  }
+  // Nesting a real config needs (a hook's argv: 3 levels) is fine.
+  assert.deepEqual(resolveConfig({ command: ['x'], hooks: [{ on: ['child.exit'], command: ['true'] }] }).hooks[0]?.command, ['true']);
+});
+
+test('ulimit -n 64 does not stop check nor run from starting (the config loads from one small library)', () => {
+  const config = JSON.stringify({
+    command: [process.execPath, '-e', 'console.log("hi")'],
+    restart: { policy: 'never', schedule: '0 4 * * *' },
+    probes: { heartbeat: { file: 'bot.log' }, output: { patterns: ['a(b|c)'] } },
+    hooks: [{ on: ['child.exit'], command: ['true'] }],
+    status: { listen: 0 },
+    log: { format: 'json' },
+  });
+  const check = cliWith(config, ['check', '--config', '{config}', '--only', 'heartbeat'], 64);
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /heartbeat\s+healthy/);
+  // The bot prints and exits; with restart.policy "never" the watchdog ends with it.
+  const run = cliWith(config, ['run', '--config', '{config}'], 64);
+  assert.equal(run.signal, null, 'ended by itself');
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /EMFILE|internal error/, run.stderr);
+  assert.match(run.stderr, /"event":"child\.spawn"/);
+  assert.match(run.stderr, /"event":"child\.exit"/);
+});
+
+test('a list where an object belongs and a number too large for JSON are config errors naming the field', () => {
+  assert.deepEqual(problems({ command: ['x'], restart: [] }), ['watchdog.config.json: restart: expected an object, got []']);
+  assert.deepEqual(problems({ command: ['x'], env: ['A=1'] }), ['watchdog.config.json: env: expected an object of string values, got ["A=1"]']);
+  assert.deepEqual(problems({ command: ['x'], hooks: [[]] }), ['watchdog.config.json: hooks[0]: expected an object, got []']);
+  assert.deepEqual(problems({ command: ['x'], restart: { limit: [] } }), ['watchdog.config.json: restart.limit: expected an object, got []']);
+  // 1e400 parses as Infinity.
+  assert.deepEqual(problems(JSON.parse('{"command": ["x"], "restart": {"factor": 1e400}}')), ['watchdog.config.json: restart.factor: expected a number >= 1, got Infinity']);
+  assert.deepEqual(problems(JSON.parse('{"command": ["x"], "stop": {"timeout": 1e400}}')), [
+    'watchdog.config.json: stop.timeout: expected a duration like "30s", "5m" or a number of milliseconds, got Infinity',
+  ]);
+});
