@@ -32,6 +32,16 @@ export function rssAnonKb(pid: number): number | undefined {
   }
 }
 
+/** PSS (kB) of a process from /proc/<pid>/smaps_rollup: its own pages plus its share of those it shares. */
+export function pssKb(pid: number): number | undefined {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Number of open file descriptors of a process. */
 export function fdCount(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
