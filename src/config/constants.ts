@@ -1,6 +1,6 @@
 /**
- * Enumerations of the config that the command line also needs. They live apart from the zod
- * schema so that the CLI can name them without loading zod (one-shot commands must start fast).
+ * Enumerations of the config that the command line also needs. They live apart from the schema
+ * so that the CLI can name them without loading the validator (one-shot commands must start fast).
  */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
 export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const;

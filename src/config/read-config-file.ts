@@ -7,7 +7,7 @@ export const DEFAULT_CONFIG_FILE = 'watchdog.config.json';
 /** A config file is a few KiB; anything over this is the wrong file (`--config /dev/zero`, a log…). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** The config file as found and parsed, before validation. Free of zod, so fast commands can use it. */
+/** The config file as found and parsed, before validation. */
 export interface LocatedConfig {
   /** The parsed JSON ({} when no config file is used). */
   raw: unknown;
@@ -112,7 +112,7 @@ function firstOutsideStrings(text: string, char: string): number | undefined {
 }
 
 /**
- * A command to run needs its working directory: checked on every load, cached or not (the folder
+ * A command to run needs its working directory: checked on every load (the folder
  * may have gone since). Throws ConfigError naming the config file.
  */
 export function requireCwd(config: { cwd: string }, source: string, requireCommand: boolean | undefined): void {
