@@ -138,12 +138,12 @@ test('deeply nested config JSON is a config error (exit 2, one line naming it), 
     assert.deepEqual(problems(JSON.parse(text)), [`watchdog.config.json: ${field}: nested deeper than 32 levels (no config field is): is it the right file?`]);
   }
   for (const [text, field] of [[deepList, 'hooks']] as const) {
-    for (const [command, code] of [['run', 2], ['check', 3], ['config', 2]] as const) {
+    for (const [command, code] of [['run', 2], ['check', 3]] as const) {
       const run = cliWith(text, [command, '--config', '{config}']);
       assert.equal(run.status, code, `${command}: ${run.stderr}`);
       assert.doesNotMatch(run.stdout + run.stderr, /internal error|Maximum call stack/, command);
       assert.match(run.stdout + run.stderr, new RegExp(`${field}: nested deeper than 32 levels`), command);
-      if (command !== 'check') assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+      if (command === 'run') assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
     }
   }
   // Nesting a real config needs (a hook's argv: 3 levels) is fine.
