@@ -5,7 +5,7 @@ import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
 import { didYouMean } from './did-you-mean.js';
 import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
 import { parseListen } from '../backend/onebot-reverse/listen-address.js';
-import { cronError } from '../supervisor/schedule.js';
+import { scheduleProblem } from '../supervisor/schedule.js';
 import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 import { parseListen as parseLinkListen } from '../probes/link/listen.js';
 
@@ -80,7 +80,7 @@ const restartSchema = z
       .prefault({}),
     schedule: nonEmptyString()
       .optional()
-      .describe('Cron expression (local time) of planned restarts, e.g. "0 4 * * *"; reason "scheduled", never counted toward the limit'),
+      .describe('Cron expression (local time) of planned restarts, e.g. "0 4 * * *", at least 10 minutes apart; reason "scheduled", never counted toward the limit, skipped while the bot has been up less than 5 minutes'),
   })
   .prefault({});
 
@@ -279,8 +279,8 @@ export const configSchema = z
       issue(['backend', 'restart'], 'needs a backend to watch (backend.kind is "none")');
     }
     if (config.restart.schedule !== undefined) {
-      const problem = cronError(config.restart.schedule);
-      if (problem) issue(['restart', 'schedule'], `expected a cron expression like "0 4 * * *" (${problem})`, config.restart.schedule);
+      const problem = scheduleProblem(config.restart.schedule);
+      if (problem) issue(['restart', 'schedule'], problem, config.restart.schedule);
     }
     if (backend.kind !== 'none' && backend.kind !== 'onebot-reverse') {
       if (!backend.url) issue(['backend', 'url'], `required when backend.kind is "${backend.kind}"`);
