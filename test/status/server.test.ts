@@ -181,7 +181,7 @@ test('garbage instead of HTTP gets 400 and a closed connection', async (t) => {
   assert.match(await hugeClosed, /^HTTP\/1\.1 431 /);
 });
 
-test('a flood of connections is capped: those over maxConnections are closed at once, the rest still served', async (t) => {
+test('a flood of connections is capped: over maxConnections the oldest idle ones are closed, the rest still served', async (t) => {
   const { monitor, port } = await endpoint({ limits: { maxConnections: 4 } });
   t.after(() => monitor.stop());
   const sockets = await Promise.all(Array.from({ length: 10 }, () => rawSocket(port)));
