@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// Node opens its inspector on SIGUSR1 unless a listener is installed: never for a watchdog (`run`
+// logs and ignores it, src/commands/signal-policy.ts).
+process.on('SIGUSR1', () => {});
 import('../dist/cli.js')
   .then(({ main }) => main(process.argv.slice(2)))
   .then(

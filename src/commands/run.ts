@@ -13,8 +13,8 @@ import { listenPorts } from '../probes/link/listen.js';
 import { waitForFreePorts } from '../process/port-holders.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 import type { Monitor, BackendGate } from '../supervisor/types.js';
+import { installSignalPolicy } from './signal-policy.js';
 
-const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 
 export interface RunPlugins {
   gate?: BackendGate;
@@ -93,8 +93,18 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
     },
   );
 
-  const onShutdown = (signal: NodeJS.Signals) => supervisor.shutdown(signal);
-  const onHangup = () => supervisor.hangup();
+  // Every signal has a decided behaviour (signal-policy.ts): none opens the inspector or ends the
+  // watchdog while its bot runs on.
+  const removeSignalPolicy = installSignalPolicy(
+    process,
+    {
+      stop: (signal) => supervisor.shutdown(signal),
+      restart: () => supervisor.hangup(),
+      ignored: (signal, count) =>
+        logger.emit('watchdog.signal', { signal, action: 'ignored', count }, `received ${signal}: ignored (bot-watchdog acts on SIGTERM, SIGINT, SIGQUIT and SIGHUP)`),
+    },
+    () => clock.now(),
+  );
   // A bug in the watchdog must not leave the bot running unsupervised: take its tree down too.
   const onFatal = (error: unknown) => {
     const child = supervisor.current();
@@ -102,8 +112,6 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
     logger.emit('watchdog.crash',{ err: error, killed: pids }, 'internal error: the bot tree was killed');
     process.exit(EXIT.INTERNAL);
   };
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onShutdown);
-  process.on('SIGHUP', onHangup);
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   try {
@@ -112,8 +120,7 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
     logger.emit('watchdog.error',{ err: error }, 'internal error');
     return EXIT.INTERNAL;
   } finally {
-    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, onShutdown);
-    process.off('SIGHUP', onHangup);
+    removeSignalPolicy();
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
   }

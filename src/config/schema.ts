@@ -3,7 +3,7 @@ import { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS 
 import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
 import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
 import { outputPatternProblem } from '../child/output-pattern.js';
-import { cronError } from '../supervisor/schedule.js';
+import { scheduleProblem } from '../supervisor/schedule.js';
 import { parseListen as parseLinkListen } from '../probes/link/listen.js';
 import { didYouMean } from './did-you-mean.js';
 import { isPort, PORT_RANGE, urlProblem } from './url-problem.js';
@@ -110,11 +110,10 @@ const restartSchema = section({
   schedule: v.optional(
     v.pipe(
       nonEmptyString(),
-      v.description('Cron expression (local time) of planned restarts, e.g. "0 4 * * *"; reason "scheduled", never counted toward the limit'),
-      judged<string>((expression) => {
-        const problem = cronError(expression);
-        return problem && `expected a cron expression like "0 4 * * *" (${problem})`;
-      }),
+      v.description(
+        'Cron expression (local time) of planned restarts, e.g. "0 4 * * *", at least 10 minutes apart; reason "scheduled", never counted toward the limit, skipped while the bot has been up less than 5 minutes',
+      ),
+      judged<string>((expression) => scheduleProblem(expression)),
     ),
   ),
 });

@@ -69,13 +69,15 @@ export interface EventFields {
   'backend.restart': Evidence & { ok: boolean; attempt: number; problem: string };
   'backend.restart.giveup': { attempts: number; problem: string; unhealthyForMs: number };
   'backend.restart.reset': { attempts: number };
-  'restart.planned': { next: string | null; due?: string; restarted?: boolean };
+  'restart.planned': { next: string | null; due?: string; restarted?: boolean; skipped?: string; uptimeMs?: number };
   'state.unusable': { folder: string; file: string; code: string | null; reason: string };
   'orphan.marker-ignored': { pid: number; name: string; problem: string };
   'log.dropped': { dropped: number };
   'status.listening': { url: string; port: number; auth: boolean };
   'status.failed': { listen: string; code: string | undefined; error: string };
   'status.error': { where: string; error: string };
+  'status.refused': { remote: string; reason: string; count: number };
+  'watchdog.signal': { signal: Signal; action: string; count: number };
   'hook.failed': { reason: string; hook?: number; command?: string; url?: string; for?: string; timedOut?: boolean };
   'hook.dropped': { dropped: number; total: number; queueLimit: number };
 }
@@ -147,7 +149,7 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'state.unreadable': { level: 'warn', summary: 'the state file at start is unreadable' },
   'backend.listening': { level: 'info', summary: 'the reverse-WebSocket listener waits for NapCat' },
   'backend.listen-error': { level: 'error', summary: 'the reverse-WebSocket listener cannot listen (retried)' },
-  'backend.refused': { level: 'warn', summary: 'a NapCat connection was refused (too many links)' },
+  'backend.refused': { level: 'warn', summary: 'a connection to the reverse listener was refused or cut (too many, too slow)' },
   'backend.garbage': { level: 'warn', summary: 'a frame from NapCat that is not OneBot' },
   'backend.restart.run': { level: 'warn', summary: 'backend.restart.command runs' },
   'backend.restart': { level: 'warn', summary: 'backend.restart.command finished' },
@@ -160,6 +162,8 @@ export const EVENTS: { readonly [E in EventName]: EventSpec } = {
   'status.listening': { level: 'info', summary: 'the status endpoint is up' },
   'status.failed': { level: 'error', summary: 'the status endpoint cannot listen; supervision goes on' },
   'status.error': { level: 'warn', summary: 'the status endpoint failed to answer one request' },
+  'status.refused': { level: 'warn', summary: 'the status endpoint refused or cut connections from one source' },
+  'watchdog.signal': { level: 'warn', summary: 'a signal the watchdog ignores arrived' },
   'hook.failed': { level: 'warn', summary: 'a hook failed or timed out' },
   'hook.dropped': { level: 'warn', summary: 'hook runs dropped: more events than hooks could keep up with' },
 };

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { ensureFolder } from '../fs/atomic-write.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { identityOf, liveness as defaultLiveness, type Liveness, type ProcessIdentity } from './identity.js';
 
 export { lockPathFor } from './state-file.js';
@@ -17,10 +17,18 @@ export { lockPathFor } from './state-file.js';
  *   the machine rebooted) is stale and is taken over. The take-over is a compare-and-swap on
  *   the stale content: only the starter that links `<lock>.takeover-<hash of that content>`
  *   may rename it over the lock, so two watchdogs started at once never both win.
+ * - A pid is never enough to keep a lock: pids are reused (Windows and Wine at once, Linux after a
+ *   wrap-around). A lock naming our own pid that this process does not hold is stale (a previous
+ *   watchdog's, whose pid we got). Where there is no /proc to tell a reused pid (a live pid is only
+ *   'unknown'), the holder renews its lock's mtime every `renewEveryMs`: a lock not renewed within
+ *   `leaseMs` is stale, so a start waits at most `leaseMs` to find out, and never refuses because
+ *   of a pid alone.
  * - Releasing removes the lock only if it is still ours.
  */
 export interface LockOwner extends ProcessIdentity {
   startedAt?: string;
+  /** Random, per lock taken: tells this process's own lock from a predecessor's with the same pid. */
+  nonce?: string;
 }
 
 export type LockAttempt =
@@ -37,14 +45,34 @@ export interface InstanceLock {
 export interface LockDeps {
   identity?: LockOwner;
   liveness?: (owner: ProcessIdentity) => Liveness;
+  /** Our pid (default process.pid). */
+  pid?: number;
+  /** Waits between attempts and for a lease; the wall clock, compared to lock files' mtimes. */
+  clock?: Pick<Clock, 'sleep' | 'wallNow' | 'setTimeout' | 'clearTimeout'>;
+  renewEveryMs?: number;
+  leaseMs?: number;
 }
 
 const ATTEMPTS = 200;
 const RETRY_MS = 5;
+/** Where /proc is missing: the holder renews its lock this often, and a lock not renewed for LEASE_MS is stale. */
+export const RENEW_MS = 5000;
+export const LEASE_MS = 15_000;
+const LEASE_POLL_MS = 500;
+
+/** The nonces of the locks this process holds. */
+const held = new Set<string>();
 
 export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Promise<LockAttempt> {
-  const me: LockOwner = deps.identity ?? { ...identityOf(process.pid), startedAt: new Date().toISOString() };
-  const liveness = deps.liveness ?? defaultLiveness;
+  const ownPid = deps.pid ?? process.pid;
+  const nonce = randomBytes(8).toString('hex');
+  const me: LockOwner = { ...(deps.identity ?? { ...identityOf(ownPid), startedAt: new Date().toISOString() }), nonce };
+  const clock = deps.clock ?? systemClock;
+  const leaseMs = deps.leaseMs ?? LEASE_MS;
+  const baseLiveness = deps.liveness ?? defaultLiveness;
+  // Our own pid in a lock we do not hold: a predecessor's, whose pid was given to us.
+  const liveness = (owner: LockOwner): Liveness =>
+    owner.pid === ownPid && (owner.nonce === undefined || !held.has(owner.nonce)) ? 'gone' : baseLiveness(owner);
   const mine = `${JSON.stringify(me)}\n`;
   ensureFolder(dirname(path), 0o700);
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -55,11 +83,23 @@ export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Pr
     unlinkQuiet(temp);
     throw error;
   }
-  const acquired = (replaced?: LockOwner): LockAttempt => ({
-    acquired: true,
-    lock: { path, owner: me, release: () => releaseIfOurs(path, mine) },
-    ...(replaced ? { replaced } : {}),
-  });
+  const acquired = (replaced?: LockOwner): LockAttempt => {
+    held.add(nonce);
+    const stopRenewing = me.startTime === undefined ? renewWhileOurs(path, mine, clock, deps.renewEveryMs ?? RENEW_MS) : () => {};
+    return {
+      acquired: true,
+      lock: {
+        path,
+        owner: me,
+        release: () => {
+          stopRenewing();
+          held.delete(nonce);
+          releaseIfOurs(path, mine);
+        },
+      },
+      ...(replaced ? { replaced } : {}),
+    };
+  };
   try {
     let lastClaimant: LockOwner | undefined;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -68,7 +108,9 @@ export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Pr
       if (text === undefined) continue; // released meanwhile: try again
       const owner = parseOwner(text);
       if (owner) {
-        const state = liveness(owner);
+        let state = liveness(owner);
+        // No /proc: the pid alone may be anyone's. A holder that lives renews its lock.
+        if (state === 'unknown' && !(await renewedWithin(path, leaseMs, clock))) state = 'gone';
         if (state !== 'gone') return { acquired: false, owner, liveness: state };
       }
       // Stale (or unreadable, which no watchdog writes): claim the take-over of this exact content.
@@ -78,7 +120,7 @@ export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Pr
         const claimant = parseOwner(readOrUndefined(claim) ?? '');
         if (!claimant || liveness(claimant) === 'gone') unlinkQuiet(claim);
         else lastClaimant = claimant;
-        await delay(RETRY_MS);
+        await clock.sleep(RETRY_MS);
         continue;
       }
       // While we hold the claim, the lock can change only through us (or its removal).
@@ -105,6 +147,48 @@ export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Pr
 export function readLockOwner(path: string): LockOwner | undefined {
   const text = readOrUndefined(path);
   return text === undefined ? undefined : parseOwner(text);
+}
+
+/**
+ * Whether the lock at `path` is renewed (its mtime changes) within `leaseMs`. Watched rather than
+ * judged by its age: a wall clock that jumped must not make a live holder's lock look old. False
+ * if it is gone meanwhile (the loop then simply takes it).
+ */
+async function renewedWithin(path: string, leaseMs: number, clock: Pick<Clock, 'sleep'>): Promise<boolean> {
+  const first = mtimeOf(path);
+  if (first === undefined) return false;
+  for (let waited = 0; waited < leaseMs; waited += LEASE_POLL_MS) {
+    await clock.sleep(LEASE_POLL_MS);
+    const now = mtimeOf(path);
+    if (now === undefined) return false;
+    if (now !== first) return true;
+  }
+  return false;
+}
+
+/** Touches the lock every `everyMs` while it names us; returns the function that stops. */
+function renewWhileOurs(path: string, mine: string, clock: Pick<Clock, 'setTimeout' | 'clearTimeout' | 'wallNow'>, everyMs: number): () => void {
+  let timer: TimerHandle | undefined;
+  const renew = () => {
+    try {
+      if (readOrUndefined(path) !== mine) return; // no longer ours: stop
+      const now = new Date(clock.wallNow());
+      utimesSync(path, now, now);
+    } catch {
+      // a full or read-only disk: the next renewal tries again
+    }
+    timer = clock.setTimeout(renew, everyMs, { unref: true });
+  };
+  timer = clock.setTimeout(renew, everyMs, { unref: true });
+  return () => clock.clearTimeout(timer);
+}
+
+function mtimeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 function tryLink(from: string, to: string): boolean {
@@ -146,13 +230,14 @@ function parseOwner(text: string): LockOwner | undefined {
   try {
     const value = JSON.parse(text) as Record<string, unknown>;
     if (value === null || typeof value !== 'object') return undefined;
-    const { pid, startTime, bootId, startedAt } = value;
+    const { pid, startTime, bootId, startedAt, nonce } = value;
     if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
     return {
       pid,
       ...(typeof startTime === 'number' ? { startTime } : {}),
       ...(typeof bootId === 'string' ? { bootId } : {}),
       ...(typeof startedAt === 'string' ? { startedAt } : {}),
+      ...(typeof nonce === 'string' ? { nonce } : {}),
     };
   } catch {
     return undefined;

@@ -24,3 +24,33 @@ export class RateLimit {
     return true;
   }
 }
+
+/**
+ * One bucket per key (a source address), so that one client's flood uses up its own budget only.
+ * At most `maxKeys` buckets are kept (the one used least recently is dropped first: it starts full
+ * again if that client comes back), so a flood from many addresses costs bounded memory.
+ */
+export class KeyedRateLimit {
+  private readonly buckets = new Map<string, RateLimit>();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly maxKeys = 256,
+  ) {}
+
+  take(key: string): boolean {
+    let bucket = this.buckets.get(key);
+    if (bucket) this.buckets.delete(key);
+    else {
+      if (this.buckets.size >= this.maxKeys) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+      bucket = new RateLimit(this.perSecond, this.burst, this.now);
+    }
+    this.buckets.set(key, bucket);
+    return bucket.take();
+  }
+}

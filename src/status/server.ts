@@ -3,7 +3,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '../log/events.js';
 import type { ListenAddress } from '../config/listen-address.js';
 import { createAuthorizer } from './auth.js';
-import { RateLimit } from './rate-limit.js';
+import { createHostCheck } from './host-check.js';
+import { KeyedRateLimit, RateLimit } from './rate-limit.js';
+import { PendingSockets, sourceOf, type DropCause } from '../net/pending-sockets.js';
+import { SourceLog } from '../net/source-log.js';
 
 /** What the endpoint serves; each call is cheap and never throws on its own data. */
 export interface StatusSource {
@@ -23,8 +26,13 @@ export interface StatusPage {
 }
 
 export interface StatusLimits {
-  /** Open connections at once; more are closed as they arrive. */
+  /**
+   * Connections not being answered at once (a request not yet complete, a keep-alive connection
+   * idle between requests); over it the oldest of them is closed, so a new client always gets in.
+   */
   maxConnections: number;
+  /** The same, per source address: one address's flood only ever closes its own connections. */
+  maxConnectionsPerSource: number;
   /** Dashboards following /events at once; more get 503. */
   maxEventStreams: number;
   /** A request's headers must arrive within this (slowloris). */
@@ -37,7 +45,7 @@ export interface StatusLimits {
   idleTimeoutMs: number;
   /** How often Node checks the two timeouts above. */
   timeoutCheckMs: number;
-  /** Requests per second, and the burst allowed above that (answered 429 beyond it). */
+  /** Requests per second and source address, and the burst allowed above that (answered 429 beyond it; all sources together: 4 times that). */
   requestsPerSecond: number;
   burst: number;
   /** An event stream whose client reads less than this far behind is dropped. */
@@ -50,6 +58,7 @@ export interface StatusLimits {
 
 export const DEFAULT_LIMITS: StatusLimits = {
   maxConnections: 32,
+  maxConnectionsPerSource: 8,
   maxEventStreams: 8,
   headersTimeoutMs: 5000,
   requestTimeoutMs: 10_000,
@@ -91,8 +100,13 @@ export class StatusServer {
   private readonly server: Server;
   private readonly limits: StatusLimits;
   private readonly authorized: (header: string | undefined) => boolean;
-  private readonly allowed: RateLimit;
-  private readonly refused: RateLimit;
+  private readonly hostAllowed: (host: string | undefined) => boolean;
+  private readonly allowed: KeyedRateLimit;
+  private readonly refused: KeyedRateLimit;
+  private readonly allowedInAll: RateLimit;
+  private readonly refusedInAll: RateLimit;
+  private readonly pending: PendingSockets;
+  private readonly refusals: SourceLog;
   private readonly streams = new Set<ServerResponse>();
   private unsubscribe: (() => void) | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -103,9 +117,28 @@ export class StatusServer {
   constructor(private readonly options: StatusServerOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.authorized = createAuthorizer(options.token);
-    this.allowed = new RateLimit(this.limits.requestsPerSecond, this.limits.burst);
-    // Requests without the token have a budget of their own: guessing cannot lock Prometheus out.
-    this.refused = new RateLimit(this.limits.requestsPerSecond, this.limits.burst);
+    this.hostAllowed = createHostCheck(options.listen, options.token);
+    const { requestsPerSecond, burst } = this.limits;
+    // Each source has its budget, and requests without the token have their own: guessing cannot
+    // lock Prometheus out, nor one client's flood another client.
+    this.allowed = new KeyedRateLimit(requestsPerSecond, burst);
+    this.refused = new KeyedRateLimit(requestsPerSecond, burst);
+    this.allowedInAll = new RateLimit(requestsPerSecond * 4, burst * 4);
+    this.refusedInAll = new RateLimit(requestsPerSecond * 4, burst * 4);
+    this.refusals = new SourceLog(
+      (source, reason, count) =>
+        options.logger.emit('status.refused', { remote: source, reason, count }, `status endpoint: ${reason} (from ${source}${count > 1 ? `, ${count} times since the last line` : ''})`),
+      () => performance.now(),
+    );
+    // Slowloris: connections not being answered are bounded per source and in all, and the oldest
+    // goes first; Node's own maxConnections would refuse the newcomer (the health probe) instead.
+    this.pending = new PendingSockets({
+      maxPending: this.limits.maxConnections,
+      maxPerSource: Math.min(this.limits.maxConnectionsPerSource, this.limits.maxConnections),
+      // Node answers a slow request 408 at headersTimeout/requestTimeout; this cuts the rest.
+      deadlineMs: this.limits.requestTimeoutMs,
+      onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause)),
+    });
     this.server = createServer(
       {
         headersTimeout: this.limits.headersTimeoutMs,
@@ -116,7 +149,9 @@ export class StatusServer {
       },
       (req, res) => this.handle(req, res),
     );
-    this.server.maxConnections = this.limits.maxConnections;
+    // A backstop only (closed sockets are counted until their close is processed).
+    this.server.maxConnections = this.limits.maxConnections * 4 + this.limits.maxEventStreams;
+    this.server.on('connection', (socket: Socket) => this.pending.admit(socket));
     this.server.maxRequestsPerSocket = 1000;
     this.server.setTimeout(this.limits.idleTimeoutMs);
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -172,6 +207,7 @@ export class StatusServer {
     clearInterval(this.keepAliveTimer);
     for (const stream of this.streams) stream.end();
     this.streams.clear();
+    this.pending.clear();
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -180,6 +216,13 @@ export class StatusServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    // Being answered: not evicted meanwhile; idle again (evictable) once answered, unless it became
+    // an event stream (those are capped by maxEventStreams).
+    const socket = req.socket;
+    this.pending.settle(socket);
+    res.once('finish', () => {
+      if (!this.streams.has(res)) this.pending.unsettle(socket);
+    });
     try {
       this.route(req, res);
     } catch (error) {
@@ -188,8 +231,15 @@ export class StatusServer {
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
+    const from = sourceOf(req.socket);
+    if (!this.hostAllowed(req.headers.host)) {
+      this.refusals.note(from, 'a Host that is not a loopback name, and no status.token (DNS rebinding?): answered 421');
+      this.json(res, 421, { error: 'misdirected request: without a status.token only loopback names (localhost, 127.0.0.1, [::1]) are served' });
+      return;
+    }
     const authorized = this.authorized(req.headers.authorization);
-    if (!(authorized ? this.allowed : this.refused).take()) {
+    const [perSource, inAll] = authorized ? [this.allowed, this.allowedInAll] : [this.refused, this.refusedInAll];
+    if (!perSource.take(from) || !inAll.take()) {
       this.json(res, 429, { error: 'too many requests' }, { 'Retry-After': '1' });
       return;
     }
@@ -319,5 +369,16 @@ export class StatusServer {
   private logError(where: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     this.options.logger.emit('status.error', { where, error: message }, `status endpoint: ${message}`);
+  }
+}
+
+function dropReason(cause: DropCause): string {
+  switch (cause) {
+    case 'deadline':
+      return 'a connection with no complete request in time was closed';
+    case 'per-source':
+      return 'too many connections from one address not being answered: the oldest was closed';
+    default:
+      return 'too many connections not being answered: the oldest was closed';
   }
 }

@@ -39,6 +39,7 @@ const rows: Row[] = [
   ['maxDelay under initialDelay', withCommand({ restart: { initialDelay: '1h', maxDelay: '1s' } }), /restart\.maxDelay: expected at least restart\.initialDelay/],
   ['a negative count', withCommand({ restart: { limit: { count: -1 } } }), /restart\.limit\.count: expected a whole number >= 0, got -1/],
   ['a bad cron expression', withCommand({ restart: { schedule: '99 99 * * *' } }), /restart\.schedule: expected a cron expression like "0 4 \* \* \*"/],
+  ['a schedule firing every second', withCommand({ restart: { schedule: '* * * * * *' } }), /restart\.schedule: fires every 1s .*: planned restarts must be at least 10m apart/],
   ['a pattern RE2 cannot run', withCommand({ probes: { output: { patterns: ['(?=a)b'] } } }), /probes\.output\.patterns\[0\]: lookahead .* is not supported \(patterns run on RE2/],
   ['a bad status listen address', withCommand({ status: { listen: 'nowhere:abc' } }), /status\.listen: expected "host:port"/],
   ['a hook without events', withCommand({ hooks: [{ url: 'https://example.com/hook' }] }), /hooks\[0\]\.on: required/],

@@ -2,7 +2,9 @@
 // `scheduled` reason's rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cronError, RECHECK_MS, RestartSchedule } from '../../src/supervisor/schedule.js';
+import { cronError, MIN_UPTIME_FOR_SCHEDULED_MS, RECHECK_MS, RestartSchedule, RestartScheduleMonitor, scheduleProblem } from '../../src/supervisor/schedule.js';
+import { FakeHandle } from '../helpers/fake-handle.js';
+import { memoryLogger } from '../helpers/log-sink.js';
 import { reasonRules } from '../../src/supervisor/restart-reasons.js';
 import { VirtualTimers } from '../helpers/virtual-timers.js';
 
@@ -17,7 +19,7 @@ function setup(expression: string, wallStart: string) {
   const fired: { due: string; wall: string }[] = [];
   const schedule = new RestartSchedule({
     expression,
-    timers,
+    clock: timers,
     onDue: (due) => fired.push({ due: due.toISOString(), wall: new Date(timers.wallNow()).toISOString() }),
   });
   schedule.start();
@@ -87,6 +89,46 @@ test('cronError: undefined for valid expressions, a reason for the others', () =
   assert.match(cronError('61 * * * *') ?? '', /minute: 61/);
   assert.match(cronError('every day') ?? '', /five, six, or seven space separated parts/);
   assert.equal(cronError('0 0 30 2 *'), 'the cron expression never fires');
+});
+
+test('scheduleProblem: a schedule firing more often than every 10 minutes at any time of its day is refused, saying how often and why', () => {
+  const from = new Date('2024-05-01T10:00:00Z');
+  for (const ok of ['0 4 * * *', '*/10 * * * *', '@hourly', '@daily', '0 */6 * * *', '0 3 * * 1-5', '0 0 1 * *', '0 0,30 4 * * *'])
+    assert.equal(scheduleProblem(ok, from), undefined, ok);
+  const cases: [string, RegExp][] = [
+    ['* * * * * *', /^fires every 1s \(2024-05-01T10:00:01\.000Z, then 2024-05-01T10:00:02\.000Z\): planned restarts must be at least 10m apart/],
+    ['* * * * *', /^fires every 1m /],
+    ['*/5 * * * *', /^fires every 5m /],
+    ['* 4 * * *', /^fires every 1m \(2024-05-02T04:00:00\.000Z/], // every minute of one hour a day
+    ['0,5 4 * * *', /^fires every 5m /],
+    ['0,55 0,23 * * *', /^fires every 5m \(2024-05-01T23:55:00\.000Z/], // across midnight
+    ['0 0 1 1 * ', undefined as unknown as RegExp],
+  ];
+  for (const [expression, expected] of cases) {
+    if (expected === undefined) assert.equal(scheduleProblem(expression, from), undefined, expression);
+    else assert.match(scheduleProblem(expression, from) ?? '', expected, expression);
+  }
+  assert.match(scheduleProblem('* * * * * *', from) ?? '', /QQ login/);
+  assert.match(scheduleProblem('every day', from) ?? '', /^expected a cron expression like "0 4 \* \* \*" \(/);
+});
+
+test('a planned restart while the bot has been up less than 5 minutes is skipped and logged (no storm on top of other restarts)', () => {
+  const timers = new VirtualTimers(0, at('2024-05-01T03:50:00Z'));
+  const log = memoryLogger('info');
+  const handle = new FakeHandle(timers);
+  const monitor = new RestartScheduleMonitor('*/10 * * * *', log.logger, timers);
+  monitor.start(handle);
+  timers.advance(7 * 60_000); // 03:57
+  handle.spawn(); // just (re)started: by a crash, a probe, SIGHUP
+  timers.advance(3 * 60_000); // 04:00: up 3 min
+  assert.equal(handle.restarts.length, 0);
+  const skipped = log.events('restart.planned').find((line) => line['skipped'] !== undefined);
+  assert.deepEqual([skipped?.['due'], skipped?.['restarted'], skipped?.['skipped'], skipped?.['uptimeMs']], ['2024-05-01T04:00:00.000Z', false, 'recently-started', 3 * 60_000]);
+  assert.match(String(skipped?.['msg']), /up only 3m \(less than 5m\)/);
+  timers.advance(10 * 60_000); // 04:10: up 13 min
+  assert.deepEqual(handle.restarts.map((r) => r.reason), ['scheduled']);
+  assert.ok(MIN_UPTIME_FOR_SCHEDULED_MS === 5 * 60_000);
+  monitor.stop();
 });
 
 test('reason "scheduled": never counts toward the limit, whatever the policy, no backoff, waits for the backend as configured, never damped as a backend restart', () => {

@@ -10,7 +10,6 @@ const probe = 'onebot-reverse';
  */
 export function logOneBotReverse(backend: OneBotReverseBackend, logger: EventLog, health?: HealthReporter): void {
   const beatSeen = new Set<number>();
-  const refusals = new Set<string>();
   const listenErrors = new Set<string>();
 
   backend.on('listening', ({ address }) =>
@@ -55,10 +54,9 @@ export function logOneBotReverse(backend: OneBotReverseBackend, logger: EventLog
     logger.emit('backend.account-online', { probe, type: 'heartbeat', offlineMs, selfId }, `NapCat's QQ account is online again after ${offlineMs}ms`),
   );
   backend.on('refused', ({ status, reason, remote }) => {
-    const first = !refusals.has(`${status}`);
-    refusals.add(`${status}`);
     if (status === 503) {
-      if (first) logger.emit('backend.refused', { probe, status, reason, remote }, `refused a connection from ${remote}: ${reason}`);
+      // The server reports these at most once per source a minute, with a count.
+      logger.emit('backend.refused', { probe, status, reason, remote }, `refused a connection from ${remote}: ${reason}`);
     } else {
       // Our token and NapCat's differ: our config (or NapCat's) is wrong, not NapCat. The health
       // sink logs probe.misconfigured once per distinct reason.

@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { integerOf, snippet } from '../untrusted.js';
 import type { ListenAddress } from './listen-address.js';
 import { readSignal, type OneBotSignal } from './signals.js';
+import { PendingSockets, sourceOf, type DropCause } from '../../net/pending-sockets.js';
+import { SourceLog } from '../../net/source-log.js';
+import { systemClock, type Clock } from '../../clock/clock.js';
 
 export interface ConnectionInfo {
   id: number;
@@ -23,7 +26,11 @@ export interface ReverseServerHandlers {
   signal(id: number, signal: Exclude<OneBotSignal, { kind: 'garbage' }>): void;
   garbage(id: number, reason: string): void;
   close(id: number, code: number, reason: string): void;
-  /** A handshake refused: 401 no token, 403 wrong token, 503 too many connections. */
+  /**
+   * A handshake refused: 401 no token, 403 wrong token, 503 too many connections (or a socket cut:
+   * no handshake within the deadline, too many pending). 503s come at most once per source address
+   * a minute, `remote` then being that address and `reason` saying how many.
+   */
   refused(status: 401 | 403 | 503, reason: string, remote: string): void;
 }
 
@@ -35,8 +42,13 @@ export interface ReverseServerOptions {
   maxConnections?: number;
   /** Largest frame accepted; a larger one closes that connection (1009). Default 16 MiB. */
   maxPayload?: number;
-  /** Time a client has to complete its HTTP upgrade request. Default 10 s. */
+  /** Time a client has from connecting to a completed WebSocket handshake. Default 5 s. */
   handshakeTimeout?: number;
+  /** Connections without a completed handshake at most; over it the oldest is cut. Default 64. */
+  maxPending?: number;
+  /** The same, per source address. Default 8. */
+  maxPendingPerSource?: number;
+  clock?: Clock;
 }
 
 const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 426: 'Upgrade Required', 503: 'Service Unavailable' } as const;
@@ -52,6 +64,9 @@ export class ReverseServer {
   private readonly wss: WebSocketServer;
   private readonly maxConnections: number;
   private readonly secret: Buffer | undefined;
+  private readonly pending: PendingSockets;
+  private readonly refusals: SourceLog;
+  private readonly handshakeTimeout: number;
   private nextId = 1;
   private bound: ListenAddress | undefined;
 
@@ -61,15 +76,31 @@ export class ReverseServer {
   ) {
     this.maxConnections = options.maxConnections ?? 8;
     this.secret = options.accessToken ? digest(options.accessToken) : undefined;
-    const handshakeTimeout = options.handshakeTimeout ?? 10_000;
+    const handshakeTimeout = options.handshakeTimeout ?? 5000;
+    this.handshakeTimeout = handshakeTimeout;
+    const clock = options.clock ?? systemClock;
+    this.refusals = new SourceLog(
+      (source, reason, count) => this.on.refused(503, count > 1 ? `${reason} (${count} refused or cut from ${source} since the last report)` : reason, source),
+      () => clock.now(),
+    );
+    // Connections that have not finished a handshake are bounded, per source and in all: a flood of
+    // them (200 sockets that never send a byte) churns its own sockets, and NapCat still links.
+    this.pending = new PendingSockets({
+      maxPending: options.maxPending ?? 64,
+      maxPerSource: options.maxPendingPerSource ?? 8,
+      deadlineMs: handshakeTimeout,
+      clock,
+      onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause, this.handshakeTimeout)),
+    });
     this.http = createServer({
-      headersTimeout: handshakeTimeout,
-      requestTimeout: handshakeTimeout,
+      // A backstop only: the pending sockets' own deadline (reported) comes first.
+      headersTimeout: handshakeTimeout * 2,
+      requestTimeout: handshakeTimeout * 2,
       connectionsCheckingInterval: Math.min(1000, handshakeTimeout),
       maxHeaderSize: 16 * 1024,
     });
-    // Handshakes in progress count too: a flood of half-open sockets cannot exhaust the process.
-    this.http.maxConnections = this.maxConnections * 2 + 8;
+    // No maxConnections: Node would refuse the new connection (NapCat's) and keep the flood's.
+    this.http.on('connection', (socket: Socket) => this.pending.admit(socket));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 16 * 1024 * 1024, perMessageDeflate: false });
     this.http.on('request', (_req, res) => {
       const body = 'bot-watchdog: OneBot v11 reverse WebSocket endpoint (add it as a WebSocket client in NapCat)\n';
@@ -111,6 +142,7 @@ export class ReverseServer {
       this.http.closeAllConnections();
     }, 1000);
     this.http.closeIdleConnections();
+    this.pending.clear();
     await closed;
     clearTimeout(cut);
     this.bound = undefined;
@@ -125,11 +157,14 @@ export class ReverseServer {
       return reject(socket, denied.status);
     }
     if (this.wss.clients.size >= this.maxConnections) {
-      this.on.refused(503, `already ${this.wss.clients.size} connections (the most this endpoint takes)`, remote);
+      this.refusals.note(sourceOf(req.socket), `already ${this.wss.clients.size} connections (the most this endpoint takes)`);
       return reject(socket, 503);
     }
     // handleUpgrade answers a malformed handshake (no key, wrong version) with 400 itself.
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, remote));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.pending.settle(req.socket);
+      this.accept(ws, req, remote);
+    });
   }
 
   private accept(ws: WebSocket, req: IncomingMessage, remote: string): void {
@@ -188,6 +223,17 @@ function reject(socket: Duplex, status: 401 | 403 | 503): void {
   // Destroyed once the answer is flushed: a client that never closes its side cannot hold the socket.
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+}
+
+function dropReason(cause: DropCause, deadlineMs: number): string {
+  switch (cause) {
+    case 'deadline':
+      return `no WebSocket handshake within ${deadlineMs}ms: cut`;
+    case 'per-source':
+      return 'too many connections from one address without a finished handshake: the oldest was cut';
+    default:
+      return 'too many connections without a finished handshake: the oldest was cut';
+  }
 }
 
 function pathOf(url: string | undefined): string {

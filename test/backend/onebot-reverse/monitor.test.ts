@@ -69,13 +69,13 @@ test('createOneBotReverseMonitor: for onebot-reverse only, with the restarter wh
 });
 
 test('restart.schedule plug-in: a `scheduled` restart at each due time; none asked when no bot runs', () => {
-  const timers = new VirtualTimers(0, Date.parse('2024-05-01T03:59:00Z'));
+  const timers = new VirtualTimers(0, Date.parse('2024-05-01T03:54:00Z'));
   const log = memoryLogger('info');
   const handle = new FakeHandle(timers);
   const monitor = new RestartScheduleMonitor('*/30 * * * *', log.logger, timers);
   monitor.start(handle);
   handle.spawn();
-  timers.advance(60_000); // 04:00
+  timers.advance(6 * 60_000); // 04:00 (up 6 min: a bot up less than 5 min is not restarted)
   assert.deepEqual(handle.restarts.map((r) => [r.reason, r.evidence]), [['scheduled', { due: '2024-05-01T04:00:00.000Z' }]]);
   handle.exit();
   timers.advance(30 * 60_000); // 04:30, no bot
