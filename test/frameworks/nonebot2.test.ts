@@ -1,0 +1,71 @@
+// Issue 16.7: the REAL NoneBot2 2.5.0 (OneBot v11 adapter, FastAPI driver) under the real CLI,
+// NapCat played by test/helpers/fake-napcat.ts dialing both the bot and the watchdog. The bot
+// answers through NapCat; a handler that blocks the loop (hung) and a server socket closed while
+// the process lives (deaf) are each restarted, and the new bot answers again.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { processStartTime, isSameProcess } from '../../src/process/proc-stat.js';
+import { startWatchdog } from '../e2e/bot-probe-helpers.js';
+import { requireVenv, skipWithoutVenv } from '../helpers/framework-venv.js';
+import { NapCatInstance } from '../helpers/napcat-instance.js';
+import { freePort, noneBotConfig } from './framework-helpers.js';
+
+const skip = skipWithoutVenv('.venv-nonebot');
+const STARTUP_GRACE_MS = 3000;
+
+async function start(t: TestContext, link: Record<string, unknown>) {
+  const python = requireVenv('.venv-nonebot');
+  const ports = { bot: await freePort(), watchdog: await freePort() };
+  const run = startWatchdog(
+    t,
+    noneBotConfig(python, ports, {
+      link: { interval: '200ms', ...link },
+      startup: { grace: `${STARTUP_GRACE_MS}ms` },
+      stop: { timeout: '2s' },
+    }),
+  );
+  const napcat = NapCatInstance.start({
+    botUrl: `ws://127.0.0.1:${ports.bot}/onebot/v11/ws`,
+    watchdogUrl: `ws://127.0.0.1:${ports.watchdog}/`,
+    reconnectInterval: 300,
+    heartbeatInterval: 1000,
+  });
+  t.after(() => napcat.stop());
+  const spawned = await run.waitForEvent('child.spawn');
+  await napcat.untilAnswers(20_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- watchdog ---\n${run.stderr().slice(-3000)}\n--- bot ---\n${run.stdout().slice(-3000)}`);
+  });
+  // Past the startup grace: faults count.
+  const graceEnds = Date.parse(String(spawned.time)) + STARTUP_GRACE_MS + 200;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, graceEnds - Date.now())));
+  return { run, napcat, pid: spawned.pid as number };
+}
+
+test('NoneBot2 answers /ping through NapCat; deaf (server socket closed, process alive) → link-lost, restarted, answers again', { skip }, async (t) => {
+  // The grace also bounds the bot's first listen after a spawn: NoneBot2 takes 1–3 s on a busy 2-core machine.
+  const { run, napcat, pid } = await start(t, { grace: '6s' });
+  const started = processStartTime(pid) as number;
+  assert.ok(napcat.message('/deaf'));
+  await run.waitForStdout(/nonebot2-bot: closing the server socket/);
+  const stop = await run.waitForEvent('child.stop', (r) => r.pid === pid, 15_000);
+  assert.equal(stop.reason, 'link-lost');
+  await run.waitForEvent('child.spawn', (r) => r.pid !== pid, 15_000);
+  await napcat.untilAnswers(20_000);
+  assert.equal(isSameProcess(pid, started), false, 'the deaf bot is gone');
+  assert.equal(run.logs().filter((r) => r.event === 'child.stop').length, 1, 'one restart');
+});
+
+test('NoneBot2 whose handler blocks the event loop (time.sleep) → link-stalled, killed, answers again', { skip }, async (t) => {
+  const { run, napcat, pid } = await start(t, { grace: '30s', stall: '3s' });
+  assert.ok(napcat.message('/hang'));
+  await run.waitForStdout(/nonebot2-bot: blocking the event loop/);
+  // NapCat keeps sending (heartbeats each second, a user pinging again): bytes wait unread.
+  const pinging = setInterval(() => napcat.message('/ping'), 500);
+  t.after(() => clearInterval(pinging));
+  const stop = await run.waitForEvent('child.stop', (r) => r.pid === pid, 20_000);
+  clearInterval(pinging);
+  assert.equal(stop.reason, 'link-stalled');
+  await run.waitForEvent('child.spawn', (r) => r.pid !== pid, 15_000);
+  await napcat.untilAnswers(20_000);
+  assert.equal(run.logs().filter((r) => r.event === 'child.stop').length, 1, 'one restart');
+});
