@@ -8,7 +8,7 @@ import { processStartTime, isSameProcess } from '../../src/process/proc-stat.js'
 import { startWatchdog } from '../e2e/bot-probe-helpers.js';
 import { requireVenv, skipWithoutVenv } from '../helpers/framework-venv.js';
 import { NapCatInstance } from '../helpers/napcat-instance.js';
-import { freePort, noneBotConfig } from './framework-helpers.js';
+import { freePort, noneBotPreset } from '../helpers/framework-configs.js';
 
 const skip = skipWithoutVenv('.venv-nonebot');
 const STARTUP_GRACE_MS = 3000;
@@ -16,14 +16,12 @@ const STARTUP_GRACE_MS = 3000;
 async function start(t: TestContext, link: Record<string, unknown>) {
   const python = requireVenv('.venv-nonebot');
   const ports = { bot: await freePort(), watchdog: await freePort() };
-  const run = startWatchdog(
-    t,
-    noneBotConfig(python, ports, {
-      link: { interval: '200ms', ...link },
-      startup: { grace: `${STARTUP_GRACE_MS}ms` },
-      stop: { timeout: '2s' },
-    }),
-  );
+  // The preset's config with a test's timings: sampled often, short graces.
+  const config = noneBotPreset(python, ports);
+  config['probes'].link = { ...config['probes'].link, interval: '200ms', ...link };
+  config['startup'] = { grace: `${STARTUP_GRACE_MS}ms` };
+  config['stop'] = { timeout: '2s' };
+  const run = startWatchdog(t, config);
   const napcat = NapCatInstance.start({
     botUrl: `ws://127.0.0.1:${ports.bot}/onebot/v11/ws`,
     watchdogUrl: `ws://127.0.0.1:${ports.watchdog}/`,

@@ -1,33 +1,17 @@
 // Issue 16.7: the REAL YiriMirai-rc 0.2.7.3, in a bot written like QChatGPT 2.6 (bot.run() in a
 // thread: a closed link leaves the process alive and deaf, only its output says so), under the
-// real CLI with the qchatgpt preset's probes, against test/helpers/fake-mirai.ts.
+// real CLI with the qchatgpt preset's config (restarts fast, as in every e2e test), against test/helpers/fake-mirai.ts.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWatchdog } from '../e2e/bot-probe-helpers.js';
 import { FakeMirai } from '../helpers/fake-mirai.js';
 import { requireVenv, skipWithoutVenv } from '../helpers/framework-venv.js';
-import { FRIEND_PING, MIRAI_KEY, MIRAI_QQ, freePort, yiriMiraiConfig } from './framework-helpers.js';
+import { untilPong as pong } from '../helpers/mirai-ping.js';
+import { MIRAI_KEY, MIRAI_QQ, freePort, yiriMiraiPreset } from '../helpers/framework-configs.js';
+
+const untilPong = (mirai: FakeMirai, timeoutMs: number) => pong(mirai, MIRAI_QQ, timeoutMs, 300);
 
 const skip = skipWithoutVenv('.venv-yirimirai');
-
-/** Pushes a friend's "ping" every 300 ms until the bot sends "pong" back; resolves then. */
-async function untilPong(mirai: FakeMirai, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let answered = false;
-  const onFrame = (frame: { text: string }) => {
-    if (/"command":\s*"sendFriendMessage"/.test(frame.text) && frame.text.includes('pong')) answered = true;
-  };
-  mirai.on('frame', onFrame);
-  try {
-    while (!answered) {
-      if (Date.now() > deadline) throw new Error(`no pong within ${timeoutMs} ms`);
-      mirai.pushEvent(FRIEND_PING, MIRAI_QQ);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-  } finally {
-    mirai.off('frame', onFrame);
-  }
-}
 
 async function startMirai(t: TestContext, port = 0): Promise<FakeMirai> {
   const mirai = await FakeMirai.start({ verifyKey: MIRAI_KEY, bots: [MIRAI_QQ], port });
@@ -38,7 +22,7 @@ async function startMirai(t: TestContext, port = 0): Promise<FakeMirai> {
 test('YiriMirai bot (QChatGPT 2.6 shape): its link to mirai dropped → "WebSocket 通道意外关闭" → restarted, answers again', { skip }, async (t) => {
   const python = requireVenv('.venv-yirimirai');
   const mirai = await startMirai(t);
-  const run = startWatchdog(t, yiriMiraiConfig(python, mirai.port));
+  const run = startWatchdog(t, yiriMiraiPreset(python, mirai.port));
   const spawned = await run.waitForEvent('child.spawn');
   await untilPong(mirai, 20_000);
   const bot = mirai.connections().find((c) => c.path === '/all');
@@ -53,7 +37,7 @@ test('YiriMirai bot (QChatGPT 2.6 shape): its link to mirai dropped → "WebSock
 test('YiriMirai bot started before mirai: waits for it ("backend.waiting"), answers once mirai is up', { skip }, async (t) => {
   const python = requireVenv('.venv-yirimirai');
   const port = await freePort();
-  const run = startWatchdog(t, yiriMiraiConfig(python, port, { probes: { output: { patterns: ['WebSocket 通道意外关闭', '无法连接到 mirai'] }, link: { grace: '30s' }, backend: { interval: '500ms' } } }));
+  const run = startWatchdog(t, yiriMiraiPreset(python, port));
   await run.waitForEvent('watchdog.start');
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const mirai = await startMirai(t, port);
