@@ -38,8 +38,13 @@ test('YiriMirai bot started before mirai: waits for it ("backend.waiting"), answ
   const python = requireVenv('.venv-yirimirai');
   const port = await freePort();
   const run = startWatchdog(t, yiriMiraiPreset(python, port));
-  await run.waitForEvent('watchdog.start');
+  await run.waitForEvent('backend.waiting');
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const mirai = await startMirai(t, port);
   await untilPong(mirai, 20_000);
+  // Started once, when mirai answered: never a bot that could only fail to connect.
+  const ready = await run.waitForEvent('backend.ready');
+  const spawns = run.logs().filter((r) => r.event === 'child.spawn');
+  assert.equal(spawns.length, 1);
+  assert.ok(Date.parse(String(spawns[0]?.time)) >= Date.parse(String(ready.time)));
 });
