@@ -90,6 +90,9 @@ test('init (the CLI): a NoneBot2 project with .venv, a LangBot with uv.lock, a K
   assert.deepEqual(nbRun.config['command'], ['.venv/bin/python', 'bot.py']);
   assert.match(nbRun.stdout, /found the virtual environment \.venv: the bot runs with \.venv\/bin\/python; check it has nonebot2 installed/);
   assert.match(nbRun.stdout, /command: \[".venv\/bin\/python","bot.py"\]/);
+  assert.doesNotMatch(nbRun.stdout, /no bot\.py/);
+  const nbNoScript = folder({ 'pyproject.toml': '[tool.nonebot]\nadapters = []\n# nonebot2\n' });
+  assert.match(init(nbNoScript, ['--preset', 'nonebot2']).stdout, /no bot\.py here: write one with `nb generate`, or put \["nb", "run"\] in "command"/);
   // Presets always configure the backend: NapCat's link to the watchdog gives the differential verdict.
   assert.deepEqual(nbRun.config['backend'], { kind: 'onebot-reverse', listen: '127.0.0.1:9466' });
   const loaded = loadConfig({ configFile: join(nb, 'watchdog.config.json'), env: {} });
