@@ -10,7 +10,7 @@
 import { parseDuration } from '../src/config/duration.js';
 import { presetConfig } from '../src/init/presets.js';
 import { markdownTable, summarize } from './lib/stats.js';
-import { argValue, seconds, startNoneBotStack } from './lib/napcat-stack.js';
+import { argValue, breakdown, seconds, showBreakdown, startNoneBotStack, type Breakdown } from './lib/napcat-stack.js';
 
 const RUNS = argValue('--runs', 1);
 const SERIAL = process.argv.includes('--serial');
@@ -23,6 +23,7 @@ interface Scenario {
 interface Outcome {
   ms: number;
   reasons: string[];
+  parts: Breakdown;
 }
 
 async function once({ fault, when }: Scenario): Promise<Outcome> {
@@ -47,7 +48,7 @@ async function once({ fault, when }: Scenario): Promise<Outcome> {
     }
     const answeredAt = await stack.napcat.untilAnswers(180_000);
     const reasons = stack.watched.records.filter((r) => r.event === 'child.stop').slice(before).map((r) => String(r.reason));
-    return { ms: answeredAt - faultAt, reasons };
+    return { ms: answeredAt - faultAt, reasons, parts: breakdown(stack.watched.records, faultAt, answeredAt) };
   } finally {
     await stack.stop();
   }
@@ -85,10 +86,11 @@ const rows = scenarios.map((s, i) => {
     seconds(stats.medianMs),
     seconds(stats.maxMs),
     [...new Set(outcomes.flatMap((o) => o.reasons))].join(', ') || '—',
+    showBreakdown(outcomes.map((o) => o.parts)),
     `≤ ${seconds(target(s.fault))}${s.fault === 'hung' ? ' (stall + 5 s)' : ''}`,
     ok ? 'met' : 'missed',
   ];
 });
 console.log(`NoneBot2 2.5.0 behind NapCat, \`init --preset nonebot2\` timings: link grace ${probe['probes'].link.grace}, stall ${probe['probes'].link.stall}, startup.grace ${probe['startup'].grace}\n`);
-console.log(markdownTable(['fault', 'injected', 'runs', 'median to an answer', 'max', 'restart reasons', 'target', ''], ['l', 'l', 'r', 'r', 'r', 'l', 'l', 'l'], rows));
+console.log(markdownTable(['fault', 'injected', 'runs', 'median to an answer', 'max', 'restart reasons', 'to the stop + to the new spawn + to the answer', 'target', ''], ['l', 'l', 'r', 'r', 'r', 'l', 'r', 'l', 'l'], rows));
 process.exit(missed ? 1 : 0);

@@ -92,3 +92,34 @@ export function argValue(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 }
+
+/** Where the time from a fault to an answer went: to the stop (detection), to the new spawn, to the answer. */
+export interface Breakdown {
+  toStopMs?: number;
+  toSpawnMs?: number;
+  toAnswerMs?: number;
+}
+
+export function breakdown(records: LogLine[], faultAt: number, answeredAt: number): Breakdown {
+  const after = records.filter((r) => Date.parse(String(r.time)) >= faultAt - 50);
+  const stop = after.find((r) => r.event === 'child.stop');
+  const spawn = after.find((r) => r.event === 'child.spawn');
+  const stopAt = stop ? Date.parse(String(stop.time)) : undefined;
+  const spawnAt = spawn ? Date.parse(String(spawn.time)) : undefined;
+  return {
+    ...(stopAt === undefined ? {} : { toStopMs: stopAt - faultAt }),
+    ...(spawnAt === undefined || stopAt === undefined ? {} : { toSpawnMs: spawnAt - stopAt }),
+    ...(spawnAt === undefined ? {} : { toAnswerMs: answeredAt - spawnAt }),
+  };
+}
+
+/** "8.1 + 1.2 + 5.3 s" (median of each part), or "—" when nothing was restarted. */
+export function showBreakdown(parts: Breakdown[]): string {
+  const median = (values: (number | undefined)[]) => {
+    const known = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    return known.length === 0 ? undefined : (known[known.length >> 1] as number);
+  };
+  const stop = median(parts.map((p) => p.toStopMs));
+  if (stop === undefined) return '—';
+  return `${(stop / 1000).toFixed(1)} + ${((median(parts.map((p) => p.toSpawnMs)) ?? 0) / 1000).toFixed(1)} + ${((median(parts.map((p) => p.toAnswerMs)) ?? 0) / 1000).toFixed(1)} s`;
+}
