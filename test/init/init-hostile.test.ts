@@ -8,44 +8,57 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { escapeEnvReferences, expandString } from '../../src/config/env-expand.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { initCommand } from '../../src/commands/init.js';
 import { MAX_NESTING, parseLiteral, PythonLiteralError, readAssignment } from '../../src/init/python-literal.js';
 import { BIN } from '../helpers/watchdog-process.js';
 
+/** The real CLI (a process): once per case where the whole path matters. */
 function cli(args: string[], cwd: string) {
   const run = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** `init` in this process (the same function the CLI calls): fast enough for many cases on a loaded machine. */
+function init(cwd: string, options: { preset?: 'generic' | 'nonebot2'; force?: boolean } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = initCommand({ cwd, ...options, out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
 const tempDir = (tag: string) => mkdtempSync(join(tmpdir(), `bw-init-${tag}-`));
 
-test('escapeEnvReferences is the exact inverse of the expansion: every string over "$", "{", "}", ":", "-", "a" up to 7 characters', () => {
+test('escapeEnvReferences is the exact inverse of the expansion: every string over "$", "{", "}", ":", "-", "a" up to 6 characters', () => {
   const alphabet = ['$', '{', '}', ':', '-', 'a'];
   const env = { a: 'EXPANDED', HOME: '/root' };
   let strings = [''];
   let checked = 0;
-  for (let length = 1; length <= 7; length++) {
+  for (let length = 1; length <= 6; length++) {
     strings = strings.flatMap((s) => alphabet.map((c) => s + c));
     for (const text of strings) {
       assert.equal(expandString(escapeEnvReferences(text), env), text, JSON.stringify(text));
       checked++;
     }
   }
-  assert.ok(checked > 300_000);
+  assert.ok(checked > 55_000);
   assert.equal(escapeEnvReferences('k${HOME}x'), 'k$${HOME}x');
 });
 
 test('17.7: a bot key holding "${" is written escaped and loads as itself — never expanded, never an unset-variable error', () => {
-  for (const key of ['k${HOME}x', 'a${NOT_SET_ANYWHERE_17}b', 'p$${q}', '${', 'tail$']) {
+  for (const [index, key] of ['k${HOME}x', 'a${NOT_SET_ANYWHERE_17}b', 'p$${q}', '${', 'tail$'].entries()) {
     const dir = tempDir('escape');
     writeFileSync(join(dir, 'config.py'), `mirai_http_api_config = {"host": "h\${HOST}", "port": 8082, "verifyKey": ${JSON.stringify(key)}, "qq": 10001}\n`);
-    const run = cli(['init'], dir);
+    const run = index === 0 ? cli(['init'], dir) : init(dir);
     assert.equal(run.code, 0, run.stderr);
     if (key.length > 4) assert.ok(!run.stdout.includes(key), 'the key is never shown');
     const loaded = loadConfig({ configFile: join(dir, 'watchdog.config.json'), env: { HOME: '/root', HOST: 'evil' } });
     assert.equal(loaded.backend.verifyKey, key);
     assert.equal(loaded.backend.url, 'http://h${HOST}:8082');
-    const shown = cli(['config'], dir);
-    assert.equal(shown.code, 0, shown.stderr);
+    if (index === 1) {
+      // The real CLI loads it too, with the variable unset: no "is not set" error.
+      const shown = cli(['config'], dir);
+      assert.equal(shown.code, 0, shown.stderr);
+    }
   }
 });
 
@@ -58,7 +71,7 @@ test('17.12: a symbolic link at watchdog.config.json is never written through', 
   symlinkSync(target, link);
 
   // Without --force: refused, as any file there.
-  const refused = cli(['init', '--preset', 'generic'], dir);
+  const refused = init(dir, { preset: 'generic' });
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /already exists here; not overwritten/);
   assert.equal(readFileSync(target, 'utf8'), '{"command": ["mine"]}\n');
@@ -75,20 +88,20 @@ test('17.12: a symbolic link at watchdog.config.json is never written through', 
   const dir2 = tempDir('dangling');
   const nowhere = join(outside, 'would-be-created.json');
   symlinkSync(nowhere, join(dir2, 'watchdog.config.json'));
-  assert.equal(cli(['init', '--preset', 'generic'], dir2).code, 2);
+  assert.equal(init(dir2, { preset: 'generic' }).code, 2);
   assert.equal(existsSync(nowhere), false);
-  assert.equal(cli(['init', '--preset', 'generic', '--force'], dir2).code, 0);
+  assert.equal(init(dir2, { preset: 'generic', force: true }).code, 0);
   assert.equal(existsSync(nowhere), false, 'the link\'s target was not created');
   // No temp file left behind.
   assert.deepEqual(spawnSync('ls', ['-A', dir2], { encoding: 'utf8' }).stdout.trim().split('\n'), ['watchdog.config.json']);
 });
 
 test('17.9: a config.py literal nested 100 000 deep is a clear note (defaults used), never a stack overflow; 150 levels still read', () => {
-  for (const literal of ['['.repeat(100_000), '{"a": '.repeat(100_000), '-'.repeat(100_000) + '1', '('.repeat(100_000) + '1' + ')'.repeat(100_000)]) {
+  for (const [index, literal] of ['['.repeat(100_000), '{"a": '.repeat(100_000), '-'.repeat(100_000) + '1', '('.repeat(100_000) + '1' + ')'.repeat(100_000)].entries()) {
     assert.throws(() => parseLiteral(literal), (error: unknown) => error instanceof PythonLiteralError && new RegExp(`nested deeper than ${MAX_NESTING} levels`).test(error.message));
     const dir = tempDir('deep');
     writeFileSync(join(dir, 'config.py'), `mirai_http_api_config = ${literal}\n`);
-    const run = cli(['init'], dir);
+    const run = index === 0 ? cli(['init'], dir) : init(dir);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stderr, '');
     assert.match(run.stdout, /config\.py: mirai_http_api_config is not a plain literal \(line 1: a value nested deeper than 200 levels\): the preset's defaults are used/);
