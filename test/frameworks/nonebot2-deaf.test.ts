@@ -7,8 +7,9 @@ import { isSameProcess, processStartTime } from '../../src/process/proc-stat.js'
 import { skip, start } from './nonebot2-stack.js';
 
 test('NoneBot2 answers /ping through NapCat; deaf (server socket closed, process alive) → link-lost, restarted, answers again', { skip }, async (t) => {
-  // The grace also bounds the bot's first listen after a spawn: NoneBot2 takes 1–3 s on a busy 2-core machine.
-  const { run, napcat, pid } = await start(t, { grace: '6s' });
+  // The preset's grace. It also bounds the bot's first listen after a spawn: NoneBot2 takes 1–3 s on
+  // a busy 2-core machine, more under a heavy load.
+  const { run, napcat, pid } = await start(t, { grace: '8s' });
   const started = processStartTime(pid) as number;
   assert.ok(napcat.message('/deaf'));
   await run.waitForStdout(/nonebot2-bot: closing the server socket/);

@@ -13,6 +13,13 @@ const untilPong = (mirai: FakeMirai, timeoutMs: number) => pong(mirai, MIRAI_QQ,
 
 const skip = skipWithoutVenv('.venv-yirimirai');
 
+/** The preset's config; its restart.initialDelay (300 ms) kept, under the e2e helper's short maxDelay cap raised to match. */
+function preset(python: string, port: number): Record<string, unknown> {
+  const config = yiriMiraiPreset(python, port);
+  config['restart'] = { ...config['restart'], maxDelay: '1s' };
+  return config;
+}
+
 async function startMirai(t: TestContext, port = 0): Promise<FakeMirai> {
   const mirai = await FakeMirai.start({ verifyKey: MIRAI_KEY, bots: [MIRAI_QQ], port });
   t.after(() => mirai.stop());
@@ -22,7 +29,7 @@ async function startMirai(t: TestContext, port = 0): Promise<FakeMirai> {
 test('YiriMirai bot (QChatGPT 2.6 shape): its link to mirai dropped → "WebSocket 通道意外关闭" → restarted, answers again', { skip }, async (t) => {
   const python = requireVenv('.venv-yirimirai');
   const mirai = await startMirai(t);
-  const run = startWatchdog(t, yiriMiraiPreset(python, mirai.port));
+  const run = startWatchdog(t, preset(python, mirai.port));
   const spawned = await run.waitForEvent('child.spawn');
   await untilPong(mirai, 20_000);
   const bot = mirai.connections().find((c) => c.path === '/all');
@@ -37,7 +44,7 @@ test('YiriMirai bot (QChatGPT 2.6 shape): its link to mirai dropped → "WebSock
 test('YiriMirai bot started before mirai: waits for it ("backend.waiting"), answers once mirai is up', { skip }, async (t) => {
   const python = requireVenv('.venv-yirimirai');
   const port = await freePort();
-  const run = startWatchdog(t, yiriMiraiPreset(python, port));
+  const run = startWatchdog(t, preset(python, port));
   await run.waitForEvent('backend.waiting');
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const mirai = await startMirai(t, port);
