@@ -12,6 +12,11 @@ const BENCHES = [
   'link-stall-flood.ts',
   'check.ts',
   'napcat-link.ts',
+  // The real frameworks (need scripts/make-venvs.sh): NoneBot2 behind NapCat, NapCat's outage, YiriMirai, the chaos soak.
+  'napcat-nonebot2.ts',
+  'napcat-outage.ts',
+  'yirimirai.ts',
+  'napcat-chaos.ts',
   'output-patterns.ts',
   'status-endpoint.ts',
   'overhead.ts',

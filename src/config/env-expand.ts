@@ -30,6 +30,14 @@ export function expandString(
   });
 }
 
+/**
+ * The inverse of expandString for text that must stay as it is (a bot's own key written by init):
+ * every `${` becomes `$${`, so expandString(escapeEnvReferences(text), env) === text for any env.
+ */
+export function escapeEnvReferences(text: string): string {
+  return text.replaceAll('${', () => '$${');
+}
+
 /** Returns a deep copy of a parsed JSON value with every string expanded. Keys are left alone. */
 export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string | number)[] = []): unknown {
   if (typeof value === 'string') return expandString(value, env, path);

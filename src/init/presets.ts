@@ -5,6 +5,7 @@
  * Ports are the frameworks' defaults (shared docs: protocols.md, "Reverse WebSocket").
  */
 import { PRESET_NAMES } from '../config/constants.js';
+import type { PresetRuntime } from './detect-runtime.js';
 
 export { PRESET_NAMES };
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -17,6 +18,8 @@ export interface BotFacts {
   qq?: number;
   /** The port the bot listens on for NapCat (reverse WebSocket). */
   listenPort?: number;
+  /** The bot's own interpreter and script (src/init/detect-runtime.ts), instead of the preset's. */
+  command?: string[];
 }
 
 /** Where the watchdog listens for NapCat as its extra WebSocket client (onebot-reverse). */
@@ -38,12 +41,32 @@ const REVERSE: Record<'langbot' | 'koishi' | 'nonebot2' | 'yunzai' | 'astrbot', 
   astrbot: { command: ['python3', 'main.py'], port: 6199, python: true },
 };
 
+/** How each preset's bot is started, for init's look for the bot's own interpreter. */
+export const PRESET_RUNTIMES: Record<PresetName, PresetRuntime | undefined> = {
+  qchatgpt: { kind: 'python', script: ['main.py'], framework: 'YiriMirai (QChatGPT)' },
+  'mirai-js': { kind: 'node', framework: 'mirai-js' },
+  onebot: { kind: 'python', script: ['bot.py'], framework: 'your OneBot library' },
+  langbot: { kind: 'python', script: ['main.py'], framework: 'LangBot' },
+  koishi: { kind: 'node', bin: { name: 'koishi', args: ['start'] }, framework: 'Koishi' },
+  nonebot2: { kind: 'python', script: ['bot.py'], framework: 'nonebot2' },
+  yunzai: { kind: 'node', framework: 'Yunzai' },
+  astrbot: { kind: 'python', script: ['main.py'], framework: 'AstrBot' },
+  generic: undefined,
+};
+
+/**
+ * Timings of the reverse-WebSocket presets, from measurements (docs/recipes.md, "Why these
+ * timings"): NapCat relinks a dropped client every 5 s, a real NoneBot2 listens ~1 s after its
+ * start, a healthy bot reads its link within milliseconds even under a flood.
+ */
+export const REVERSE_TIMINGS = { linkGrace: '8s', stall: '20s', startupGrace: '60s' } as const;
+
 /** The config object for a preset (without `$schema`), with what was found in the bot's config. */
 export function presetConfig(name: PresetName, facts: BotFacts = {}): Record<string, unknown> {
   switch (name) {
     case 'qchatgpt':
       return {
-        command: ['python3', 'main.py'],
+        command: facts.command ?? ['python3', 'main.py'],
         env: { PYTHONUNBUFFERED: '1' },
         backend: {
           kind: 'mirai',
@@ -56,11 +79,14 @@ export function presetConfig(name: PresetName, facts: BotFacts = {}): Record<str
           output: { patterns: ['WebSocket 通道意外关闭', '无法连接到 mirai'] },
           link: { grace: '30s' },
         },
+        // The line is certain and the new bot links at once: a first restart after 0.3 s, not 1 s
+        // (bench/yirimirai.ts); repeated ones still back off.
+        restart: { initialDelay: '300ms' },
         startup: { grace: '60s' },
       };
     case 'mirai-js':
       return {
-        command: ['node', 'index.js'],
+        command: facts.command ?? ['node', 'index.js'],
         backend: {
           kind: 'mirai',
           url: facts.backendUrl ?? 'http://127.0.0.1:8080',
@@ -73,7 +99,7 @@ export function presetConfig(name: PresetName, facts: BotFacts = {}): Record<str
     case 'onebot':
       // A bot that dials a OneBot v11 implementation (forward WebSocket and HTTP API).
       return {
-        command: ['python3', 'bot.py'],
+        command: facts.command ?? ['python3', 'bot.py'],
         env: { PYTHONUNBUFFERED: '1' },
         backend: { kind: 'onebot', url: facts.backendUrl ?? 'http://127.0.0.1:5700', wsUrl: 'ws://127.0.0.1:6700' },
         probes: { link: { grace: '30s' } },
@@ -85,14 +111,14 @@ export function presetConfig(name: PresetName, facts: BotFacts = {}): Record<str
       const stack = REVERSE[name];
       const port = facts.listenPort ?? stack.port;
       return {
-        command: stack.command,
+        command: facts.command ?? stack.command,
         ...(stack.python ? { env: { PYTHONUNBUFFERED: '1' } } : {}),
         backend: { kind: 'onebot-reverse', listen: NAPCAT_CLIENT_LISTEN },
         probes: {
-          link: { listen: port, grace: '30s', stall: '30s' },
+          link: { listen: port, grace: REVERSE_TIMINGS.linkGrace, stall: REVERSE_TIMINGS.stall },
           ...(stack.patterns ? { output: { patterns: stack.patterns } } : {}),
         },
-        startup: { grace: '60s' },
+        startup: { grace: REVERSE_TIMINGS.startupGrace },
       };
     }
   }

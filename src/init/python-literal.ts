@@ -6,6 +6,9 @@
  */
 export class PythonLiteralError extends Error {}
 
+/** Python's own parser refuses literals nested deeper than this ("too many nested parentheses"). */
+export const MAX_NESTING = 200;
+
 export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
 
 /** Parses the literal assigned to `name` at the top level (`name = {...}`), or undefined when there is none. */
@@ -28,6 +31,8 @@ export function parseLiteral(text: string): PyValue {
 class Parser {
   /** Open brackets: newlines inside them are whitespace. */
   private depth = 0;
+  /** Values being read inside each other (brackets and signs): bounded, never a stack overflow. */
+  private nesting = 0;
 
   constructor(
     private readonly text: string,
@@ -35,6 +40,15 @@ class Parser {
   ) {}
 
   value(): PyValue {
+    if (++this.nesting > MAX_NESTING) this.fail(`a value nested deeper than ${MAX_NESTING} levels`);
+    try {
+      return this.valueHere();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private valueHere(): PyValue {
     this.skip();
     const c = this.text[this.pos];
     if (c === undefined) this.fail('expected a value');

@@ -102,10 +102,12 @@ function readNoneBotEnv(dir: string): BotConfigReading {
   const environment = base['ENVIRONMENT'];
   const specific = environment && /^[\w-]+$/.test(environment) ? parseDotenv(readSmall(join(dir, `.env.${environment}`)) ?? '') : {};
   const port = Number(specific['PORT'] ?? base['PORT']);
+  // nb-cli's newer templates have no bot.py: `nb run` makes one on the fly.
+  const noScript = existsSync(join(dir, 'bot.py')) ? [] : ['no bot.py here: write one with `nb generate`, or put ["nb", "run"] in "command"'];
   if (Number.isInteger(port) && port > 0 && port < 65536) {
-    return { facts: { listenPort: port }, notes: [`from .env${specific['PORT'] ? `.${environment}` : ''}: the bot listens on port ${port}`] };
+    return { facts: { listenPort: port }, notes: [`from .env${specific['PORT'] ? `.${environment}` : ''}: the bot listens on port ${port}`, ...noScript] };
   }
-  return { facts: {}, notes: [] };
+  return { facts: {}, notes: noScript };
 }
 
 /** Koishi: the top-level `port:` of koishi.yml. */
