@@ -9,6 +9,7 @@ import { createTextRedactor } from '../log/redact.js';
 import { expandEnv } from './env-expand.js';
 import type { LoadOptions, WatchdogConfig } from './load-config.js';
 import { locateConfig, requireCwd, type LocatedConfig } from './read-config-file.js';
+import { secretValues } from './secret-values.js';
 
 /**
  * `loadConfig` for `check` and `status`, which must start fast, and `run`, which must stay small.
@@ -76,7 +77,7 @@ async function loadCached(located: LocatedConfig, options: LoadOptions): Promise
   const stored = withoutSecrets(config);
   // Cached only if the secrets come back exactly as the schema made them.
   const text = `${JSON.stringify({ key, config: stored })}\n`;
-  const secretFree = createTextRedactor([config.backend.verifyKey, config.backend.accessToken])(text) === text;
+  const secretFree = createTextRedactor(secretValues(config))(text) === text;
   if (secretFree && isDeepStrictEqual(normalized(restore(normalized(stored) as StoredConfig)), normalized({ ...config, hooks: [] }))) {
     try {
       writeFileAtomic(file, text);
