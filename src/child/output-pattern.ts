@@ -77,10 +77,12 @@ export function compileOutputPattern(source: string): OutputPattern {
       if (!cut) return compiled.test(line);
       // Compiled on the first cut line only: most configs never see one.
       cutCompiled ??= compileForCut(RE2JS, source);
-      // The end assertions gone, what is left at the cut is \b and \B: a word character after it
-      // makes both false, whichever the line's last character is, so a match needing either at
-      // the cut is not found in `line + "_"`.
-      return cutCompiled !== null && cutCompiled.test(line) && cutCompiled.test(`${line}_`);
+      // The end assertions gone, what is left at the cut is \b and \B. On `line` alone they see
+      // the cut as followed by a non-word character; the line may go on with a word character
+      // instead, so the match must also hold with one after the cut. (Only a pattern that tells
+      // these characters apart from the real next one, right after a \b or \B at the cut, can
+      // still match where the whole line does not.)
+      return cutCompiled !== null && cutCompiled.test(line) && WORD_AFTER_CUT.every((next) => cutCompiled?.test(line + next));
     },
   };
 }
@@ -93,6 +95,9 @@ function compileForCut(re2: Re2js['RE2JS'], source: string): InstanceType<Re2js[
     return null;
   }
 }
+
+/** Word characters (as RE2's \b sees them) a cut line is also tested with: tried only after a match. */
+const WORD_AFTER_CUT = ['_', 'a', 'Z', '0'];
 
 /** Never matches (an empty class): what `$` and `\z` become for a cut line. */
 const NEVER = '[^\\s\\S]';

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileOutputPattern } from '../../src/child/output-pattern.js';
 import { ConfigError } from '../../src/config/config-error.js';
+import { expandEnv } from '../../src/config/env-expand.js';
 import { resolveConfig } from '../../src/config/load-config.js';
 import { parseLiteral, PythonLiteralError } from '../../src/init/python-literal.js';
 import { readBotConfig } from '../../src/init/read-bot-config.js';
@@ -18,6 +19,19 @@ test('output-pattern (issue 17.11, seed 1): \\B and !\\B do not match at a cut, 
   assert.equal(compileOutputPattern('\\B').test('', true), false);
   assert.equal(compileOutputPattern('!\\B').test('x!', true), false);
   assert.equal(compileOutputPattern('a$').test('aaa', true), false);
+});
+
+test('output-pattern (npm run fuzz, seed 1683152236): \\B at the cut, or a [^a] that takes the "_" tried after it, is no match when an "a" may follow', () => {
+  const pattern = compileOutputPattern('^(?:a)|[$]((?:(\\B|([^a]))))');
+  assert.equal(pattern.test('$', true), false);
+  assert.equal(pattern.test('$'), true, 'a whole line ending there matches');
+  assert.equal(pattern.test('$!', true), true, 'what is before the cut still matches');
+});
+
+test('env-expand (npm run fuzz, seed 240575144): a nested "__proto__" key is kept as a key', { todo: 'issue 17.8: expandEnv assigns out[key], so "__proto__" sets the prototype; the "lean" branch owns src/config/env-expand.ts' }, () => {
+  const tree = JSON.parse('{"constructor":{"__proto__":null}}') as Record<string, Record<string, unknown>>;
+  const copy = expandEnv(tree, {}) as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(copy['constructor'] ?? {}), ['__proto__']);
 });
 
 test('config-loader: a config nested 2203 lists deep is a config error (exit 2), not a stack overflow', { todo: 'issue 17.9, the "lean" branch fixes the loader' }, () => {

@@ -11,7 +11,7 @@ import { check, isOneLine, KNOWN_OPEN, ODD_KEYS, type FuzzTarget } from '../targ
 
 const TOP_KEYS = Object.keys((configJsonSchema() as { properties: Record<string, unknown> }).properties);
 /** A case taking longer is a hang for the fuzzer (generous: other tests share the cores). */
-const SLOW_MS = 5000;
+const SLOW_MS = 10_000;
 const ENV = { HOME: '/home/bot', EMPTY: '', BOT_TOKEN: 'tok-fuzz-1234' };
 
 /** Values of the shapes the schema reads, and wrong ones. */

@@ -47,7 +47,8 @@ export const envExpand: FuzzTarget<{ text: string; env: Record<string, string>; 
     fc.record({
       text: fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')),
       env: fc.dictionary(fc.constantFrom(...NAMES), fc.oneof(fc.constant(''), fc.string({ maxLength: 6 }), fc.constant('${HOME}')), { maxKeys: 4 }),
-      tree: fc.jsonValue({ maxDepth: 3 }).chain((json) =>
+      // fc.jsonValue makes "__proto__" keys too: left out while issue 17.8 is open.
+      tree: fc.jsonValue({ maxDepth: 3 }).filter((json) => !KNOWN_OPEN.protoKey || !JSON.stringify(json).includes('"__proto__"')).chain((json) =>
         fc.constantFrom(...ODD_KEYS, ...(KNOWN_OPEN.protoKey ? [] : ['__proto__'])).map((key) => {
           const out: Record<string, unknown> = {};
           Object.defineProperty(out, key, { value: json, enumerable: true, writable: true, configurable: true });
