@@ -24,7 +24,7 @@ function python(value: unknown): string {
 
 const pieces = fc.constantFrom('{', '}', '[', ']', '(', ')', ',', ':', '"', "'", '"""', "r'", "u'", 'f"', '\\', '#', '\n', ' ', '-', '+', '1', '1.5e3', '0x1F', '1_000', 'True', 'None', 'nan', 'x', '=', '==', 'mirai_http_api_config', '__import__("os")');
 const pythonish = fc.array(pieces, { maxLength: 25 }).map((p) => p.join(''));
-const json = fc.jsonValue({ maxDepth: KNOWN_OPEN.deepNesting ? 4 : 6 }).filter((v) => !Object.is(v, -0));
+const json = fc.jsonValue({ maxDepth: KNOWN_OPEN.deepNesting ? 4 : 6 });
 const deepBrackets = fc.integer({ min: 1, max: KNOWN_OPEN.deepNesting ? 50 : 100_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`);
 
 const files = fc.record({
@@ -56,7 +56,8 @@ export const initReaders: FuzzTarget<{ literal: string; value: unknown; files: {
     }
     // What JSON can say, Python says the same way: it reads back as written.
     const back = parseLiteral(python(value));
-    check(isDeepStrictEqual(back, value), () => `${python(value)} read as ${JSON.stringify(back)}`);
+    // As JSON sees it: -0 is written 0 (found by npm run fuzz, seed 491454576: a test artefact).
+    check(isDeepStrictEqual(back, JSON.parse(JSON.stringify(value))), () => `${python(value)} read as ${JSON.stringify(back)}`);
 
     const dir = mkdtempSync(join(tmpdir(), 'bw-fuzz-init-'));
     try {
