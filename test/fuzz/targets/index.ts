@@ -10,14 +10,9 @@ import { outputPattern } from './output-pattern.js';
 import { reverseHandshake } from './reverse-handshake.js';
 import { stateFile } from './state-file.js';
 
-export const TARGETS: readonly FuzzTarget[] = [
-  configLoader,
-  configCli,
-  envExpand,
-  lineScanner,
-  outputPattern,
-  backendFrames,
-  reverseHandshake,
-  stateFile,
-  initReaders,
-];
+/** In-process targets (npm test: test/fuzz/fuzz.test.ts). */
+export const IN_PROCESS: readonly FuzzTarget[] = [configLoader, envExpand, lineScanner, outputPattern, backendFrames, stateFile, initReaders];
+/** Targets that start the CLI or a server (npm test: test/fuzz/fuzz-io.test.ts). */
+export const WITH_IO: readonly FuzzTarget[] = [configCli, reverseHandshake];
+
+export const TARGETS: readonly FuzzTarget[] = [...IN_PROCESS, ...WITH_IO];
