@@ -220,7 +220,8 @@ async function run(command: string[], options: RunOptions): Promise<number> {
     throw error;
   }
   const [{ createEventLog, flushLogger }, { drain }] = await Promise.all([import('./log/logger.js'), import('./log/line-sink.js')]);
-  const secrets = [config.backend.verifyKey, config.backend.accessToken, config.status.token];
+  // Every secret of the config (env secrets, URL passwords too), wherever it turns up in a line.
+  const secrets = (await import('./config/secret-values.js')).secretValues(config);
   const logger = createEventLog({
     level: options.logLevel ?? config.log.level,
     format: options.logFormat ?? config.log.format,

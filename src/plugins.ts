@@ -9,6 +9,7 @@ import { buildBotMonitors } from './monitors/bot-monitors.js';
 import { StateWriter } from './state/state-writer.js';
 import type { BackendGate, Monitor } from './supervisor/types.js';
 import { packageVersion } from './version.js';
+import { secretValues } from './config/secret-values.js';
 
 /**
  * The plug-ins the config asks for: the backend (a gate for starts and a source of backend-down
@@ -25,7 +26,7 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
       command: config.command,
       version: packageVersion(),
       logger,
-      secrets: [config.backend.verifyKey, config.backend.accessToken],
+      secrets: secretValues(config),
     }),
   );
   if (config.status.listen !== undefined) monitors.push((await import('./status/status-monitor.js')).createStatusMonitor(config, logger, monitors));

@@ -9,11 +9,23 @@ export interface ScannedLine {
   stream: 'stdout' | 'stderr';
   /**
    * An unfinished line seen after `idleMs` without more output (a prompt, a line without a
-   * newline before the bot hung). The same line is scanned again, whole, once it is finished.
+   * newline before the bot hung). The same line is scanned again, whole, once it is finished
+   * (by a newline, or by the end of the stream).
    */
   partial: boolean;
-  /** Longer than maxLineBytes: only its beginning is here. */
+  /**
+   * Longer than maxLineBytes: only its beginning is here, cut at a character boundary; the rest
+   * of the line is not scanned.
+   */
   truncated: boolean;
+}
+
+/**
+ * Whether the line's end is not here (cut at maxLineBytes, or not finished yet): patterns must
+ * not match its end as a line end (output-pattern.ts).
+ */
+export function isCut(line: ScannedLine): boolean {
+  return line.partial || line.truncated;
 }
 
 export interface LineScannerOptions {
@@ -74,12 +86,12 @@ export class LineScanner {
     }
   }
 
-  /** Scans what is left of an unfinished line (the stream ended). */
+  /**
+   * Scans what is left of an unfinished line: the stream ended, so the line did too (scanned
+   * again if it was seen as partial: its end is a line end now).
+   */
   flush(): void {
-    if (this.pendingBytes > 0 || this.overflow) {
-      if (!this.partialScanned) this.emit(true);
-      this.reset();
-    }
+    if (this.pendingBytes > 0 || this.overflow) this.emit(false);
   }
 
   dispose(): void {
@@ -104,7 +116,9 @@ export class LineScanner {
 
   /** Scans the pending line: a whole one (and resets), or a partial one (kept to be completed). */
   private emit(partial: boolean): void {
-    const bytes = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    let bytes = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    // A cut may fall inside a character: its first bytes are not a U+FFFD of the bot's.
+    if (partial || this.overflow) bytes = bytes.subarray(0, completeUtf8Length(bytes));
     let text = bytes.toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
     const line: ScannedLine = { text: stripAnsi(text), stream: this.stream, partial, truncated: this.overflow };
@@ -146,6 +160,21 @@ export class LineScanner {
     }, ms);
     this.idleTimer.unref?.();
   }
+}
+
+/**
+ * The length of `bytes` without an unfinished UTF-8 sequence at its end (one whose lead byte
+ * announces more bytes than are there). Invalid bytes are left alone: they are the bot's.
+ */
+export function completeUtf8Length(bytes: Uint8Array): number {
+  const end = bytes.length;
+  for (let i = end - 1; i >= Math.max(0, end - 4); i--) {
+    const byte = bytes[i] as number;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back for its lead
+    const need = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xc2 && byte < 0xe0 ? 2 : 1;
+    return end - i < need ? i : end;
+  }
+  return end;
 }
 
 /**

@@ -13,8 +13,12 @@ import { createRequire } from 'node:module';
 export interface OutputPattern {
   /** The pattern as configured. */
   readonly source: string;
-  /** Whether the pattern matches anywhere in `line`. */
-  test(line: string): boolean;
+  /**
+   * Whether the pattern matches anywhere in `line`. `cut`: the line goes on past the end of
+   * `line` (cut at maxLineBytes, or unfinished), so its end is not a line end: `$` and `\z` never
+   * match there, nor does `\b` or `\B` on the strength of the cut alone.
+   */
+  test(line: string, cut?: boolean): boolean;
 }
 
 export class OutputPatternError extends Error {
@@ -54,6 +58,7 @@ export function isLiteralPattern(source: string): boolean {
 
 /** Compiles a pattern; throws OutputPatternError saying why RE2 cannot run it. */
 export function compileOutputPattern(source: string): OutputPattern {
+  // Text found in a cut line's beginning is in the whole line: nothing to do for a cut.
   if (isLiteralPattern(source)) return { source, test: (line) => line.includes(source) };
   const unsupported = unsupportedConstruct(source);
   if (unsupported) throw new OutputPatternError(source, `${unsupported} (patterns run on RE2, in linear time)`);
@@ -65,7 +70,77 @@ export function compileOutputPattern(source: string): OutputPattern {
     const message = (error as Error).message.replace(/^error parsing regexp: /, '');
     throw new OutputPatternError(source, `invalid regular expression for RE2 (${message})`);
   }
-  return { source, test: (line) => compiled.test(line) };
+  let cutCompiled: InstanceType<Re2js['RE2JS']> | null | undefined;
+  return {
+    source,
+    test: (line, cut = false) => {
+      if (!cut) return compiled.test(line);
+      // Compiled on the first cut line only: most configs never see one.
+      cutCompiled ??= compileForCut(RE2JS, source);
+      // The end assertions gone, what is left at the cut is \b and \B. On `line` alone they see
+      // the cut as followed by a non-word character; the line may go on with a word character
+      // instead, so the match must also hold with one after the cut. (Only a pattern that tells
+      // these characters apart from the real next one, right after a \b or \B at the cut, can
+      // still match where the whole line does not.)
+      return cutCompiled !== null && cutCompiled.test(line) && WORD_AFTER_CUT.every((next) => cutCompiled?.test(line + next));
+    },
+  };
+}
+
+/** The pattern for cut lines; null (a cut line never matches) where RE2 reads the rewrite otherwise. */
+function compileForCut(re2: Re2js['RE2JS'], source: string): InstanceType<Re2js['RE2JS']> | null {
+  try {
+    return re2.compile(re2.translateRegExp(withoutEndAnchors(source)));
+  } catch {
+    return null;
+  }
+}
+
+/** Word characters (as RE2's \b sees them) a cut line is also tested with: tried only after a match. */
+const WORD_AFTER_CUT = ['_', 'a', 'Z', '0'];
+
+/** Never matches (an empty class): what `$` and `\z` become for a cut line. */
+const NEVER = '[^\\s\\S]';
+
+/**
+ * The pattern with its end anchors (`$`, `\z`, outside classes) replaced by something that never
+ * matches: for a line whose end is not here. `^` stays: a cut line's beginning is a line start
+ * (the rest of a cut line is never scanned).
+ */
+export function withoutEndAnchors(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      const escaped = source.slice(i, i + 2);
+      if (escaped === '\\Q') {
+        // \Q…\E: quoted text, a `$` in it is a dollar sign.
+        const end = source.indexOf('\\E', i + 2);
+        const to = end < 0 ? source.length : end + 2;
+        out += source.slice(i, to);
+        i = to - 1;
+        continue;
+      }
+      out += !inClass && escaped === '\\z' ? NEVER : escaped;
+      i++;
+    } else if (inClass) {
+      out += c;
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (source[i + 1] === '^') out += source[++i] as string;
+      // JavaScript's "[]" (nothing) and "[^]" (anything), as re2js translates them.
+      if (source[i + 1] === ']') {
+        out += source[++i] as string;
+        inClass = false;
+      }
+    } else {
+      out += c === '$' ? NEVER : c;
+    }
+  }
+  return out;
 }
 
 /** Why a pattern cannot be used, or undefined: for config validation. */

@@ -8,6 +8,7 @@ import { humanDuration } from '../human-duration.js';
 import { createTextRedactor, scrubCredentials } from '../log/redact.js';
 import type { Probe } from '../probes/probe.js';
 import { lockPathFor } from '../state/state-file.js';
+import { secretValues } from '../config/secret-values.js';
 
 export interface CheckCommandOptions {
   config?: string;
@@ -51,7 +52,7 @@ async function check(options: CheckCommandOptions, startedAt: number): Promise<{
     if (error instanceof ConfigError) return { report: cannotCheck(error.problems, startedAt), redact: scrubCredentials };
     throw error;
   }
-  const redact = createTextRedactor([config.backend.verifyKey, config.backend.accessToken]);
+  const redact = createTextRedactor(secretValues(config));
   const configFile = config.configFile ?? null;
   const memoryFile = options.state === undefined ? undefined : resolve(options.state);
   if (memoryFile !== undefined && (memoryFile === config.state.file || memoryFile === lockPathFor(config.state.file))) {

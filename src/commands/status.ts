@@ -7,6 +7,7 @@ import { liveness } from '../state/identity.js';
 import { readStateFile, type ProbeRecord } from '../state/state-file.js';
 import { buildStatusReport, emptyStatusReport, type StatusReport } from '../state/status-report.js';
 import type { Io } from './check.js';
+import { secretValues } from '../config/secret-values.js';
 
 export type { StatusReport } from '../state/status-report.js';
 
@@ -37,7 +38,7 @@ async function status(
     if (error instanceof ConfigError) return { report: emptyStatusReport(null, error.problems.join('\n')), exitCode: STATUS_EXIT.UNKNOWN, secrets: [] };
     throw error;
   }
-  const secrets = [config.backend.verifyKey, config.backend.accessToken, config.status.token];
+  const secrets = secretValues(config);
   const file = config.state.file;
   const read = readStateFile(file);
   if (read.status === 'missing') {

@@ -1,11 +1,8 @@
+import { createTextRedactor } from '../log/redact.js';
 import type { WatchdogConfig } from './load-config.js';
+import { SECRET_ENV, SECRET_KEY, secretValues } from './secret-values.js';
 
 export const MASK = '***';
-
-/** Keys whose values are secrets wherever they appear in the config. */
-const SECRET_KEY = /^(verify_?key|access_?token|token|password|secret)$/i;
-/** Variables of `env` whose values are treated as secrets. */
-const SECRET_ENV = /(key|token|secret|passw(or)?d|auth|cookie|credential|session)/i;
 /** URL-valued keys: user info, query values and token-like path segments are masked. */
 const URL_KEY = /^(url|wsUrl)$/;
 const TOKEN_SEGMENT = /^[A-Za-z0-9_\-.~]{16,}$/;
@@ -13,27 +10,16 @@ const TOKEN_SEGMENT = /^[A-Za-z0-9_\-.~]{16,}$/;
 /**
  * The config as the watchdog uses it, for `bot-watchdog config`: defaults applied, paths
  * absolute, every duration in milliseconds, and no secret: values under secret keys
- * (`verifyKey`, `accessToken`, `token`, …), `env` values whose names look secret, the secret
- * parts of URLs, and every other occurrence of a secret's value are `"***"`.
+ * (`verifyKey`, `accessToken`, `token`, …), `env` values whose names look secret, the user info
+ * of URLs in any value, the secret parts of URL-valued keys, and every other occurrence of a
+ * secret's value (secretValues: the list the logs scrub with) are `"***"`.
  */
 export function effectiveConfig(config: WatchdogConfig): Record<string, unknown> {
   const { configFile: _file, baseDir: _base, ...rest } = config;
-  const secrets = new Set<string>();
-  collectSecrets(rest, secrets);
-  for (const [name, value] of Object.entries(config.env)) if (SECRET_ENV.test(name) && value.length >= 3) secrets.add(value);
-  const ordered = [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-  const scrub = (text: string) => ordered.reduce((out, secret) => out.split(secret).join(MASK), text);
+  const scrub = createTextRedactor(secretValues(rest), MASK);
   const { command, cwd, env, ...others } = rest;
   // The order of the README's config reference: what runs first, then the sections.
   return mask({ command, cwd, env, ...others }, scrub, []) as Record<string, unknown>;
-}
-
-function collectSecrets(value: unknown, into: Set<string>): void {
-  if (value === null || typeof value !== 'object') return;
-  for (const [key, item] of Object.entries(value)) {
-    if (SECRET_KEY.test(key) && typeof item === 'string' && item !== '') into.add(item);
-    else collectSecrets(item, into);
-  }
 }
 
 function mask(value: unknown, scrub: (text: string) => string, path: string[]): unknown {

@@ -1,5 +1,6 @@
-/** Keys whose values are secrets wherever they appear in a log record. */
-const SECRET_KEY = /^(verify_?key|access_?token|token|session_?key|authorization|password|secret)$/i;
+import { SECRET_KEY } from '../config/secret-values.js';
+
+/** What a secret is replaced by in logs, the state file, the status page and hook payloads. */
 export const REDACTED = '[redacted]';
 
 /** `verifyKey=…`, `?access_token=…`, `sessionKey=…`: credentials in URLs and messages, whatever their value. */
@@ -13,11 +14,11 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@"'<>]*@/gi;
  * Removes what looks like a credential from a text, whatever its value: `verifyKey=`,
  * `access_token=`, `sessionKey=` parameters, their JSON form, and the `user:pass@` of URLs.
  */
-export function scrubCredentials(text: string): string {
+export function scrubCredentials(text: string, mask: string = REDACTED): string {
   return text
-    .replace(CREDENTIAL_PARAM, `$1${REDACTED}`)
-    .replace(CREDENTIAL_JSON, `$1"${REDACTED}"`)
-    .replace(URL_USERINFO, `$1${REDACTED}@`);
+    .replace(CREDENTIAL_PARAM, `$1${mask}`)
+    .replace(CREDENTIAL_JSON, `$1"${mask}"`)
+    .replace(URL_USERINFO, `$1${mask}@`);
 }
 
 /**
@@ -50,15 +51,18 @@ export function createRedactor(secretValues: readonly (string | undefined)[]): (
   return (value) => scrub(value, 0);
 }
 
-/** The string part of createRedactor: known secret values and credential-looking parts of a text. */
-export function createTextRedactor(secretValues: readonly (string | undefined)[]): (text: string) => string {
+/**
+ * The string part of createRedactor: known secret values and credential-looking parts of a text
+ * (`secretValues(config)` of src/config/secret-values.ts is the list every caller passes).
+ */
+export function createTextRedactor(secretValues: readonly (string | undefined)[], mask: string = REDACTED): (text: string) => string {
   // Very short "secrets" would shred ordinary text; mirai keys and tokens are longer.
   const secrets = [...new Set(secretValues.filter((s): s is string => typeof s === 'string' && s.length >= 3))].sort(
     (a, b) => b.length - a.length,
   );
   return (text) => {
     let out = text;
-    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return scrubCredentials(out);
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(mask);
+    return scrubCredentials(out, mask);
   };
 }

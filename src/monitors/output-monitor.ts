@@ -1,4 +1,4 @@
-import { scanStream, type ScannedLine } from '../child/line-scanner.js';
+import { isCut, scanStream, type ScannedLine } from '../child/line-scanner.js';
 import { compileOutputPattern, type OutputPattern } from '../child/output-pattern.js';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import { botProbeRule } from '../health/probe-rules.js';
@@ -108,7 +108,7 @@ export class OutputMonitor implements Monitor {
 
   private scan(armed: Armed, line: ScannedLine): void {
     if (armed.matched || this.armed !== armed) return;
-    const pattern = this.patterns.find((p) => p.test(line.text));
+    const pattern = this.patterns.find((p) => p.test(line.text, isCut(line)));
     if (!pattern) return;
     armed.matched = true;
     // This run is being restarted: its silence no longer matters.

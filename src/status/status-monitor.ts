@@ -9,6 +9,7 @@ import { DASHBOARD } from './dashboard.js';
 import { LiveStatus } from './live-status.js';
 import { StatusMetrics } from './metrics.js';
 import { StatusServer, type StatusLimits } from './server.js';
+import { secretValues } from '../config/secret-values.js';
 
 export interface StatusMonitorOptions {
   config: Pick<WatchdogConfig, 'status' | 'state' | 'configFile' | 'command' | 'backend'>;
@@ -54,7 +55,7 @@ export class StatusMonitor implements Monitor {
       : new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger, persist: () => {} });
     this.state = options.stateWriter ?? (this.ownState as StateWriter);
     this.metrics = new StatusMetrics({ backendKind: config.backend.kind });
-    const redact = createRedactor([config.backend.verifyKey, config.backend.accessToken, config.status.token]);
+    const redact = createRedactor(secretValues(config));
     this.live = new LiveStatus({
       snapshot: () => this.state.snapshot(),
       stateFile: config.state.file,

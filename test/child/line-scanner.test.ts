@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
-import { LineScanner, scanStream, stripAnsi, type ScannedLine } from '../../src/child/line-scanner.js';
+import { completeUtf8Length, isCut, LineScanner, scanStream, stripAnsi, type ScannedLine } from '../../src/child/line-scanner.js';
 import { relayOutput } from '../../src/child/output-relay.js';
 
 function collect(options: Partial<ConstructorParameters<typeof LineScanner>[1]> = {}) {
@@ -106,4 +106,38 @@ test('beside the relay: every byte passes through unchanged, in order, while eve
   assert.deepEqual(lines.slice(0, 2), ['green 绿色', 'line two']);
   assert.equal(lines.at(-1), 'partial-no-newline', 'the last unfinished line is scanned at the end');
   detach();
+});
+
+test('a line cut at maxLineBytes is cut at a character boundary and flagged, so patterns know its end is not a line end', () => {
+  const { scanner, lines } = collect({ maxLineBytes: 10 });
+  scanner.push(Buffer.from('aaaaaaaaa通x\n')); // the cut falls inside 通 (3 bytes)
+  scanner.push(Buffer.from('ok\n'));
+  assert.deepEqual(lines.map((l) => [l.text, l.truncated, isCut(l)]), [['aaaaaaaaa', true, true], ['ok', false, false]]);
+  scanner.dispose();
+});
+
+test('completeUtf8Length drops only an unfinished sequence at the end', () => {
+  const cases: [number[], number][] = [
+    [[0x61], 1],
+    [[0x61, 0xe9], 1], // a lead byte of 3 alone
+    [[0xe9, 0x80], 0],
+    [[0xe9, 0x80, 0x9a], 3],
+    [[0xf0, 0x9f, 0x98], 0],
+    [[0xf0, 0x9f, 0x98, 0x80], 4],
+    [[0x61, 0x80], 2], // a stray continuation byte is the bot's
+    [[0xff], 1],
+    [[0xc3], 0],
+  ];
+  for (const [bytes, length] of cases) assert.equal(completeUtf8Length(Uint8Array.from(bytes)), length, JSON.stringify(bytes));
+});
+
+test('an unfinished line seen idle is cut (no line end yet); at the end of the stream it is whole and scanned again', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const { scanner, lines } = collect({ idleMs: 100 });
+  scanner.push('last words');
+  t.mock.timers.tick(100);
+  scanner.flush();
+  scanner.flush();
+  assert.deepEqual(lines.map((l) => [l.text, isCut(l)]), [['last words', true], ['last words', false]]);
+  scanner.dispose();
 });

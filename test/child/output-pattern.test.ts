@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileOutputPattern, OutputPatternError, outputPatternProblem } from '../../src/child/output-pattern.js';
+import { compileOutputPattern, isLiteralPattern, OutputPatternError, outputPatternProblem, withoutEndAnchors } from '../../src/child/output-pattern.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { resolveConfig } from '../../src/config/load-config.js';
 
@@ -124,4 +124,47 @@ test('a config whose patterns are all text does not load re2js; one regular expr
     );
   assert.equal(loads(['WebSocket 通道意外关闭', '无法连接到 mirai']), 'false');
   assert.equal(loads(['WebSocket 通道意外关闭', 'code \\d+']), 'true');
+});
+
+// Issue 17.11: a line cut at maxLineBytes (or not finished yet) goes on past what was scanned.
+test('a cut line never matches an end anchor: RE2 path ($, \\z, (?m)$, \\b and \\B at the cut)', () => {
+  const head = 'a'.repeat(65_536); // the first 64 KiB of a 70,000-byte line of "a" ending in "!"
+  for (const source of ['a$', 'a\\z', '(?m)a$', '(?i)A$', 'a\\b', '!\\B', '^a+$', 'x|a$', 'a[^]$', 'a(?:$)']) {
+    const pattern = compileOutputPattern(source);
+    assert.equal(pattern.test(head, true), false, `${source} on a cut line`);
+  }
+  assert.equal(compileOutputPattern('a$').test(head), true, 'the same text as a whole line ends there');
+  assert.equal(compileOutputPattern('!\\B').test('x!', true), false);
+  assert.equal(compileOutputPattern('!\\B').test('x!'), true);
+  // What is really in the beginning still matches: anchors elsewhere, classes, escaped dollars.
+  const cases: [string, string][] = [
+    ['^a{3}', head],
+    ['a\\b', 'a b'],
+    ['\\bERROR\\b', 'x ERROR y'],
+    ['[$]', 'cost $5'],
+    ['\\$', 'cost $5'],
+    ['\\Q$\\E', 'cost $5'],
+    ['[^]x', 'cost x'],
+    ['a+', head],
+    ['e$|ERR', 'ERR…'],
+  ];
+  for (const [source, line] of cases) assert.equal(compileOutputPattern(source).test(line, true), true, `${source} on ${line.slice(0, 20)}`);
+});
+
+test('a cut line and the plain-text path: text in the beginning is found, nothing is anchored', () => {
+  const head = `${'a'.repeat(65_530)}FATAL`;
+  assert.equal(isLiteralPattern('FATAL'), true);
+  assert.equal(compileOutputPattern('FATAL').test(head, true), true);
+  assert.equal(compileOutputPattern('通道意外关闭').test(`x 通道意外关闭 y${'a'.repeat(10)}`, true), true);
+  assert.equal(compileOutputPattern('!').test('a'.repeat(65_536), true), false, 'the "!" after the cut is not scanned');
+});
+
+test('withoutEndAnchors rewrites only end anchors outside classes and quotes', () => {
+  assert.equal(withoutEndAnchors('a$'), 'a[^\\s\\S]');
+  assert.equal(withoutEndAnchors('a\\z'), 'a[^\\s\\S]');
+  assert.equal(withoutEndAnchors('[$]\\$\\Q$\\E[a$]'), '[$]\\$\\Q$\\E[a$]');
+  // JavaScript's [] and [^] are whole classes (re2js translates them so): the $ after them is an anchor.
+  assert.equal(withoutEndAnchors('[^]$'), '[^][^\\s\\S]');
+  assert.equal(withoutEndAnchors('[]$'), '[][^\\s\\S]');
+  assert.equal(withoutEndAnchors('^x'), '^x');
 });

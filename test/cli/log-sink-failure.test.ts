@@ -5,6 +5,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, fixture } from '../helpers/watchdog-process.js';
+import { requireTool } from '../helpers/require-tool.js';
 
 /**
  * Logging must never stop supervision: a watchdog whose stderr is /dev/full, or a pipe nobody
@@ -94,7 +95,7 @@ test('stderr on /dev/full: a bot that exits 7 under policy "never" still gives e
   assert.match(run.stdout(), /crash: pid=\d+ exiting with 7/);
 });
 
-test('a stderr pipe nobody reads: the watchdog still restarts the bot, handles SIGTERM and writes its state file', async () => {
+test('a stderr pipe nobody reads: the watchdog still restarts the bot, handles SIGTERM and writes its state file', { skip: requireTool('mkfifo', 'coreutils') }, async () => {
   // Two 60 KB arguments: every line that names the command (watchdog.start, child.spawn) is
   // larger than a pipe holds, so the very first log line would block a synchronous writer.
   const big = ['a'.repeat(60_000), 'b'.repeat(60_000)];

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSameProcess, processStartTime } from '../../src/process/proc-stat.js';
 import { fixture, runWatchdog, type WatchdogRun } from '../helpers/watchdog-process.js';
+import { requireTools } from '../helpers/require-tool.js';
 
 function config(command: string[], extra: Record<string, unknown> = {}): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'bw-tree-'));
@@ -76,11 +77,13 @@ test('a frozen (SIGSTOP) bot still goes down promptly on SIGTERM', async () => {
   assert.equal((await run.exited).code, 0, 'SIGCONT after SIGTERM lets its handler run');
 });
 
-const canUnshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
+// The tools first (a missing one is a failure under CI=true), then the capability (root or CAP_SYS_ADMIN).
+const needs = requireTools([['unshare', 'util-linux'], ['ps', 'procps']]);
+const canUnshare = !needs && spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
 
 test(
   'as PID 1 (a container): one warning about orphans, and SIGTERM still stops the bot with its status',
-  { skip: canUnshare ? false : 'needs unshare --pid (root or CAP_SYS_ADMIN) to run the watchdog as PID 1' },
+  { skip: needs || (canUnshare ? false : 'needs unshare --pid (root or CAP_SYS_ADMIN) to run the watchdog as PID 1') },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-pid1-'));
     const file = join(dir, 'watchdog.config.json');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLogLines } from '../helpers/log-sink.js';
 import { REPO_ROOT } from '../helpers/watchdog-process.js';
+import { requireTool } from '../helpers/require-tool.js';
 
 /** Processes whose command line mentions `text` (other than this test's own). */
 function processesMentioning(text: string): string[] {
@@ -22,7 +23,7 @@ function processesMentioning(text: string): string[] {
   return found;
 }
 
-test('demo from the installed package: the deaf bot is caught and back, SIGINT exits 130 and leaves no process', { timeout: 120_000 }, async () => {
+test('demo from the installed package: the deaf bot is caught and back, SIGINT exits 130 and leaves no process', { skip: requireTool('npm', 'npm'), timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-demo-pkg-'));
   try {
     // The package as npm would publish it (dist was built by `npm test`), installed from its tarball.

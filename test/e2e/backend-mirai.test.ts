@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { FakeMirai } from '../helpers/fake-mirai.js';
 import { waitUntil } from '../helpers/wait.js';
 import { between, events, KEY, miraiJsBot, nth, occurrences, pythonBot, QQ, watchdog } from './backend-helpers.js';
+import { PYTHON, requireTool } from '../helpers/require-tool.js';
 
 async function fakeMirai(t: TestContext): Promise<FakeMirai> {
   const fake = await FakeMirai.start({ verifyKey: KEY, bots: [QQ] });
@@ -42,7 +43,7 @@ test('backend down at start: the bot is spawned only after the fake comes up, an
   assert.equal(events(run, 'child.spawn').length, 1);
 });
 
-test('QChatGPT-shaped bot: a socket drop stops it and starts it again with a fresh connection', async (t) => {
+test('QChatGPT-shaped bot: a socket drop stops it and starts it again with a fresh connection', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await fakeMirai(t);
   const run = watchdog(t, miraiConfig(fake, pythonBot));
   await run.waitForStdout(/bot: connected/);
@@ -95,7 +96,7 @@ test('backend down for a while: one stop, no restarts while down, one start when
   assert.ok(events(run, 'restart.scheduled').every((r) => r['reason'] === 'backend-down' && r['delayMs'] === 0));
 });
 
-test('a frozen backend is detected by the missing pong, within pingInterval + pongTimeout', async (t) => {
+test('a frozen backend is detected by the missing pong, within pingInterval + pongTimeout', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await fakeMirai(t);
   const run = watchdog(t, miraiConfig(fake, pythonBot, { probes: { websocket: { pingInterval: '300ms', pongTimeout: '1s' } } }));
   await run.waitForStdout(/bot: connected/);
@@ -112,7 +113,7 @@ test('a frozen backend is detected by the missing pong, within pingInterval + po
   await run.waitForStdout(/bot: connected[\s\S]*bot: connected/);
 });
 
-test('wrong verifyKey in our config: the bot keeps running, one clear error, the key never logged', async (t) => {
+test('wrong verifyKey in our config: the bot keeps running, one clear error, the key never logged', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await fakeMirai(t);
   const ourKey = 'Our-Wrong-Key-91c2';
   const run = watchdog(t, miraiConfig(fake, pythonBot, { backend: { kind: 'mirai', url: fake.url, verifyKey: ourKey, qq: QQ } }));

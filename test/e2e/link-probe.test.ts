@@ -8,6 +8,7 @@ import { LinkSampler } from '../../src/probes/link/link-probe.js';
 import { waitUntil } from '../helpers/wait.js';
 import { WsClient } from '../helpers/ws-client.js';
 import { BOTS, botConfig, KEY, msSince, QQ, startFake, startWatchdog } from './bot-probe-helpers.js';
+import { PYTHON, requireBotRuntime, requireTool } from '../helpers/require-tool.js';
 
 const GRACE_MS = 1000;
 const STARTUP_GRACE_MS = 2000;
@@ -19,7 +20,7 @@ function connectionsTo(pid: number, port: number): number {
 }
 
 for (const bot of BOTS) {
-  test(`${bot}: link dropped by the backend → restarted by the link probe within grace + 2 s; a fresh link afterwards`, async (t) => {
+  test(`${bot}: link dropped by the backend → restarted by the link probe within grace + 2 s; a fresh link afterwards`, { skip: requireBotRuntime(bot) }, async (t) => {
     const fake = await startFake(t);
     // Someone else linked to the same backend: their connection is not the bot's.
     const registered = fake.waitForConnection();
@@ -73,7 +74,7 @@ for (const bot of BOTS) {
   });
 }
 
-test('with the mirai backend monitor on: the link target defaults to backend.url, and the watchdog\'s own link never counts', async (t) => {
+test('with the mirai backend monitor on: the link target defaults to backend.url, and the watchdog\'s own link never counts', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await startFake(t);
   const botLinked = fake.waitForConnection((c) => c.path === '/all', 30_000);
   const run = startWatchdog(t, {

@@ -15,6 +15,7 @@ import type { LogRecord } from '../helpers/log-sink.js';
 import { ReconnectingNapcat } from '../helpers/napcat-client.js';
 import { waitUntil } from '../helpers/wait.js';
 import { msSince, startWatchdog } from './bot-probe-helpers.js';
+import { PYTHON, requireBotRuntime, requireTool } from '../helpers/require-tool.js';
 
 const STARTUP_GRACE_MS = 1500;
 
@@ -41,7 +42,7 @@ async function afterStartupGrace(spawned: LogRecord): Promise<void> {
   await waitUntil(() => Date.now() >= ends + 200, 20_000, 20);
 }
 
-test('aiocqhttp-like bot: its server task dies, the process lives on → link-lost within grace + 2 s ("nothing of the bot listens"); NapCat links to the new bot', async (t) => {
+test('aiocqhttp-like bot: its server task dies, the process lives on → link-lost within grace + 2 s ("nothing of the bot listens"); NapCat links to the new bot', { skip: requireTool(...PYTHON) }, async (t) => {
   const GRACE_MS = 1000;
   const port = await freePort();
   const napcat = ReconnectingNapcat.start(`ws://127.0.0.1:${port}/ws`, { reconnectMs: 200, sendEveryMs: 200 });
@@ -80,7 +81,7 @@ test('aiocqhttp-like bot: its server task dies, the process lives on → link-lo
   assert.equal(run.logs().filter((r) => r.event === 'child.stop').length, 1, 'one restart, no flapping');
 });
 
-test('blocking-loop bot: its event loop blocks while NapCat keeps sending → link-stalled within stall + 2 s, with the queue sizes', async (t) => {
+test('blocking-loop bot: its event loop blocks while NapCat keeps sending → link-stalled within stall + 2 s, with the queue sizes', { skip: requireTool(...PYTHON) }, async (t) => {
   const STALL_MS = 3000;
   const port = await freePort();
   const napcat = ReconnectingNapcat.start(`ws://127.0.0.1:${port}/ws`, { reconnectMs: 200, sendEveryMs: 100 });
@@ -116,7 +117,7 @@ test('blocking-loop bot: its event loop blocks while NapCat keeps sending → li
 });
 
 for (const name of ['reverse-ws-bot.mjs', 'aiocqhttp_like.py']) {
-  test(`${name}: a healthy reader flooded with events as fast as the link takes them is never restarted (stall 4 s, sampled every 200 ms)`, async (t) => {
+  test(`${name}: a healthy reader flooded with events as fast as the link takes them is never restarted (stall 4 s, sampled every 200 ms)`, { skip: requireBotRuntime(name) }, async (t) => {
     const FLOOD_S = 6;
     const port = await freePort();
     const run = startWatchdog(t, botConfig(name, port, { grace: '30s', stall: '4s' }));
@@ -150,7 +151,7 @@ for (const name of ['reverse-ws-bot.mjs', 'aiocqhttp_like.py']) {
   });
 }
 
-test('no EADDRINUSE crash loop: a start waits while another process still listens on the bot\'s port, saying who, then starts the bot', async (t) => {
+test('no EADDRINUSE crash loop: a start waits while another process still listens on the bot\'s port, saying who, then starts the bot', { skip: requireTool(...PYTHON) }, async (t) => {
   const port = await freePort();
   // What a killed bot's escaped helper (or an old instance) would be: a process holding the port.
   const holder = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture } from '../helpers/watchdog-process.js';
 import { BOTS, botConfig, msSince, startFake, startWatchdog } from './bot-probe-helpers.js';
+import { requireBotRuntime } from '../helpers/require-tool.js';
 
 for (const bot of BOTS) {
-  test(`${bot}: its "WebSocket 通道意外关闭" line restarts it within 1 s (pattern); a fresh link afterwards`, async (t) => {
+  test(`${bot}: its "WebSocket 通道意外关闭" line restarts it within 1 s (pattern); a fresh link afterwards`, { skip: requireBotRuntime(bot) }, async (t) => {
     const fake = await startFake(t);
     const linked = fake.waitForConnection(undefined, 30_000);
     const run = startWatchdog(t, {

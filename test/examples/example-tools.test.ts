@@ -12,24 +12,21 @@ import { configJsonSchema } from '../../src/config/json-schema.js';
 import { resolveConfig } from '../../src/config/load-config.js';
 import { REPO_ROOT } from '../helpers/watchdog-process.js';
 import { EXAMPLES, exampleFiles } from './cli-usage.js';
-
-function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
+import { requireTool } from '../helpers/require-tool.js';
 
 function run(program: string, args: string[], cwd = REPO_ROOT) {
   const result = spawnSync(program, args, { cwd, encoding: 'utf8' });
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-test('yamllint: every YAML file of the examples, warnings included', { skip: has('yamllint') ? false : 'yamllint is not installed (.ci/run installs it)' }, () => {
+test('yamllint: every YAML file of the examples, warnings included', { skip: requireTool('yamllint', 'yamllint') }, () => {
   const files = exampleFiles().filter((f) => /\.ya?ml$/.test(f) && !f.endsWith('.yamllint.yml'));
   assert.ok(files.length >= 5, files.join());
   const result = run('yamllint', ['-s', '-c', join(EXAMPLES, '.yamllint.yml'), ...files]);
   assert.equal(result.code, 0, result.output);
 });
 
-test('promtool: the alert rules are valid and each alert fires on its test series', { skip: has('promtool') ? false : 'promtool is not installed (.ci/run installs Debian\'s prometheus)' }, () => {
+test('promtool: the alert rules are valid and each alert fires on its test series', { skip: requireTool('promtool', 'prometheus') }, () => {
   const dir = join(EXAMPLES, 'prometheus');
   const checked = run('promtool', ['check', 'rules', 'alerts.yml'], dir);
   assert.equal(checked.code, 0, checked.output);
@@ -38,7 +35,7 @@ test('promtool: the alert rules are valid and each alert fires on its test serie
   assert.equal(tested.code, 0, tested.output);
 });
 
-test('systemd-analyze verify: both units, the template as an instance; not one warning', { skip: has('systemd-analyze') ? false : 'systemd-analyze is not installed (Debian\'s systemd)' }, () => {
+test('systemd-analyze verify: both units, the template as an instance; not one warning', { skip: requireTool('systemd-analyze', 'systemd') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-units-'));
   const units = [
     join(dir, 'qchatgpt.service'),
@@ -54,7 +51,7 @@ test('systemd-analyze verify: both units, the template as an instance; not one w
   }
 });
 
-test('systemd-analyze verify is strict enough to notice a mistake here', { skip: has('systemd-analyze') ? false : 'systemd-analyze is not installed (Debian\'s systemd)' }, () => {
+test('systemd-analyze verify is strict enough to notice a mistake here', { skip: requireTool('systemd-analyze', 'systemd') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-units-'));
   const unit = join(dir, 'broken.service');
   const text = readFileSync(join(EXAMPLES, 'systemd', 'bot-watchdog.service'), 'utf8').replace('KillMode=mixed', 'KillMode=mixd');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { FakeMirai } from '../helpers/fake-mirai.js';
 import { waitFor, waitUntil } from '../helpers/wait.js';
+import { PYTHON, requireTool } from '../helpers/require-tool.js';
 
 const KEY = 'fixture-key';
 const QQ = 123456789;
@@ -112,7 +113,7 @@ test('mirai-js bot: a backend that is down at start is a printed failure and exi
   await bot.line(/^bot: open failed: .*ECONNREFUSED/);
 });
 
-test('qchatgpt_like.py: links with headers, hears events, keeps alive with about, deaf after a drop', async (t) => {
+test('qchatgpt_like.py: links with headers, hears events, keeps alive with about, deaf after a drop', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await startFake(t);
   const dir = mkdtempSync(join(tmpdir(), 'qchatgpt-like-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -134,7 +135,7 @@ test('qchatgpt_like.py: links with headers, hears events, keeps alive with about
   await assertDeafAfterDrop(fake, bot);
 });
 
-test('qchatgpt_like.py: a refused connect prints NetworkError and leaves the process alive', async (t) => {
+test('qchatgpt_like.py: a refused connect prints NetworkError and leaves the process alive', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await startFake(t);
   await fake.fault('refuse');
   const bot = startBot(t, 'python', fake);
@@ -149,7 +150,7 @@ test('qchatgpt_like.py: a refused connect prints NetworkError and leaves the pro
   assert.equal(bot.alive, true);
 });
 
-test('qchatgpt_like.py: a clean close from the server prints its code', async (t) => {
+test('qchatgpt_like.py: a clean close from the server prints its code', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await FakeMirai.start({ verifyKey: 'another-key', bots: [QQ] });
   t.after(() => fake.stop());
   const bot = startBot(t, 'python', fake);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLineSink } from '../../src/log/line-sink.js';
 import { createLogger, flushLogger } from '../../src/log/logger.js';
+import { requireTool } from '../helpers/require-tool.js';
 
 const droppedLine = (count: number) => `dropped ${count}\n`;
 const line = (i: number) => `line ${String(i).padStart(5, '0')} ${'x'.repeat(90)}\n`;
@@ -39,7 +40,7 @@ function stalledPipe() {
   };
 }
 
-test('a stuck pipe: writes never block, at most the bound waits, the rest is dropped and counted once the reader moves', async () => {
+test('a stuck pipe: writes never block, at most the bound waits, the rest is dropped and counted once the reader moves', { skip: requireTool('mkfifo', 'coreutils') }, async () => {
   const pipe = stalledPipe();
   try {
     const sink = createLineSink({ target: { stream: pipe.stream }, maxBufferedBytes: 16 * 1024, droppedLine });
@@ -83,7 +84,7 @@ test('a file descriptor that refuses writes (/dev/full): no throw, lines counted
   }
 });
 
-test('a descriptor that is full for a while (non-blocking FIFO): dropped lines are reported when it takes lines again', () => {
+test('a descriptor that is full for a while (non-blocking FIFO): dropped lines are reported when it takes lines again', { skip: requireTool('mkfifo', 'coreutils') }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-sink-'));
   const fifo = join(dir, 'fifo');
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
@@ -111,7 +112,7 @@ test('a descriptor that is full for a while (non-blocking FIFO): dropped lines a
   }
 });
 
-test('the logger over a stuck sink: logging returns at once, log.dropped is a normal JSON event', async () => {
+test('the logger over a stuck sink: logging returns at once, log.dropped is a normal JSON event', { skip: requireTool('mkfifo', 'coreutils') }, async () => {
   const pipe = stalledPipe();
   try {
     const logger = createLogger({ level: 'info', format: 'json', target: { stream: pipe.stream }, maxBufferedBytes: 8 * 1024 });

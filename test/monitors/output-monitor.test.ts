@@ -147,3 +147,18 @@ test('through the supervisor: an output-match restart has the same backoff and r
   assert.equal(await h.done, EXIT.GAVE_UP);
   assert.equal(h.log.events('restart.giveup').length, 1);
 });
+
+test('issue 17.11: a 70,000-byte line of "a" ending in "!" does not match a$ (cut at 64 KiB); a short one does', async () => {
+  const handle = new FakeHandle();
+  const monitor = new OutputMonitor({ patterns: ['a$'], silence: 0, startupGrace: 0, clock: handle.clock });
+  monitor.start(handle);
+  const child = handle.spawn();
+  child.stdout.write(`${'a'.repeat(69_999)}!\n`);
+  child.stdout.write('still fine!\n');
+  await flush();
+  assert.equal(handle.restarts.length, 0, 'a healthy bot is left alone');
+  child.stdout.write('aaa\n');
+  await flush();
+  assert.equal(handle.restarts.length, 1);
+  monitor.stop();
+});

@@ -8,8 +8,9 @@ import { get, json, rawSocket } from '../helpers/status-client.js';
 import { KEY, promtool, startWatchdog, superviseWithEndpoint } from '../helpers/status-watchdog.js';
 import { waitUntil } from '../helpers/wait.js';
 import { BIN } from '../helpers/watchdog-process.js';
+import { requireTool } from '../helpers/require-tool.js';
 
-test('a real watchdog: /healthz, /status is `status --json`, /metrics passes promtool, a killed bot is a restart', async (t) => {
+test('a real watchdog: /healthz, /status is `status --json`, /metrics passes promtool, a killed bot is a restart', { skip: requireTool('promtool', 'prometheus') }, async (t) => {
   const { run, port, config, botPid } = await superviseWithEndpoint(t);
 
   // Healthy once every probe (mirai-http, mirai-ws, heartbeat) has said so after the start grace

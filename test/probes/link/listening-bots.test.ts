@@ -10,6 +10,7 @@ import { startListeningBot, type ListeningBot } from '../../helpers/listening-bo
 import { NapcatClient } from '../../helpers/napcat-client.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { WsClient } from '../../helpers/ws-client.js';
+import { PYTHON, requireTool } from '../../helpers/require-tool.js';
 
 async function start(t: TestContext, name: string, env: Record<string, string> = {}): Promise<ListeningBot> {
   const bot = await startListeningBot(name, env);
@@ -54,7 +55,7 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-test('aiocqhttp-like: NapCat connects, a message is answered with send_msg; ping answered; the link and the listener are in /proc', async (t) => {
+test('aiocqhttp-like: NapCat connects, a message is answered with send_msg; ping answered; the link and the listener are in /proc', { skip: requireTool(...PYTHON) }, async (t) => {
   const bot = await start(t, 'aiocqhttp_like.py');
   const napcat = await connect(t, `ws://127.0.0.1:${bot.port}/ws`);
   await bot.waitForLine(/aiocqhttp-like: connected self_id=10001 role=Universal/);
@@ -76,7 +77,7 @@ test('aiocqhttp-like: NapCat connects, a message is answered with send_msg; ping
   assert.deepEqual(sample.listeners, [{ pid: bot.pid, address: '127.0.0.1', port: bot.port }]);
 });
 
-test('aiocqhttp-like: "/die-server" kills the server task — listener and link close, the process lives on, NapCat cannot reconnect', async (t) => {
+test('aiocqhttp-like: "/die-server" kills the server task — listener and link close, the process lives on, NapCat cannot reconnect', { skip: requireTool(...PYTHON) }, async (t) => {
   const bot = await start(t, 'aiocqhttp_like.py');
   const napcat = await connect(t, `ws://127.0.0.1:${bot.port}/ws`);
   const sample = sampler(bot);
@@ -93,7 +94,7 @@ test('aiocqhttp-like: "/die-server" kills the server task — listener and link 
   assert.equal(alive(bot.pid), true, 'the process lives on');
 });
 
-test('aiocqhttp-like: "/close-listener" closes only the listener; the current link still answers', async (t) => {
+test('aiocqhttp-like: "/close-listener" closes only the listener; the current link still answers', { skip: requireTool(...PYTHON) }, async (t) => {
   const bot = await start(t, 'aiocqhttp_like.py');
   const napcat = await connect(t, `ws://127.0.0.1:${bot.port}/ws`);
   napcat.sendMessage('/close-listener');
@@ -106,7 +107,7 @@ test('aiocqhttp-like: "/close-listener" closes only the listener; the current li
   assert.equal(await refused(bot.port), true);
 });
 
-test('aiocqhttp-like: an access token is required when set — Bearer header or access_token query; 401 without, 403 when wrong', async (t) => {
+test('aiocqhttp-like: an access token is required when set — Bearer header or access_token query; 401 without, 403 when wrong', { skip: requireTool(...PYTHON) }, async (t) => {
   const bot = await start(t, 'aiocqhttp_like.py', { BOT_ACCESS_TOKEN: 's3cret' });
   assert.equal(await WsClient.upgradeStatus(`ws://127.0.0.1:${bot.port}/ws`), 401);
   assert.equal(await WsClient.upgradeStatus(`ws://127.0.0.1:${bot.port}/ws`, { Authorization: 'Bearer nope' }), 403);
@@ -119,7 +120,7 @@ test('aiocqhttp-like: an access token is required when set — Bearer header or 
   await byQuery.waitForAction((a) => a.params['message'] === 'echo: b');
 });
 
-test('blocking-loop bot: "/block" blocks its event loop — what NapCat sends piles up unread in the receive queue, never shrinking', async (t) => {
+test('blocking-loop bot: "/block" blocks its event loop — what NapCat sends piles up unread in the receive queue, never shrinking', { skip: requireTool(...PYTHON) }, async (t) => {
   const bot = await start(t, 'blocking_loop_bot.py');
   const napcat = await connect(t, `ws://127.0.0.1:${bot.port}/ws`);
   napcat.sendMessage('before');
@@ -145,7 +146,7 @@ test('blocking-loop bot: "/block" blocks its event loop — what NapCat sends pi
   assert.equal(sample().listeners.length, 1, 'it still listens: only its loop is stuck');
 });
 
-test('blocking-loop bot: "/block 1" — the queue drains and every waiting message is answered once the loop runs again', async (t) => {
+test('blocking-loop bot: "/block 1" — the queue drains and every waiting message is answered once the loop runs again', { skip: requireTool(...PYTHON) }, async (t) => {
   const bot = await start(t, 'blocking_loop_bot.py');
   const napcat = await connect(t, `ws://127.0.0.1:${bot.port}/ws`);
   napcat.sendMessage('/block 1');
