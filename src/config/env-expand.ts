@@ -44,7 +44,10 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: (string 
   if (Array.isArray(value)) return value.map((item, index) => expandEnv(item, env, [...path, index]));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = expandEnv(item, env, [...path, key]);
+    // defineProperty, not `out[key] =`: a "__proto__" key stays a key (and the loader refuses it by name).
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, { value: expandEnv(item, env, [...path, key]), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return value;

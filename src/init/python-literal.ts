@@ -69,7 +69,7 @@ class Parser {
       this.pos += word.length;
       return word === 'True' ? true : word === 'False' ? false : null;
     }
-    return this.fail(word ? `the name ${word} (only literals are read)` : `unexpected "${c}"`);
+    return this.fail(word ? `the name ${word} (only literals are read)` : `unexpected ${quoteChar(c)}`);
   }
 
   end(): void {
@@ -238,4 +238,9 @@ class Parser {
     const line = this.text.slice(0, this.pos).split('\n').length;
     throw new PythonLiteralError(`line ${line}: ${what}`);
   }
+}
+
+/** A character for a one-line message: control and line-separator characters as \uXXXX. */
+function quoteChar(c: string): string {
+  return `"${c.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029"\\]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }

@@ -28,23 +28,23 @@ test('output-pattern (npm run fuzz, seed 1683152236): \\B at the cut, or a [^a] 
   assert.equal(pattern.test('$!', true), true, 'what is before the cut still matches');
 });
 
-test('env-expand (npm run fuzz, seed 240575144): a nested "__proto__" key is kept as a key', { todo: 'issue 17.8: expandEnv assigns out[key], so "__proto__" sets the prototype; the "lean" branch owns src/config/env-expand.ts' }, () => {
+test('env-expand (npm run fuzz, seed 240575144): a nested "__proto__" key is kept as a key', () => {
   const tree = JSON.parse('{"constructor":{"__proto__":null}}') as Record<string, Record<string, unknown>>;
   const copy = expandEnv(tree, {}) as Record<string, Record<string, unknown>>;
   assert.deepEqual(Object.keys(copy['constructor'] ?? {}), ['__proto__']);
 });
 
-test('config-loader: a config nested 2203 lists deep is a config error (exit 2), not a stack overflow', { todo: 'issue 17.9, the "lean" branch fixes the loader' }, () => {
+test('config-loader: a config nested 2203 lists deep is a config error (exit 2), not a stack overflow', () => {
   let inner: unknown = 1;
   for (let i = 0; i < 2203; i++) inner = [inner];
   assert.throws(() => load({ command: ['bot'], $schema: inner }), ConfigError);
 });
 
-test('config-loader: "__proto__" is an unknown key like any other', { todo: 'issue 17.8, the "lean" branch fixes the loader' }, () => {
+test('config-loader: "__proto__" is an unknown key like any other', () => {
   assert.throws(() => load(JSON.parse('{"command":["bot"],"__proto__":{"restart":{"policy":"never"}}}')), ConfigError);
 });
 
-test('init-readers (seed 42): a PythonLiteralError is one line whatever character it quotes, and so is init\'s note', { todo: 'src/init/python-literal.ts quotes the character raw; the "napcat" branch owns src/init' }, () => {
+test('init-readers (seed 42): a PythonLiteralError is one line whatever character it quotes, and so is init\'s note', () => {
   for (const text of ['\n', '\x1b', '\u2028']) {
     assert.throws(() => parseLiteral(text), (error: Error) => error instanceof PythonLiteralError && !/[\n\r\u2028\u2029\x1b]/.test(error.message));
   }
