@@ -112,7 +112,19 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 
 /** Windows: the tree of `pid` (its descendants by parent pid), forcibly, through this same runner. */
 export function taskkillTree(pid: number): Promise<RunResult> {
-  return runProcess({ command: ['taskkill', '/pid', String(pid), '/T', '/F'], platform: 'win32', timeoutMs: 10_000 });
+  return runProcess({
+    command: ['taskkill', '/pid', String(pid), '/T', '/F'],
+    platform: 'win32',
+    timeoutMs: 10_000,
+    // A taskkill that hangs is ended alone (not by another taskkill).
+    killTreeWindows: async (own) => {
+      try {
+        process.kill(own, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    },
+  });
 }
 
 export interface RunSpec {
