@@ -88,6 +88,9 @@ const stopSchema = z
   .strictObject({
     signal: z.enum(STOP_SIGNALS).default('SIGTERM').describe('First signal sent to every process of the bot tree'),
     timeout: duration('Grace before SIGKILL').default(10_000),
+    hungTimeout: duration(
+      'Grace before SIGKILL when the bot is hung (heartbeat-stale, link-stalled, output-silent): its loop cannot run a shutdown; at most stop.timeout',
+    ).default(3000),
   })
   .prefault({});
 

@@ -90,5 +90,5 @@ test('cronError: undefined for valid expressions, a reason for the others', () =
 });
 
 test('reason "scheduled": never counts toward the limit, whatever the policy, no backoff, waits for the backend as configured, never damped as a backend restart', () => {
-  assert.deepEqual(reasonRules('scheduled'), { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured', outage: false });
+  assert.deepEqual(reasonRules('scheduled'), { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured', outage: false, hung: false });
 });
