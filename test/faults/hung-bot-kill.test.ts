@@ -14,13 +14,15 @@ test('a hung bot that ignores SIGTERM (frozen heartbeat) gets SIGKILL after stop
   const file = join(root, 'heartbeat');
   const run = startWatchdog(t, {
     command: [node, fixture('bots/hung-ignore-term.mjs'), file],
-    startup: { grace: '300ms' },
+    // Generous: on a loaded machine the bot must never look stale before it is frozen.
+    startup: { grace: '3s' },
     stop: { timeout: '60s', hungTimeout: '1s' },
-    probes: { heartbeat: { file, maxAge: '1s', interval: '100ms' } },
+    probes: { heartbeat: { file, maxAge: '3s', interval: '200ms' } },
     restart: { limit: { count: 0, window: '1m' } },
   }, root);
   const first = await run.waitForEvent('child.spawn');
   await run.waitForStdout(/hung-ignore-term: ready \d+\n/);
+  assert.deepEqual(events(run, 'child.stop'), [], run.stderr());
   process.kill(first.pid as number, 'SIGUSR1');
   const stop = await run.waitForEvent('child.stop', (r) => r.reason === 'heartbeat-stale');
   assert.equal(stop.killAfterMs, 1000);
