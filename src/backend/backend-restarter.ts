@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../clock/clock.js';
 import { EventEmitter } from 'node:events';
-import { execaRunner, type CommandRunner, type RestartCommandResult } from './restart-command.js';
+import { restartCommandRunner, type CommandRunner, type RestartCommandResult } from './restart-command.js';
 import { MAX_TIMER_MS, systemTimers, type Timers } from './timers.js';
 
 /** What is wrong with the backend: a confirmed outage, or its QQ account offline. */
@@ -64,7 +64,7 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
   constructor(private readonly options: BackendRestarterOptions) {
     super();
     this.timers = options.timers ?? systemTimers;
-    this.run = options.run ?? execaRunner;
+    this.run = options.run ?? restartCommandRunner;
     this.maxAttempts = options.maxAttempts ?? 3;
   }
 

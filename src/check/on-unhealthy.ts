@@ -1,12 +1,7 @@
-import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
+import { runProcess } from '../process/run-process.js';
 
 /** How much of the action's output is kept and reported (its end, where errors are). */
 export const ACTION_OUTPUT_LIMIT = 4096;
-/** After the time limit: SIGTERM to the action's process group, SIGKILL this much later. */
-const KILL_GRACE_MS = 5000;
-/** After the shell exits, how long to wait for the rest of its output. */
-const DRAIN_MS = 200;
 
 export interface ActionResult {
   command: string;
@@ -26,97 +21,33 @@ export interface ActionOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   shell?: string;
+  platform?: NodeJS.Platform;
 }
 
 /**
  * Runs `--on-unhealthy` as `/bin/sh -c <command>` (so a crontab line can say
- * `--on-unhealthy "systemctl restart qchatgpt"`), in its own process group, with a time limit.
- * Resolves when the shell exits: a process it leaves running in the background (a bot started
- * with `&`) is not waited for, and should have its output redirected.
+ * `--on-unhealthy "systemctl restart qchatgpt"`) through the process runner: its own process
+ * group, a time limit (then SIGTERM to the group, SIGKILL 5 s later). Resolves when the shell
+ * exits: a process it leaves running in the background (a bot started with `&`) is not waited
+ * for, even while it holds the shell's output pipe.
  */
-export function runAction(command: string, options: ActionOptions): Promise<ActionResult> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let truncated = false;
-    const keep = (chunk: Buffer) => {
-      chunks.push(chunk);
-      kept += chunk.length;
-      while (kept - (chunks[0]?.length ?? 0) >= ACTION_OUTPUT_LIMIT && chunks.length > 1) {
-        kept -= chunks.shift()!.length;
-        truncated = true;
-      }
-    };
-    const output = (): { output: string; truncated: boolean } => {
-      const all = Buffer.concat(chunks);
-      const cut = all.length > ACTION_OUTPUT_LIMIT;
-      return { output: (cut ? all.subarray(all.length - ACTION_OUTPUT_LIMIT) : all).toString('utf8'), truncated: truncated || cut };
-    };
-
-    const child = spawn(options.shell ?? '/bin/sh', ['-c', command], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const signalGroup = (signal: NodeJS.Signals) => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
-    };
-    const limit = setTimeout(() => {
-      timedOut = true;
-      signalGroup('SIGTERM');
-      signalGroup('SIGCONT');
-      killTimer = setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS);
-    }, options.timeoutMs);
-
-    let settled = false;
-    const finish = (fields: Partial<ActionResult>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(limit);
-      clearTimeout(killTimer);
-      resolve({
-        command,
-        exitCode: null,
-        signal: null,
-        timedOut,
-        durationMs: Math.round(performance.now() - started),
-        ...output(),
-        ...fields,
-      });
-    };
-    child.on('error', (error) => finish({ error: error.message }));
-    child.on('exit', (code, signal) => {
-      clearTimeout(limit);
-      // What is still in the pipes arrives shortly; a background process holding them is not waited for.
-      const open = [child.stdout, child.stderr].filter((stream) => !stream.closed);
-      let drainTimer: NodeJS.Timeout | undefined;
-      const done = () => {
-        clearTimeout(drainTimer);
-        child.stdout.destroy();
-        child.stderr.destroy();
-        if (timedOut) signalGroup('SIGKILL');
-        finish({ exitCode: code, signal });
-      };
-      if (open.length === 0) return done();
-      drainTimer = setTimeout(done, DRAIN_MS);
-      let remaining = open.length;
-      for (const stream of open) {
-        stream.once('close', () => {
-          remaining -= 1;
-          if (remaining === 0) done();
-        });
-      }
-    });
+export async function runAction(command: string, options: ActionOptions): Promise<ActionResult> {
+  const result = await runProcess({
+    command: [options.shell ?? '/bin/sh', '-c', command],
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {}),
+    timeoutMs: options.timeoutMs,
+    tailBytes: ACTION_OUTPUT_LIMIT,
+    ...(options.platform ? { platform: options.platform } : {}),
   });
+  return {
+    command,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+    output: result.outputTail,
+    truncated: result.truncated,
+    ...(result.error ? { error: result.error.message } : {}),
+  };
 }

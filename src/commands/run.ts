@@ -55,6 +55,7 @@ export async function runCommand(config: WatchdogConfig, logger: EventLog, plugi
 
 async function supervise(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory): Promise<number> {
   const clock = systemClock;
+  const platform = process.platform;
   // Every probe result flows through it; it alone asks the supervisor for restarts.
   const health = new HealthSink({ log: logger, clock, startupGrace: config.startup.grace });
   const { gate, monitors } = await plugins(config, logger, clock, health);
@@ -76,12 +77,12 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
     },
     {
       spawn: (spec) => {
-        const child = spawnChild(spec);
+        const child = spawnChild(spec, platform);
         relayOutput(child.stdout, process.stdout);
         relayOutput(child.stderr, process.stderr);
         return child;
       },
-      killTree: (root, request) => killTree(root, { ...request, deps: { now: () => clock.now(), sleep: (ms) => clock.sleep(ms) } }),
+      killTree: (root, request) => killTree(root, { ...request, deps: { now: () => clock.now(), sleep: (ms) => clock.sleep(ms), platform } }),
       clock,
       logger,
       health,
@@ -108,7 +109,7 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
   // A bug in the watchdog must not leave the bot running unsupervised: take its tree down too.
   const onFatal = (error: unknown) => {
     const child = supervisor.current();
-    const pids = child ? killTreeNow(child, child.marker) : [];
+    const pids = child ? killTreeNow(child, child.marker, platform) : [];
     logger.emit('watchdog.crash',{ err: error, killed: pids }, 'internal error: the bot tree was killed');
     process.exit(EXIT.INTERNAL);
   };

@@ -121,6 +121,12 @@ const restartSchema = section({
 const stopSchema = section({
   signal: v.optional(v.pipe(oneOf(STOP_SIGNALS), v.description('First signal sent to every process of the bot tree')), 'SIGTERM'),
   timeout: v.optional(duration('Grace before SIGKILL'), 10_000),
+  hungTimeout: v.optional(
+    duration(
+      'Grace before SIGKILL when the bot is hung (heartbeat-stale, link-stalled, output-silent): its loop cannot run a shutdown; at most stop.timeout',
+    ),
+    3000,
+  ),
 });
 
 const logSchema = section({

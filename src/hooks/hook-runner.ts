@@ -78,6 +78,7 @@ export class HookRunner {
   private running = 0;
   private droppedSinceReport = 0;
   private closed = false;
+  private pumpScheduled = false;
   private readonly counts = { started: 0, succeeded: 0, failed: 0, dropped: 0 };
 
   constructor(options: HookRunnerOptions) {
@@ -104,7 +105,7 @@ export class HookRunner {
       this.hooks.forEach((hook, index) => {
         if (matches(hook, record.event)) this.enqueue({ index, hook, record: payload });
       });
-      this.pump();
+      this.schedulePump();
     } catch (error) {
       this.safeEmit('hook.failed', { reason: `internal: ${(error as Error)?.message ?? String(error)}` }, 'a hook could not be queued');
     }
@@ -148,6 +149,16 @@ export class HookRunner {
       this.droppedSinceReport++;
     }
     this.queue.push(job);
+  }
+
+  /** Starts the queued runs on the next turn: spawning takes milliseconds the logger's caller must not wait. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   private pump(): void {

@@ -24,7 +24,7 @@ export interface EventFields {
   'watchdog.duplicate': { stateFile: string; pid?: number; pids?: number[]; startedAt?: string | null };
   'child.spawn': { pid: number; command: readonly string[] };
   'child.exit': { pid: number; code: number | null; signal: Signal | null; uptimeMs: number };
-  'child.stop': Evidence & { pid: number; reason: string; signal: Signal };
+  'child.stop': Evidence & { pid: number; reason: string; signal: Signal; killAfterMs: number };
   'child.kill': { pids: number[]; signal: Signal };
   'child.error': { command: readonly string[]; code: string | undefined; error: string };
   'child.survivors': { pids: number[] };

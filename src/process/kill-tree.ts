@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type TreeKill from 'tree-kill';
 import { isGone, procAvailable, readEnviron, readProcTable, type ProcInfo } from './proc-stat.js';
 import { findTree, type TreeMarker, type TreeRoot } from './process-tree.js';
+import { taskkillTree } from './run-process.js';
 
 export type { TreeMarker, TreeRoot } from './process-tree.js';
 
@@ -44,6 +45,10 @@ export interface KillDeps {
   procAvailable(): boolean;
   /** tree-kill: signals pid and its descendants found with `ps`/`pgrep`. Resolves even on error. */
   treeKill(pid: number, signal: NodeJS.Signals): Promise<void>;
+  /** Where the watchdog runs. On Windows (no signals, no process groups, no /proc) the tree goes with taskkill. */
+  platform: NodeJS.Platform;
+  /** Windows: `taskkill /pid <pid> /T /F` through the process runner. Resolves even on error. */
+  taskkill(pid: number): Promise<void>;
 }
 
 export interface KillTreeOptions {
@@ -84,6 +89,10 @@ const defaultDeps: KillDeps = {
   // Loaded only where it is used (no /proc), and required: it is CommonJS.
   treeKill: (pid, signal) =>
     new Promise((resolve) => (createRequire(import.meta.url)('tree-kill') as typeof TreeKill)(pid, signal, () => resolve())),
+  platform: process.platform,
+  taskkill: async (pid) => {
+    await taskkillTree(pid);
+  },
 };
 
 /**
@@ -109,6 +118,7 @@ export async function killTree(root: TreeRoot, opts: KillTreeOptions): Promise<K
     }
   };
   const settings = { ...opts, pollInterval, killWait };
+  if (deps.platform === 'win32') return killWithTaskkill(root, settings, deps, start);
   return deps.procAvailable()
     ? killScanned(root, settings, deps, send, start)
     : killWithTreeKill(root, settings, deps, send, start);
@@ -227,6 +237,33 @@ async function killWithTreeKill(
   await signalTree('SIGKILL');
   const killed = await gone(deps.now() + opts.killWait);
   return result([root.pid], true, killed ? [] : [root.pid]);
+}
+
+/**
+ * Windows: no signals to send (Node's SIGTERM there is TerminateProcess, of the root alone), no
+ * process groups, no /proc. taskkill /T /F ends the root and every descendant at once, while the
+ * root still links them; then the root's exit is watched. `stop.signal` and `timeout` do not apply.
+ */
+async function killWithTaskkill(root: TreeRoot, opts: Settings, deps: KillDeps, start: number): Promise<KillTreeResult> {
+  const alive = (): boolean => {
+    try {
+      deps.kill(root.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const result = (pids: number[], survivors: number[]): KillTreeResult =>
+    ({ pids, forced: pids.length > 0, durationMs: Math.round(deps.now() - start), survivors });
+  if (!alive()) return result([], []);
+  await deps.taskkill(root.pid);
+  opts.onSignal?.([root.pid], 'SIGKILL');
+  const deadline = deps.now() + opts.killWait;
+  for (let now = deps.now(); alive(); now = deps.now()) {
+    if (now >= deadline) return result([root.pid], [root.pid]);
+    await deps.sleep(Math.min(opts.pollInterval, deadline - now));
+  }
+  return result([root.pid], []);
 }
 
 function checkMs(name: string, value: number, min: number): void {

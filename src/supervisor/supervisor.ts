@@ -3,7 +3,7 @@ import type { HealthSink } from '../health/health-sink.js';
 import { EXIT, signalNumber } from '../exit-codes.js';
 import { decideAfterRun, type Decision, type RunOutcome } from './restart-decision.js';
 import type { FlappingOptions } from './outage-damping.js';
-import type { RestartReason } from './restart-reasons.js';
+import { stopTimeoutFor, type RestartReason } from './restart-reasons.js';
 import { SupervisorEvents } from './supervisor-events.js';
 import type {
   BackendGate,
@@ -39,7 +39,8 @@ export interface SupervisorOptions {
     /** restart.flapping: damping of the restarts the backend causes; absent = none. */
     flapping?: FlappingOptions;
   };
-  stop: { signal: NodeJS.Signals; timeout: number };
+  /** `hungTimeout` replaces `timeout` for reasons that mean the bot is hung (restart-reasons.ts). */
+  stop: { signal: NodeJS.Signals; timeout: number; hungTimeout?: number };
   startup: { waitForBackend: boolean; timeout: number };
 }
 
@@ -358,15 +359,16 @@ export class Supervisor {
     if (first === 'stop') {
       const signal = this.stopSignal();
       const stopInfo: StopRequest = requested ?? { reason: 'exited' };
+      const killAfterMs = stopTimeoutFor(this.shutdownSignal ? undefined : requested?.reason, this.options.stop);
       this.log.emit(
         'child.stop',
         // Evidence first: a probe's fields never overwrite the stop's own.
-        { ...(stopInfo.evidence ?? {}), pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal },
+        { ...(stopInfo.evidence ?? {}), pid, reason: this.shutdownSignal ? 'shutdown' : stopInfo.reason, signal, killAfterMs },
         `stopping the bot (${this.shutdownSignal ? `shutdown on ${this.shutdownSignal}` : stopInfo.reason})`,
       );
       if (requested) this.events.emit('stop', this.current() as RunningChild, requested);
       this.setState('stopping');
-      await this.killTree(running, signal, this.options.stop.timeout);
+      await this.killTree(running, signal, killAfterMs);
     } else {
       // The bot's main process is gone; what it left behind (daemons, helpers) goes too.
       this.setState('stopping');

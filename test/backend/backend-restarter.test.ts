@@ -1,14 +1,14 @@
 // backend.restart: when the command runs, how often, when it gives up, on exact virtual time; and
-// the execa runner on real commands.
+// the process runner on real commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendRestarter, type BackendRestarterOptions } from '../../src/backend/backend-restarter.js';
-import { execaRunner, type RestartCommandResult } from '../../src/backend/restart-command.js';
+import { restartCommandRunner, type RestartCommandResult } from '../../src/backend/restart-command.js';
 import { VirtualTimers } from '../helpers/virtual-timers.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 
 const SEC = 1000;
 const OK: RestartCommandResult = { exitCode: 0, signal: undefined, timedOut: false, durationMs: 5, output: 'napcat\n', truncated: false };
@@ -178,20 +178,20 @@ test('a runner that throws counts as a failed run with its message', async () =>
   assert.deepEqual([(await result).error, (await result).exitCode], ['spawn failed', undefined]);
 });
 
-test('execa runner: exit code, the last bytes of a long output only, a time limit, a missing command', async () => {
-  const chatty = await execaRunner([process.execPath, '-e', "process.stdout.write('a'.repeat(10000)); process.stderr.write('END'); process.exit(3)"], { timeoutMs: 10_000, outputLimit: 100 });
+test('the restart command runner: exit code, the last bytes of a long output only, a time limit, a missing command', async () => {
+  const chatty = await restartCommandRunner([process.execPath, '-e', "process.stdout.write('a'.repeat(10000)); process.stderr.write('END'); process.exit(3)"], { timeoutMs: 10_000, outputLimit: 100 });
   assert.equal(chatty.exitCode, 3);
   assert.equal(chatty.output.length, 100);
   assert.ok(chatty.output.endsWith('aaaEND'));
   assert.equal(chatty.truncated, true);
   assert.equal(chatty.error, undefined);
 
-  const hung = await execaRunner([process.execPath, '-e', 'setInterval(() => {}, 1000)'], { timeoutMs: 300, outputLimit: 100 });
+  const hung = await restartCommandRunner([process.execPath, '-e', 'setInterval(() => {}, 1000)'], { timeoutMs: 300, outputLimit: 100 });
   assert.equal(hung.timedOut, true);
   assert.equal(hung.signal, 'SIGTERM');
   assert.equal(hung.exitCode, undefined);
 
-  const missing = await execaRunner(['no-such-command-bw-test'], { timeoutMs: 1000, outputLimit: 100 });
+  const missing = await restartCommandRunner(['no-such-command-bw-test'], { timeoutMs: 1000, outputLimit: 100 });
   assert.equal(missing.error, 'no-such-command-bw-test: command not found');
   assert.equal(missing.exitCode, undefined);
 });
@@ -211,4 +211,22 @@ test('a real command, on real time: the restarter runs it once the outage lasted
   const done = await result;
   assert.deepEqual([done.exitCode, done.output, done.attempt], [0, 'napcat restarted\n', 1]);
   assert.equal(readFileSync(marker, 'utf8'), 'restarted');
+});
+
+test('a command that leaves a background child holding its output (napcat-start & echo ok) is reported when it exits, and retried', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bw-restart-bg-'));
+  const pids = join(dir, 'daemons');
+  const daemons = () => readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+  t.after(() => {
+    for (const pid of daemons()) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const restarter = new BackendRestarter({ command: ['sh', '-c', `sleep 1000 & echo $! >> ${pids}; echo ok`], after: 10, cooldown: 50, timeoutMs: 30_000 });
+  t.after(() => restarter.stop());
+  const results: Array<RestartCommandResult & { attempt: number }> = [];
+  restarter.on('result', (result) => results.push(result));
+  restarter.report('down');
+  await waitUntil(() => results.length >= 2, 15_000);
+  assert.deepEqual(results.map((r) => [r.attempt, r.exitCode, r.timedOut, r.output]), [[1, 0, false, 'ok\n'], [2, 0, false, 'ok\n']]);
+  assert.ok(results.every((r) => r.durationMs < 10_000));
 });

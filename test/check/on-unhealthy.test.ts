@@ -63,3 +63,20 @@ test('a shell that cannot be started is reported, not thrown', async () => {
   assert.match(result.error ?? '', /ENOENT/);
   assert.equal(result.exitCode, null);
 });
+
+test('an action that leaves a background child holding its output pipe (napcat-start & echo ok) is reported when the shell exits', async () => {
+  let daemon = 0;
+  try {
+    const result = await runAction('sleep 1000 & echo $!; echo ok', { timeoutMs: 30_000 });
+    daemon = Number(result.output.split('\n')[0]);
+    assert.deepEqual([result.exitCode, result.timedOut, result.output.split('\n')[1]], [0, false, 'ok']);
+    assert.ok(result.durationMs < 20_000);
+  } finally {
+    if (daemon) killQuietly(daemon);
+  }
+});
+
+test('an environment value with a NUL byte (a reason quoting the bot\'s output) does not stop the action', async () => {
+  const result = await runAction('printf %s "$BOT_WATCHDOG_CHECK_REASON"', { timeoutMs: 30_000, env: { ...process.env, BOT_WATCHDOG_CHECK_REASON: 'output: a\0b' } });
+  assert.deepEqual([result.exitCode, result.output, result.error], [0, 'output: ab', undefined]);
+});

@@ -30,7 +30,7 @@ test('defaults from the issue', () => {
     limit: { count: 10, window: 1_800_000 },
     flapping: { count: 3, window: 600_000, delay: 10_000, maxDelay: 300_000 },
   });
-  assert.deepEqual(config.stop, { signal: 'SIGTERM', timeout: 10_000 });
+  assert.deepEqual(config.stop, { signal: 'SIGTERM', timeout: 10_000, hungTimeout: 3000 });
   assert.deepEqual(config.log, { level: 'info', format: 'auto' });
   assert.equal(config.backend.kind, 'none');
   assert.deepEqual(config.probes.backend, { interval: 5000, timeout: 3000, failureThreshold: 3 });

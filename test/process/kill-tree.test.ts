@@ -249,6 +249,41 @@ test('without /proc: tree-kill with the signal, SIGKILL exactly at `timeout`, ro
   assert.deepEqual(result, { pids: [100], forced: true, durationMs: 35, survivors: [] });
 });
 
+test('Windows: taskkill /T /F for the tree at once; no stop signal, no SIGCONT, no process group, no /proc', async () => {
+  const sys = system();
+  sys.spawn(100, 10, { behaviour: 'ignore' });
+  sys.spawn(101, 100, { behaviour: 'ignore' });
+  sys.deps.platform = 'win32';
+  sys.deps.procAvailable = () => assert.fail('/proc is not read on Windows');
+  sys.deps.readTable = () => assert.fail('/proc is not read on Windows');
+  sys.deps.readEnviron = () => assert.fail('/proc is not read on Windows');
+  sys.deps.taskkill = async (pid) => {
+    sys.calls.push(`${sys.time} taskkill /pid ${pid} /T /F`);
+    sys.at(sys.time + 20, () => {
+      for (const p of [...sys.procs.values()].filter((p) => p.pid === pid || p.ppid === pid)) sys.deps.kill!(p.pid, 'SIGKILL');
+    });
+  };
+  const { result, batches } = await run(sys, { timeout: 5000 });
+  assert.deepEqual(sys.calls, ['0 taskkill /pid 100 /T /F', '20 SIGKILL 100', '20 SIGKILL 101']);
+  assert.ok(sys.calls.every((call) => !call.includes('SIGCONT') && !call.includes(' -')), 'no SIGCONT, no group');
+  assert.deepEqual(batches, [[[100], 'SIGKILL']]);
+  assert.deepEqual(result, { pids: [100], forced: true, durationMs: 20, survivors: [] });
+});
+
+test('Windows: a root already gone is nothing to kill; one that outlives taskkill is a survivor', async () => {
+  const gone = system();
+  gone.deps.platform = 'win32';
+  gone.deps.taskkill = async () => assert.fail('nothing to kill');
+  assert.deepEqual((await run(gone)).result, { pids: [], forced: false, durationMs: 0, survivors: [] });
+
+  const stuck = system();
+  stuck.spawn(100, 10, { behaviour: 'unkillable' });
+  stuck.deps.platform = 'win32';
+  stuck.deps.taskkill = async () => {};
+  const { result } = await run(stuck, { killWait: 50 });
+  assert.deepEqual(result, { pids: [100], forced: true, durationMs: 50, survivors: [100] });
+});
+
 test('newTreeMarker: a fresh value under BOT_WATCHDOG_TREE each time', () => {
   const a = newTreeMarker();
   const b = newTreeMarker();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EXIT } from '../../src/exit-codes.js';
 import { decideAfterRun, type DecisionContext, type RunOutcome } from '../../src/supervisor/restart-decision.js';
 import { dampOutage } from '../../src/supervisor/outage-damping.js';
-import { REASON_RULES, type RestartReason } from '../../src/supervisor/restart-reasons.js';
+import { REASON_RULES, stopTimeoutFor, type RestartReason } from '../../src/supervisor/restart-reasons.js';
 
 const ctx = (over: Partial<DecisionContext> = {}): DecisionContext => ({
   policy: 'always',
@@ -86,8 +86,16 @@ test('jitter spreads the delay over ±jitter around the base, never above maxDel
 
 test('the table gives every reason all its rules', () => {
   for (const [reason, rules] of Object.entries(REASON_RULES)) {
-    assert.deepEqual(Object.keys(rules).sort(), ['backoff', 'bypassesPolicy', 'countsTowardLimit', 'outage', 'waitForBackend'], reason);
+    assert.deepEqual(Object.keys(rules).sort(), ['backoff', 'bypassesPolicy', 'countsTowardLimit', 'hung', 'outage', 'waitForBackend'], reason);
   }
+  // Only the reasons that mean the bot's loop is not running are killed after stop.hungTimeout.
+  assert.deepEqual(
+    Object.entries(REASON_RULES)
+      .filter(([, rules]) => rules.hung)
+      .map(([reason]) => reason)
+      .sort(),
+    ['heartbeat-stale', 'link-stalled', 'output-silent'],
+  );
   // Only the backend's restarts are damped by restart.flapping.
   assert.deepEqual(
     Object.entries(REASON_RULES)
@@ -151,4 +159,15 @@ test('restart.flapping in the decision: outage restarts only; the delay, the cou
     'sighup 0 - limit:0', // the operator's SIGHUP is never damped
   ]);
   assert.deepEqual(recentOutages, [1000, 2000, 4000, 5000, 6000]);
+});
+
+test('stopTimeoutFor: stop.hungTimeout for a hung bot, never longer than stop.timeout; stop.timeout otherwise', () => {
+  const stop = { timeout: 10_000, hungTimeout: 3000 };
+  const hung: RestartReason[] = ['heartbeat-stale', 'link-stalled', 'output-silent'];
+  for (const reason of Object.keys(REASON_RULES) as RestartReason[]) {
+    assert.equal(stopTimeoutFor(reason, stop), hung.includes(reason) ? 3000 : 10_000, reason);
+  }
+  assert.equal(stopTimeoutFor(undefined, stop), 10_000, 'a shutdown or an exit');
+  assert.equal(stopTimeoutFor('link-stalled', { timeout: 2000, hungTimeout: 3000 }), 2000);
+  assert.equal(stopTimeoutFor('link-stalled', { timeout: 10_000 }), 10_000, 'without hungTimeout');
 });

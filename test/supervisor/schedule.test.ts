@@ -132,5 +132,5 @@ test('a planned restart while the bot has been up less than 5 minutes is skipped
 });
 
 test('reason "scheduled": never counts toward the limit, whatever the policy, no backoff, waits for the backend as configured, never damped as a backend restart', () => {
-  assert.deepEqual(reasonRules('scheduled'), { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured', outage: false });
+  assert.deepEqual(reasonRules('scheduled'), { countsTowardLimit: false, bypassesPolicy: true, backoff: false, waitForBackend: 'if-configured', outage: false, hung: false });
 });

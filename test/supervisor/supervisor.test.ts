@@ -426,3 +426,24 @@ test('restart.flapping on virtual time: the stop is never delayed; after 3 quick
   h.supervisor.shutdown('SIGTERM');
   await h.done;
 });
+
+test('stop.hungTimeout: a hung bot (stalled reader, frozen heartbeat, silence) gets SIGKILL after it; other stops wait stop.timeout', async () => {
+  const h = harness(baseOptions({ stop: { signal: 'SIGTERM', timeout: 10_000, hungTimeout: 3000 } }));
+  await h.flush();
+  const reasons = ['link-stalled', 'link-lost', 'heartbeat-stale', 'output-match', 'output-silent', 'sighup'] as const;
+  for (const reason of reasons) {
+    assert.equal(h.supervisor.requestRestart(reason), true, reason);
+    await h.flush();
+    await h.clock.advance(60_000); // past any backoff: the next bot runs
+  }
+  assert.deepEqual(
+    h.kills.map((k) => [k.request.signal, k.request.timeout]),
+    [['SIGTERM', 3000], ['SIGTERM', 10_000], ['SIGTERM', 3000], ['SIGTERM', 10_000], ['SIGTERM', 3000], ['SIGTERM', 10_000]],
+  );
+  assert.deepEqual(h.log.events('child.stop').map((e) => [e.reason, e.killAfterMs]), reasons.map((r, i) => [r, h.kills[i]?.request.timeout]));
+  // A shutdown waits stop.timeout, whatever was wrong before.
+  h.supervisor.shutdown('SIGTERM');
+  await h.flush();
+  assert.equal(h.kills.at(-1)?.request.timeout, 10_000);
+  await h.done;
+});
