@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { errorReason } from '../probes/net-errors.js';
 import { stopwatch, type ProbeResult, type Verdict } from '../probes/probe.js';
-import { heartbeatIntervalOf } from './heartbeat-interval.js';
+import { HEARTBEAT_MISSES, heartbeatDeadline, heartbeatIntervalOf } from './heartbeat-deadline.js';
 import { snippet } from './untrusted.js';
 
 /** Where to connect. `url` may carry secrets in its query; `display` never does. */
@@ -261,8 +261,9 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
 
   /** (Re)arms the heartbeat deadline: `misses` announced intervals, the interval kept within sane bounds. */
   private armHeartbeat(announcedMs: number): void {
-    const misses = this.liveness.heartbeatMisses ?? 2;
+    const misses = this.liveness.heartbeatMisses ?? HEARTBEAT_MISSES;
     const intervalMs = heartbeatIntervalOf(announcedMs);
+    const now = this.clock.now();
     const counted = intervalMs === announcedMs ? '' : `; counted as ${intervalMs}ms`;
     this.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = this.clock.setTimeout(() => {
@@ -272,7 +273,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
         reason: `no heartbeat for ${misses * intervalMs}ms (the server announced one every ${announcedMs}ms${counted})`,
         at: this.clock.now(),
       });
-    }, misses * intervalMs);
+    }, heartbeatDeadline(now, intervalMs, misses) - now);
   }
 
   private lose(loss: LinkLoss): void {
