@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { WebSocket } from 'ws';
-import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import { type Clock, type TimerHandle } from '../clock/clock.js';
 import { errorReason } from '../probes/net-errors.js';
 import { stopwatch, type ProbeResult, type Verdict } from '../probes/probe.js';
 import { HEARTBEAT_MISSES, heartbeatDeadline, heartbeatIntervalOf } from './heartbeat-deadline.js';
@@ -56,8 +56,8 @@ export interface LinkOptions {
   pongTimeout?: number;
   /** Heartbeats missed in a row (OneBot) before the link counts as dead. Default 2. */
   heartbeatMisses?: number;
-  /** Every timer and time of the connection (handshake deadline, pings, pongs, heartbeats, close). Default: the system clock. */
-  clock?: Clock;
+  /** Every timer and time of the connection (handshake deadline, pings, pongs, heartbeats, close). */
+  clock: Clock;
 }
 
 /** One attempt to open a link: the result, and the open link when it is healthy. */
@@ -99,10 +99,10 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
   constructor(
     readonly target: WsTarget,
     readonly protocol: LinkProtocol,
-    private readonly liveness: LinkOptions = {},
+    private readonly liveness: LinkOptions,
   ) {
     super();
-    this.clock = liveness.clock ?? systemClock;
+    this.clock = liveness.clock;
   }
 
   get isOpen(): boolean {
