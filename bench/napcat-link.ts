@@ -85,7 +85,7 @@ async function once(scenario: Scenario): Promise<number> {
   const logger = createEventLog({ level: 'silent', format: 'json' });
   const sink = new HealthSink({ log: logger, clock, startupGrace: 0 });
   const listener = new NapCatListener({ listen: { host: '127.0.0.1', port: 0 }, clock, logger, health: sink });
-  const backend = new BackendMonitor({ policy: POLICIES['onebot-reverse'], listener, interval: 1000, timeout: 1000, failureThreshold: 3, port: sink.port(), clock, logger });
+  const backend = new BackendMonitor({ policy: POLICIES['onebot-reverse'], listener: () => listener, interval: 1000, timeout: 1000, failureThreshold: 3, port: sink.port(), clock, logger });
   const fact = (type: Event) =>
     new Promise<number>((resolve) => {
       const off = sink.subscribe((update) => {

@@ -34,8 +34,8 @@ export interface BackendMonitorOptions {
     reconnect?: { initialDelay: number; maxDelay: number };
     misconfiguredRetry?: number;
   };
-  /** The backend dials the watchdog: NapCat over reverse WebSocket. */
-  listener?: NapCatListener;
+  /** The backend dials the watchdog: NapCat over reverse WebSocket (built at start: its server loads `ws`). */
+  listener?: () => NapCatListener | Promise<NapCatListener>;
   /** Heartbeat interval assumed before NapCat announces one. Default 30 s (NapCat's default). */
   assumedIntervalMs?: number;
   /** Where results and facts go: the health pipeline. */
@@ -64,6 +64,7 @@ export class BackendMonitor implements Monitor, BackendGate {
   private waitingTimer: TimerHandle | undefined;
   private deadlineTimer: { handle: TimerHandle; at: number } | undefined;
   private running = false;
+  private listener: NapCatListener | undefined;
 
   constructor(private readonly options: BackendMonitorOptions) {
     const { interval, link, poll, listener } = options;
@@ -110,8 +111,9 @@ export class BackendMonitor implements Monitor, BackendGate {
     this.state = { ...this.state, stopped: false };
     this.loop?.start();
     this.keeper?.start();
-    const listener = this.options.listener;
-    if (listener) {
+    if (this.options.listener) {
+      const listener = await this.options.listener();
+      this.listener = listener;
       this.state = initialReadiness(this.state.settings, this.now());
       this.options.port.report({ probe: 'onebot-reverse', verdict: 'unknown', reason: 'waiting for NapCat to connect', latencyMs: 0 });
       this.armDeadline();
@@ -129,7 +131,7 @@ export class BackendMonitor implements Monitor, BackendGate {
     this.keeper?.stop();
     this.dispatch({ type: 'stop', at: this.now() });
     this.armDeadline();
-    await this.options.listener?.stop();
+    await this.listener?.stop();
     await this.options.poll?.settled?.();
   }
 

@@ -6,7 +6,6 @@ import { HttpProbe } from '../probes/http.js';
 import type { Probe } from '../probes/probe.js';
 import { TcpProbe } from '../probes/tcp.js';
 import { BackendMonitor, type BackendMonitorOptions } from './backend-monitor.js';
-import { NapCatListener } from './onebot-reverse/listener.js';
 import { MiraiBotPresence } from './mirai/bot-presence.js';
 import { MiraiHttpProbe } from './mirai/mirai-http.js';
 import { MiraiWsProbe, openMiraiLink, type MiraiWsOptions } from './mirai/mirai-ws.js';
@@ -91,7 +90,8 @@ export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backen
       // NapCat's link cannot be checked once: `check` reads the running watchdog's verdict instead.
       oneShotProbes: [],
       monitor(port, logger) {
-        const listener = new NapCatListener({ listen, accessToken: kind.accessToken, clock, logger, health: port });
+        // Loaded when it starts: the listener's server brings `ws`, which other configs never load.
+        const listener = async () => new (await import('./onebot-reverse/listener.js')).NapCatListener({ listen, accessToken: kind.accessToken, clock, logger, health: port });
         return new BackendMonitor({ policy, listener, interval, timeout, failureThreshold, port, clock, logger });
       },
     };

@@ -53,7 +53,7 @@ export class ReverseRig extends EventEmitter {
     this.listener = new NapCatListener({ listen: listen ?? { host: '127.0.0.1', port: 0 }, ...limits, clock: timers, logger: this.log, health: this.handle.health });
     this.monitor = new BackendMonitor({
       policy: POLICIES['onebot-reverse'],
-      listener: this.listener,
+      listener: () => this.listener,
       interval: 1000,
       timeout: 1000,
       failureThreshold: 3,
