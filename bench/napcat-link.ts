@@ -1,11 +1,16 @@
-// Detection latency of the onebot-reverse backend module (src/backend/onebot-reverse) on real
-// sockets and real timers: from a NapCat fault (a fake NapCat, the reverse-WebSocket client of
-// test/helpers/fake-napcat.ts) to the backend's event. The module's floor: the watchdog adds its
+// Detection latency of the onebot-reverse backend (its listener, src/backend/onebot-reverse, and the
+// one backend reducer) on real sockets and real timers: from a NapCat fault (a fake NapCat, the
+// reverse-WebSocket client of test/helpers/fake-napcat.ts) to the backend's fact in the health sink. The module's floor: the watchdog adds its
 // logging on top. Heartbeat interval of the run: 1 s (NapCat's default is 30 s: the heartbeat rows
 // scale with it).
 // Run: node --import tsx bench/napcat-link.ts [--runs N]   (exits 1 if a target is missed)
 import { performance } from 'node:perf_hooks';
-import { OneBotReverseBackend } from '../src/backend/onebot-reverse/backend.js';
+import { BackendMonitor } from '../src/backend/backend-monitor.js';
+import { NapCatListener } from '../src/backend/onebot-reverse/listener.js';
+import { POLICIES } from '../src/backend/policy.js';
+import { systemClock } from '../src/clock/clock.js';
+import { HealthSink } from '../src/health/health-sink.js';
+import { createEventLog } from '../src/log/logger.js';
 import { FakeNapCat } from '../test/helpers/fake-napcat.js';
 import { markdownTable, summarize } from './lib/stats.js';
 
@@ -76,14 +81,26 @@ const SCENARIOS: Scenario[] = [
 ];
 
 async function once(scenario: Scenario): Promise<number> {
-  const backend = new OneBotReverseBackend({ listen: { host: '127.0.0.1', port: 0 } });
+  const clock = systemClock;
+  const logger = createEventLog({ level: 'silent', format: 'json' });
+  const sink = new HealthSink({ log: logger, clock, startupGrace: 0 });
+  const listener = new NapCatListener({ listen: { host: '127.0.0.1', port: 0 }, clock, logger, health: sink });
+  const backend = new BackendMonitor({ policy: POLICIES['onebot-reverse'], listener: () => listener, interval: 1000, timeout: 1000, failureThreshold: 3, port: sink.port(), clock, logger });
+  const fact = (type: Event) =>
+    new Promise<number>((resolve) => {
+      const off = sink.subscribe((update) => {
+        if (update.kind !== 'backend' || update.fact.type !== type) return;
+        off();
+        resolve(performance.now());
+      });
+    });
   await backend.start();
-  const fake = FakeNapCat.start({ url: `ws://127.0.0.1:${backend.listeningOn()!.port}/`, heartbeatInterval: INTERVAL, reconnectInterval: 60_000 });
+  const fake = FakeNapCat.start({ url: `ws://127.0.0.1:${listener.listeningOn()!.port}/`, heartbeatInterval: INTERVAL, reconnectInterval: 60_000 });
   try {
-    await new Promise<void>((resolve) => backend.once('ready', () => resolve()));
+    await fact('ready');
     // A random phase against the heartbeat timer.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * INTERVAL));
-    const seen = new Promise<number>((resolve) => backend.once(scenario.event, () => resolve(performance.now())));
+    const seen = fact(scenario.event);
     const from = await scenario.inject(fake);
     return Math.round((await seen) - from);
   } finally {

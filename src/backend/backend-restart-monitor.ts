@@ -1,20 +1,20 @@
 import type { Clock } from '../clock/clock.js';
 import type { WatchdogConfig } from '../config/load-config.js';
-import type { EventLog, EventRecord } from '../log/events.js';
-import type { Monitor } from '../supervisor/types.js';
+import type { HealthUpdate } from '../health/health-sink.js';
+import type { EventLog } from '../log/events.js';
+import type { Monitor, SupervisorHandle } from '../supervisor/types.js';
 import { BackendRestarter, type BackendRestarterOptions } from './backend-restarter.js';
 import { logBackendRestarter } from './restarter-log.js';
 
 /**
- * `backend.restart` for the backends the watchdog polls and links to (mirai, OneBot, http, tcp):
- * fed by the backend's own events — `down` from `backend.down` until `backend.ready`,
- * `account-offline` from `backend.account-offline` until `backend.account-online`. A blip is no
- * problem. (onebot-reverse feeds its restarter from the NapCat listener itself.)
+ * `backend.restart`, for every backend kind: fed by the backend's facts as the health sink
+ * publishes them — `down` from a confirmed outage until the backend is ready again,
+ * `account-offline` while an account is offline. A blip is no problem.
  */
 export class BackendRestartMonitor implements Monitor {
   readonly name = 'backend-restart';
   private down = false;
-  private offline = false;
+  private readonly offline = new Set<string>();
   private off: (() => void) | undefined;
 
   constructor(
@@ -22,9 +22,9 @@ export class BackendRestartMonitor implements Monitor {
     private readonly log: EventLog,
   ) {}
 
-  start(): void {
+  start(handle: Pick<SupervisorHandle, 'health'>): void {
     logBackendRestarter(this.restarter, this.log);
-    this.off = this.log.on((record) => this.onEvent(record));
+    this.off = handle.health.subscribe((update) => this.onUpdate(update));
   }
 
   stop(): void {
@@ -33,28 +33,31 @@ export class BackendRestartMonitor implements Monitor {
     this.restarter.stop();
   }
 
-  private onEvent(record: EventRecord): void {
-    switch (record.event) {
-      case 'backend.down':
+  private onUpdate(update: HealthUpdate): void {
+    if (update.kind !== 'backend') return;
+    const { fact } = update;
+    const account = String(fact.account ?? '');
+    switch (fact.type) {
+      case 'down':
         this.down = true;
         break;
-      case 'backend.ready':
+      case 'ready':
         this.down = false;
         break;
-      case 'backend.account-offline':
-        this.offline = true;
+      case 'account-offline':
+        this.offline.add(account);
         break;
-      case 'backend.account-online':
-        this.offline = false;
+      case 'account-online':
+        this.offline.delete(account);
         break;
       default:
         return;
     }
-    this.restarter.report(this.down ? 'down' : this.offline ? 'account-offline' : undefined);
+    this.restarter.report(this.down ? 'down' : this.offline.size > 0 ? 'account-offline' : undefined);
   }
 }
 
-/** The plug-in for a config with `backend.restart` (undefined without, and for onebot-reverse). */
+/** The plug-in for a config with `backend.restart` (undefined without). */
 export function createBackendRestartMonitor(
   config: WatchdogConfig,
   log: EventLog,
@@ -62,12 +65,12 @@ export function createBackendRestartMonitor(
   run?: BackendRestarterOptions['run'],
 ): BackendRestartMonitor | undefined {
   const restart = config.backend.restart;
-  if (!restart || config.backend.kind === 'onebot-reverse' || config.backend.kind === 'none') return undefined;
+  if (!restart || config.backend.kind === 'none') return undefined;
   const restarter = new BackendRestarter({
     command: restart.command as [string, ...string[]],
     after: restart.after,
     cooldown: restart.cooldown,
-    timers: { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms, { unref: true }), clearTimeout: (h) => clock.clearTimeout(h) },
+    clock,
     ...(run ? { run } : {}),
   });
   return new BackendRestartMonitor(restarter, log);

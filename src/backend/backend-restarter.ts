@@ -1,7 +1,9 @@
-import type { TimerHandle } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import { EventEmitter } from 'node:events';
 import { restartCommandRunner, type CommandRunner, type RestartCommandResult } from './restart-command.js';
-import { MAX_TIMER_MS, systemTimers, type Timers } from './timers.js';
+
+/** The longest delay a Node timer holds; a longer wait is armed in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** What is wrong with the backend: a confirmed outage, or its QQ account offline. */
 export type BackendProblem = 'down' | 'account-offline';
@@ -19,7 +21,7 @@ export interface BackendRestarterOptions {
   timeoutMs?: number;
   /** Bytes of output kept (the end). Default 4 KiB. */
   outputLimit?: number;
-  timers?: Timers;
+  clock: Clock;
   run?: CommandRunner;
 }
 
@@ -48,7 +50,7 @@ export interface BackendRestarterEvents {
  * start over once the backend has been healthy for `after`. Time and the runner are injected.
  */
 export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly run: CommandRunner;
   private readonly maxAttempts: number;
   private problem: BackendProblem | undefined;
@@ -63,7 +65,7 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
 
   constructor(private readonly options: BackendRestarterOptions) {
     super();
-    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock;
     this.run = options.run ?? restartCommandRunner;
     this.maxAttempts = options.maxAttempts ?? 3;
   }
@@ -76,20 +78,20 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
       this.unhealthySince = undefined;
       this.clear('due');
       if ((this.attempts > 0 || this.gaveUp) && this.resetTimer === undefined) {
-        this.resetTimer = this.timers.setTimeout(() => this.reset(), this.options.after);
+        this.resetTimer = this.clock.setTimeout(() => this.reset(), this.options.after, { unref: true });
       }
       return;
     }
     this.problem = problem;
     this.clear('reset');
     if (this.unhealthySince === undefined) {
-      this.unhealthySince = this.timers.now();
+      this.unhealthySince = this.clock.now();
       this.schedule();
     }
   }
 
   snapshot(): { problem: BackendProblem | undefined; unhealthyForMs: number | undefined; attempts: number; running: boolean; gaveUp: boolean; nextRunInMs: number | undefined } {
-    const now = this.timers.now();
+    const now = this.clock.now();
     const due = this.dueAt();
     return {
       problem: this.problem,
@@ -118,17 +120,21 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
     this.clear('due');
     const due = this.dueAt();
     if (due === undefined || this.running || this.gaveUp || this.stopped) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, due - this.timers.now()));
-    this.dueTimer = this.timers.setTimeout(() => {
-      this.dueTimer = undefined;
-      if (this.timers.now() < due) return this.schedule(); // a wait longer than a timer holds
-      void this.fire();
-    }, delay);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, due - this.clock.now()));
+    this.dueTimer = this.clock.setTimeout(
+      () => {
+        this.dueTimer = undefined;
+        if (this.clock.now() < due) return this.schedule(); // a wait longer than a timer holds
+        void this.fire();
+      },
+      delay,
+      { unref: true },
+    );
   }
 
   private async fire(): Promise<void> {
     if (this.problem === undefined || this.unhealthySince === undefined || this.running || this.stopped) return;
-    const unhealthyForMs = this.timers.now() - this.unhealthySince;
+    const unhealthyForMs = this.clock.now() - this.unhealthySince;
     const command = [...this.options.command];
     if (this.attempts >= this.maxAttempts) {
       this.gaveUp = true;
@@ -136,7 +142,7 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
       return;
     }
     this.attempts++;
-    this.lastStartAt = this.timers.now();
+    this.lastStartAt = this.clock.now();
     this.running = true;
     const run: RestartRun = { attempt: this.attempts, problem: this.problem, unhealthyForMs, command };
     this.emit('run', run);
@@ -161,11 +167,11 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
 
   private clear(which: 'due' | 'reset'): void {
     if (which === 'due' && this.dueTimer !== undefined) {
-      this.timers.clearTimeout(this.dueTimer);
+      this.clock.clearTimeout(this.dueTimer);
       this.dueTimer = undefined;
     }
     if (which === 'reset' && this.resetTimer !== undefined) {
-      this.timers.clearTimeout(this.resetTimer);
+      this.clock.clearTimeout(this.resetTimer);
       this.resetTimer = undefined;
     }
   }

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import type { BackendHealthPort } from '../health/types.js';
 import type { EventLog } from '../log/events.js';
@@ -11,6 +11,8 @@ import { MiraiHttpProbe } from './mirai/mirai-http.js';
 import { MiraiWsProbe, openMiraiLink, type MiraiWsOptions } from './mirai/mirai-ws.js';
 import { OneBotHttpProbe } from './onebot/onebot-http.js';
 import { OneBotWsProbe, openOneBotLink, type OneBotWsOptions } from './onebot/onebot-ws.js';
+import { parseListen } from './onebot-reverse/listen-address.js';
+import { POLICIES, type BackendKind, type BackendPolicy } from './policy.js';
 
 export interface BackendDeps {
   /** Every timer and time of the backend: latency, timeouts, pings, retries, readiness. */
@@ -19,14 +21,17 @@ export interface BackendDeps {
 
 /** The backend the config asks for, built once for `run` and `check`. */
 export interface Backend {
-  /** The polled probe of probes.backend: mirai /about (+ the bot), OneBot get_status, any 2xx, or a TCP connect. */
-  readonly pollProbe: Probe;
+  readonly kind: BackendKind;
+  /** What its facts mean (policy.ts). */
+  readonly policy: BackendPolicy;
+  /** The polled probe of probes.backend: mirai /about (+ the bot), OneBot get_status, any 2xx, or a TCP connect; none for NapCat, which dials us. */
+  readonly pollProbe: Probe | undefined;
   /** What `bot-watchdog check` runs once, in order: the poll, then the WebSocket handshake when probes.websocket is on. */
   readonly oneShotProbes: readonly Probe[];
   /**
-   * The monitor of `run`: the supervisor's gate (starts wait until the backend is ready) and a
-   * source of `backend-down` / `account-relogin` restarts, reporting into `port`. Logs
-   * `config.ignored` when probes.websocket is on for a backend without a WebSocket.
+   * The monitor of `run`: the supervisor's gate when the policy says so (starts wait until the
+   * backend is ready), reporting results and facts into `port`. Logs `config.ignored` when
+   * probes.websocket is on for a backend without a WebSocket.
    */
   monitor(port: BackendHealthPort, logger: EventLog): BackendMonitor;
 }
@@ -35,10 +40,15 @@ export interface Backend {
 type Kind =
   | { kind: 'mirai'; http: { url: string; verifyKey: string; qq?: number; presence?: MiraiBotPresence }; ws: MiraiWsOptions }
   | { kind: 'onebot'; http: { url: string; accessToken?: string }; ws: OneBotWsOptions }
-  | { kind: 'http' | 'tcp'; url: string };
+  | { kind: 'http' | 'tcp'; url: string }
+  | { kind: 'onebot-reverse'; listen: string | number; accessToken?: string };
 
 function kindOf(config: WatchdogConfig): Kind | undefined {
   const { backend } = config;
+  if (backend.kind === 'onebot-reverse') {
+    if (backend.listen === undefined) return undefined;
+    return { kind: 'onebot-reverse', listen: backend.listen, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
+  }
   if (backend.kind === 'none' || backend.url === undefined) return undefined;
   const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
   switch (backend.kind) {
@@ -62,11 +72,30 @@ function kindOf(config: WatchdogConfig): Kind | undefined {
  * The backend of `config` (undefined for backend.kind "none"): its probes and its monitor, with
  * the options built here once. `check` uses `oneShotProbes`, `run` uses `monitor()`.
  */
-export function createBackend(config: WatchdogConfig, deps: Partial<BackendDeps> = {}): Backend | undefined {
+export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backend | undefined {
   const kind = kindOf(config);
   if (!kind) return undefined;
-  const clock = deps.clock ?? systemClock;
+  const { clock } = deps;
   const ws = config.probes.websocket;
+  const policy = POLICIES[kind.kind];
+  const { interval, timeout, failureThreshold } = config.probes.backend;
+
+  if (kind.kind === 'onebot-reverse') {
+    const listen = parseListen(kind.listen);
+    if (!listen) throw new Error(`backend.listen: expected a port or "host:port", got ${JSON.stringify(kind.listen)}`); // validated with the config already
+    return {
+      kind: kind.kind,
+      policy,
+      pollProbe: undefined,
+      // NapCat's link cannot be checked once: `check` reads the running watchdog's verdict instead.
+      oneShotProbes: [],
+      monitor(port, logger) {
+        // Loaded when it starts: the listener's server brings `ws`, which other configs never load.
+        const listener = async () => new (await import('./onebot-reverse/listener.js')).NapCatListener({ listen, accessToken: kind.accessToken, clock, logger, health: port });
+        return new BackendMonitor({ policy, listener, interval, timeout, failureThreshold, port, clock, logger });
+      },
+    };
+  }
 
   let pollProbe: Probe;
   let wsProbe: Probe | undefined;
@@ -78,7 +107,7 @@ export function createBackend(config: WatchdogConfig, deps: Partial<BackendDeps>
       pollProbe = new MiraiHttpProbe({ ...kind.http, verifySession: !ws.enabled, clock });
       if (ws.enabled) {
         wsProbe = new MiraiWsProbe(kind.ws, clock);
-        link = { probe: 'mirai-ws', open: (open) => openMiraiLink(kind.ws, liveness, open), accountOffline: 'wait-for-relogin' };
+        link = { probe: 'mirai-ws', open: (open) => openMiraiLink(kind.ws, liveness, open) };
       }
       break;
     }
@@ -86,7 +115,7 @@ export function createBackend(config: WatchdogConfig, deps: Partial<BackendDeps>
       pollProbe = new OneBotHttpProbe({ ...kind.http, clock });
       if (ws.enabled) {
         wsProbe = new OneBotWsProbe(kind.ws, clock);
-        link = { probe: 'onebot-ws', open: (open) => openOneBotLink(kind.ws, liveness, open), accountOffline: 'outage' };
+        link = { probe: 'onebot-ws', open: (open) => openOneBotLink(kind.ws, liveness, open) };
       }
       break;
     }
@@ -98,8 +127,9 @@ export function createBackend(config: WatchdogConfig, deps: Partial<BackendDeps>
       break;
   }
 
-  const { interval, timeout, failureThreshold } = config.probes.backend;
   return {
+    kind: kind.kind,
+    policy,
     pollProbe,
     oneShotProbes: wsProbe ? [pollProbe, wsProbe] : [pollProbe],
     monitor(port, logger) {
@@ -110,7 +140,7 @@ export function createBackend(config: WatchdogConfig, deps: Partial<BackendDeps>
           `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${config.backend.kind}"`,
         );
       }
-      return new BackendMonitor({ poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, ...(link ? { link } : {}) });
+      return new BackendMonitor({ policy, poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, ...(link ? { link } : {}) });
     },
   };
 }

@@ -1,35 +1,39 @@
-import type { HealthResult } from '../health/types.js';
+import type { BackendFact, HealthResult, OutageEvidence } from '../health/types.js';
 import type { EventFields, Evidence } from '../log/events.js';
 import type { ProbeResult } from '../probes/probe.js';
-import { heartbeatIntervalOf } from './heartbeat-interval.js';
+import { heartbeatIntervalOf } from './heartbeat-deadline.js';
+import { newPeer, peerClose, peerLinked, peerOpen, peerSignal, peerTick, UNKNOWN_ACCOUNT, type Peer, type PeerEffect, type PeerSignal } from './peer-links.js';
+import type { BackendPolicy } from './policy.js';
 import type { LinkLoss, LinkSignal } from './ws-connection.js';
 
+export type { OutageEvidence } from '../health/types.js';
+
 /**
- * Is the backend ready, and what follows from each thing its parts say — as a pure reducer:
- * `reduce(state, event) → { state, effects }`. No clock, no timers, no I/O: every event carries
- * the time it happened (`at`, the clock's now()), and every side effect (a log line, a result for
- * the health pipeline, a restart, waking the waiting starts, the waiting-log timer) is returned
- * for the adapter (src/backend/backend-monitor.ts) to carry out.
+ * The one backend machine, for every kind: is the backend ready, and what follows from each fact
+ * its driver reports — as a pure reducer: `reduce(state, event) → { state, effects }`. No clock,
+ * no timers, no I/O: every event carries the time it happened (`at`, the clock's now()), and every
+ * side effect (a log line, a result or a fact for the health sink, waking the waiting starts, the
+ * waiting-log timer) is returned for the adapter (src/backend/backend-monitor.ts) to carry out.
+ * Whether a fact restarts the bot is the health sink's rule, from the kind's policy (policy.ts).
  *
- * Ready = the poll is healthy (fresh after a link drop) AND the link is up AND the account is not
+ * The drivers differ in who dials: the watchdog polls (`poll`) and keeps one link (`link`, from
+ * src/backend/link-keeper.ts) to mirai or a OneBot server; NapCat dials the watchdog (`peers`,
+ * per QQ account, src/backend/peer-links.ts).
+ *
+ * Ready = the poll is healthy (fresh after a link drop) AND the link is up AND no account is
  * known to be offline. A part that is misconfigured (our verifyKey/token is refused) cannot judge
- * anything: it counts as "the server answers" and the other parts decide — see the README.
+ * anything: it counts as "the server answers" and the other parts decide — see docs/backends.md.
  */
 
 export interface ReadinessSettings {
-  /** The poll's probe name: "mirai-http", "onebot-http", "http", "tcp". */
-  poll: string;
-  /** The persistent WebSocket link, when probes.websocket is on. */
-  link?: {
-    /** "mirai-ws", "onebot-ws". */
-    probe: string;
-    /**
-     * What an account going offline means. mirai: not ready, the running bot is left alone and
-     * restarted when the account is back (its session is stale then: mirai-api-http #518).
-     * OneBot: the backend is down (`status.online=false` = dead).
-     */
-    accountOffline: 'wait-for-relogin' | 'outage';
-  };
+  /** The poll's probe name: "mirai-http", "onebot-http", "http", "tcp"; none for a backend that dials us. */
+  poll?: string;
+  /** The persistent WebSocket link the watchdog keeps ("mirai-ws", "onebot-ws"), when probes.websocket is on. */
+  link?: { probe: string };
+  /** The backend dials the watchdog (NapCat over reverse WebSocket): its links, per account. */
+  peers?: { probe: string; assumedIntervalMs: number };
+  /** The kind's policy: what an offline account means, whether outages count before the first ready. */
+  policy: Pick<BackendPolicy, 'accountOffline' | 'gatesStart'>;
   /** probes.backend.failureThreshold: failed polls in a row that are an outage. */
   failureThreshold: number;
   /** Time between `backend.waiting` lines while a start waits. */
@@ -38,14 +42,8 @@ export interface ReadinessSettings {
 
 export type PollState = 'unknown' | 'up' | 'down' | 'misconfigured';
 
-/** The link as its keeper last said (src/backend/link-keeper.ts). */
-export type LinkState = 'connecting' | 'up' | 'confirming' | 'renewing' | 'down' | 'misconfigured';
-
-/**
- * Evidence of an outage, logged with `backend.down` and `child.stop`. `lastReason`, not `reason`:
- * in `child.stop`, `reason` is the restart reason (`backend-down`).
- */
-export type OutageEvidence = Evidence & { probe: string; lastReason: string };
+/** The dialled link as its keeper last said (src/backend/link-keeper.ts; `stopped` is the keeper's own). */
+export type DialledLinkState = 'connecting' | 'up' | 'confirming' | 'renewing' | 'down' | 'misconfigured';
 
 export interface ReadinessState {
   readonly settings: ReadinessSettings;
@@ -60,7 +58,7 @@ export interface ReadinessState {
   };
   readonly link:
     | {
-        readonly state: LinkState;
+        readonly state: DialledLinkState;
         /** The latest attempt's result. */
         readonly last: ProbeResult | undefined;
         /** The loss that ended the latest link. */
@@ -73,7 +71,12 @@ export interface ReadinessState {
         readonly resets: number;
       }
     | undefined;
-  readonly accountOffline: { readonly event: string; readonly at: number } | undefined;
+  /** The links NapCat holds to the watchdog, per account (key: self_id, or "?" before it is known). */
+  readonly peers: Readonly<Record<string, Peer>>;
+  /** Which account each open peer connection belongs to. */
+  readonly connections: Readonly<Record<number, string>>;
+  /** Accounts known to be offline (key: self_id, "" for the one account of a dialled backend). */
+  readonly accountOffline: Readonly<Record<string, { readonly event: string; readonly at: number }>>;
   readonly ready: boolean;
   readonly everReady: boolean;
   readonly outage: { readonly since: number; readonly evidence: OutageEvidence } | undefined;
@@ -92,13 +95,19 @@ export type ReadinessEvent =
   | { type: 'link-lost'; at: number; loss: LinkLoss }
   /** WE closed the link (a frame it does not take); it is renewed after `delayMs`. Not the backend's doing. */
   | { type: 'link-reset'; at: number; loss: LinkLoss; delayMs: number }
-  /** The link closed and the immediate reconnect answered. `botSpawnedAt`: the running bot's spawn time, if one runs. */
-  | { type: 'link-blip'; at: number; loss: LinkLoss; result: ProbeResult; botSpawnedAt: number | undefined }
+  /** The link closed and the immediate reconnect answered. */
+  | { type: 'link-blip'; at: number; loss: LinkLoss; result: ProbeResult }
   | { type: 'link-down'; at: number; loss: LinkLoss; result: ProbeResult | undefined }
   | { type: 'link-failed'; at: number; result: ProbeResult; nextDelayMs: number }
   | { type: 'link-misconfigured'; at: number; result: ProbeResult }
   | { type: 'account'; at: number; signal: AccountSignal }
   | { type: 'heartbeat'; at: number; signal: HeartbeatSignal }
+  /** NapCat opened a link to the watchdog (its handshake's X-Self-ID, if sent). */
+  | { type: 'peer-open'; at: number; id: number; selfId?: number | undefined }
+  | { type: 'peer-close'; at: number; id: number; code: number; reason: string }
+  | { type: 'peer-signal'; at: number; id: number; signal: PeerSignal }
+  /** A peer's heartbeat deadline came (the adapter arms one timer at `nextDeadline`). */
+  | { type: 'tick'; at: number }
   /** A start began to wait (the first waiter). */
   | { type: 'wait-start'; at: number }
   /** No start waits any more. */
@@ -127,8 +136,8 @@ export type ReadinessEffect =
   | LogEffect
   /** A result of a part, for the health pipeline (it logs probe.* transitions, the state file shows it). */
   | { type: 'report'; result: HealthResult }
-  /** The running bot must go (the pipeline ignores it when none runs). */
-  | { type: 'restart'; reason: 'backend-down' | 'account-relogin'; evidence: Evidence }
+  /** A fact for the health sink: its backend rule decides whether the running bot restarts. */
+  | { type: 'fact'; fact: BackendFact }
   /** Ask the poll for a fresh answer now. */
   | { type: 'check-poll' }
   /** Resolve every waiting start. */
@@ -142,12 +151,15 @@ export interface Transition {
   effects: ReadinessEffect[];
 }
 
-export function initialReadiness(settings: ReadinessSettings): ReadinessState {
+/** The state at start (`at`: when the watchdog started; NapCat's first link is awaited from then). */
+export function initialReadiness(settings: ReadinessSettings, at = 0): ReadinessState {
   return {
     settings,
     poll: { state: 'unknown', streak: 0, last: undefined, stale: false, staleSince: 0 },
     link: settings.link ? { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false, resets: 0 } : undefined,
-    accountOffline: undefined,
+    peers: settings.peers ? { [UNKNOWN_ACCOUNT]: newPeer(UNKNOWN_ACCOUNT, at, settings.peers.assumedIntervalMs) } : {},
+    connections: {},
+    accountOffline: {},
     ready: false,
     everReady: false,
     outage: undefined,
@@ -158,10 +170,13 @@ export function initialReadiness(settings: ReadinessSettings): ReadinessState {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A copy of the state that one transition works on. */
-type Draft = Omit<Mutable<ReadinessState>, 'poll' | 'link' | 'waiting'> & {
+type Draft = Omit<Mutable<ReadinessState>, 'poll' | 'link' | 'waiting' | 'peers' | 'connections' | 'accountOffline'> & {
   poll: Mutable<ReadinessState['poll']>;
   link: Mutable<NonNullable<ReadinessState['link']>> | undefined;
   waiting: Mutable<NonNullable<ReadinessState['waiting']>> | undefined;
+  peers: Record<string, Peer>;
+  connections: Record<number, string>;
+  accountOffline: Record<string, { event: string; at: number }>;
 };
 
 /** The pure transition: never mutates `state`. */
@@ -172,6 +187,9 @@ export function reduce(state: ReadinessState, event: ReadinessEvent): Transition
     poll: { ...state.poll },
     link: state.link ? { ...state.link } : undefined,
     waiting: state.waiting ? { ...state.waiting } : undefined,
+    peers: { ...state.peers },
+    connections: { ...state.connections },
+    accountOffline: { ...state.accountOffline },
   };
   const effects: ReadinessEffect[] = [];
   const step = new Step(s, effects, event.at);
@@ -181,7 +199,28 @@ export function reduce(state: ReadinessState, event: ReadinessEvent): Transition
 
 /** Whether the poll lets the backend count as ready. */
 export function pollOk(state: ReadinessState): boolean {
+  if (state.settings.poll === undefined) return true;
   return (state.poll.state === 'up' || state.poll.state === 'misconfigured') && !state.poll.stale;
+}
+
+/** Whether NapCat's links (if it dials us) let the backend count as ready: every account it linked is linked now. */
+export function peersOk(state: ReadinessState, now: number): boolean {
+  if (!state.settings.peers) return true;
+  const peers = Object.values(state.peers);
+  return peers.length > 0 && peers.every((peer) => peerLinked(peer, now));
+}
+
+/** The accounts linked to the watchdog now (NapCat over reverse WebSocket). */
+export function linkedPeers(state: ReadinessState, now: number): Peer[] {
+  return Object.values(state.peers).filter((peer) => peerLinked(peer, now));
+}
+
+/** When the adapter must feed a `tick`: the earliest heartbeat deadline of NapCat's links. */
+export function nextDeadline(state: ReadinessState): number | undefined {
+  if (state.stopped) return undefined;
+  let next: number | undefined;
+  for (const peer of Object.values(state.peers)) if (peer.deadline !== undefined && (next === undefined || peer.deadline < next)) next = peer.deadline;
+  return next;
 }
 
 /** Whether the link (if any) lets the backend count as ready. Renewing: we closed it, the backend did nothing. */
@@ -192,7 +231,7 @@ export function linkOk(state: ReadinessState): boolean {
 /** Something has actually said no (not just "first check pending"). */
 export function knownNotReady(state: ReadinessState): boolean {
   const link = state.link?.state;
-  return state.poll.last?.verdict === 'unhealthy' || link === 'down' || link === 'confirming' || state.accountOffline !== undefined;
+  return state.poll.last?.verdict === 'unhealthy' || link === 'down' || link === 'confirming' || Object.keys(state.accountOffline).length > 0;
 }
 
 /** Why the link is not up (undefined while it is). */
@@ -216,12 +255,13 @@ export function linkReason(state: ReadinessState): string | undefined {
 export function notReadyReason(state: ReadinessState): string | undefined {
   const parts: string[] = [];
   const { poll, settings } = state;
-  if (!pollOk(state)) {
+  if (settings.poll !== undefined && !pollOk(state)) {
     if (poll.stale && poll.last?.verdict !== 'unhealthy') parts.push(`${settings.poll}: checking again after the link dropped`);
     else parts.push(`${settings.poll}: ${poll.last?.reason ?? 'first check pending'}`);
   }
   if (settings.link && !linkOk(state)) parts.push(`${settings.link.probe}: ${linkReason(state) ?? 'down'}`);
-  if (state.accountOffline) parts.push(`the QQ account is offline (${state.accountOffline.event})`);
+  for (const [key, offline] of Object.entries(state.accountOffline)) parts.push(`the QQ account${key ? ` ${key}` : ''} is offline (${offline.event})`);
+  for (const peer of Object.values(state.peers)) if (peer.phase !== 'up' || peer.open.length === 0) parts.push(`${settings.peers?.probe}: ${peer.lastReason}`);
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
@@ -244,7 +284,7 @@ class Step {
       case 'link-reset':
         return this.onLinkReset(event.loss, event.delayMs);
       case 'link-blip':
-        return this.onBlip(event.loss, event.result, event.botSpawnedAt);
+        return this.onBlip(event.loss, event.result);
       case 'link-down':
         return this.onLinkDown(event.loss, event.result);
       case 'link-failed':
@@ -255,6 +295,15 @@ class Step {
         return this.onAccount(event.signal);
       case 'heartbeat':
         return this.onHeartbeat(event.signal);
+      case 'peer-open':
+        return this.onPeerOpen(event.id, event.selfId);
+      case 'peer-close':
+        return this.onPeer(this.s.connections[event.id], (peer) => peerClose(peer, this.at, event.id, event.code, event.reason), event.id);
+      case 'peer-signal':
+        return this.onPeerSignal(event.id, event.signal);
+      case 'tick':
+        for (const key of Object.keys(this.s.peers)) this.onPeer(key, (peer) => peerTick(peer, this.at));
+        return;
       case 'wait-start':
         return this.onWaitStart();
       case 'wait-end':
@@ -305,7 +354,7 @@ class Step {
     this.report(toHealth(result));
     this.log('ws.up', { probe, reason: result.reason, latencyMs: result.latencyMs, ...(result.details ?? {}) }, `${probe}: ${result.reason}`);
     // A new session: whatever the old one said about the account is no longer known.
-    this.s.accountOffline = undefined;
+    delete this.s.accountOffline[''];
     link.heartbeatSeen = false;
     if (this.s.poll.stale) this.effects.push({ type: 'check-poll' });
     this.update();
@@ -352,7 +401,7 @@ class Step {
   }
 
   /** The link closed and came straight back: the backend blinked, and the bot's own link died with ours. */
-  private onBlip(loss: LinkLoss, result: ProbeResult, botSpawnedAt: number | undefined): void {
+  private onBlip(loss: LinkLoss, result: ProbeResult): void {
     const link = this.link();
     const probe = this.linkProbe();
     link.last = result;
@@ -360,8 +409,8 @@ class Step {
     const downMs = Math.round(this.at - loss.at);
     const evidence: OutageEvidence = { probe, cause: loss.cause, lastReason: loss.reason, ...closeCodeOf(loss), blip: true, downMs };
     this.log('backend.blip', { ...evidence, reconnect: result.reason }, `${probe}: the link dropped and came back in ${downMs}ms; the bot's own link dropped too`);
-    // Only a bot that was running when the link dropped lost its link.
-    if (botSpawnedAt !== undefined && botSpawnedAt < loss.at) this.effects.push({ type: 'restart', reason: 'backend-down', evidence });
+    // The sink restarts a bot that was running when the link dropped: its own link died with ours.
+    this.fact({ type: 'blip', probe, lostAt: loss.at, evidence });
   }
 
   private onLinkDown(loss: LinkLoss, result: ProbeResult | undefined): void {
@@ -423,7 +472,7 @@ class Step {
     if (signal.online === undefined) return;
     if (!signal.online) return this.accountWentOffline('heartbeat', {});
     // Every healthy heartbeat: nothing new, unless the account was offline.
-    if (this.s.accountOffline) this.accountCameBack('heartbeat', {});
+    if (this.s.accountOffline['']) this.accountCameBack('heartbeat', {});
   }
 
   private onAccount(signal: AccountSignal): void {
@@ -432,11 +481,12 @@ class Step {
   }
 
   private accountWentOffline(event: string, details: Evidence): void {
-    if (this.s.accountOffline) return;
+    if (this.s.accountOffline['']) return;
     const probe = this.linkProbe();
-    this.s.accountOffline = { event, at: this.at };
+    this.s.accountOffline[''] = { event, at: this.at };
     this.log('backend.account-offline', { probe, type: event, ...details }, `the QQ account went offline (${event})`);
-    if (this.s.settings.link?.accountOffline === 'outage') {
+    this.fact({ type: 'account-offline', probe, evidence: { probe, type: event, ...details } });
+    if (this.s.settings.policy.accountOffline === 'outage') {
       this.outageConfirmed({ probe, lastReason: `the QQ account is offline (${event} status.online=false)` });
     }
     this.update();
@@ -444,32 +494,162 @@ class Step {
 
   private accountCameBack(event: string, details: Evidence): void {
     const probe = this.linkProbe();
-    const wasOffline = this.s.accountOffline;
-    this.s.accountOffline = undefined;
-    const offlineMs = wasOffline ? Math.round(this.at - wasOffline.at) : undefined;
-    const since = offlineMs === undefined ? {} : { offlineMs };
-    this.log('backend.account-online', { probe, type: event, ...details, ...since }, `the QQ account is online again (${event})`);
-    if (this.s.settings.link?.accountOffline === 'wait-for-relogin') {
-      // mirai-api-http #518: after a relogin the bot's session is stale; it must connect again.
-      // Asked before the gate opens, so a bot that is waiting to start is not restarted twice.
-      this.effects.push({ type: 'restart', reason: 'account-relogin', evidence: { probe, type: event, ...since } });
+    const wasOffline = this.s.accountOffline[''];
+    delete this.s.accountOffline[''];
+    const evidence: Evidence & { probe: string; type: string } = { probe, type: event, ...details };
+    if (wasOffline) evidence['offlineMs'] = Math.round(this.at - wasOffline.at);
+    this.log('backend.account-online', evidence, `the QQ account is online again (${event})`);
+    // With policy `relogin` the sink restarts the bot (its session is stale: mirai-api-http #518);
+    // told before the gate opens, so a bot that is waiting to start is not restarted twice.
+    this.fact({ type: 'account-online', probe, evidence });
+    this.update();
+  }
+
+  // ---- the links NapCat holds to the watchdog, per account ----
+
+  private onPeerOpen(id: number, selfId: number | undefined): void {
+    const s = this.s;
+    const key = selfId === undefined ? UNKNOWN_ACCOUNT : String(selfId);
+    if (!s.peers[key]) {
+      const unknown = s.peers[UNKNOWN_ACCOUNT];
+      if (key !== UNKNOWN_ACCOUNT && unknown && unknown.open.length === 0) {
+        // The account awaited since the start has a name now.
+        delete s.peers[UNKNOWN_ACCOUNT];
+        s.peers[key] = { ...unknown, key, selfId };
+      } else {
+        s.peers[key] = newPeer(key, this.at, s.settings.peers?.assumedIntervalMs);
+      }
+    }
+    s.connections[id] = key;
+    this.onPeer(key, (peer) => peerOpen(peer, this.at, id));
+  }
+
+  private onPeerSignal(id: number, signal: PeerSignal): void {
+    const s = this.s;
+    let key = s.connections[id];
+    if (key === undefined) return;
+    if (key === UNKNOWN_ACCOUNT && signal.selfId !== undefined) key = this.nameAccount(id, signal.selfId);
+    this.onPeer(key, (peer) => peerSignal(peer, this.at, id, signal));
+  }
+
+  /** A link opened without X-Self-ID says its account in a frame: its record moves under that name. */
+  private nameAccount(id: number, selfId: number): string {
+    const s = this.s;
+    const key = String(selfId);
+    const unknown = s.peers[UNKNOWN_ACCOUNT];
+    if (!unknown) return key;
+    if (!s.peers[key]) {
+      delete s.peers[UNKNOWN_ACCOUNT];
+      s.peers[key] = { ...unknown, key, selfId };
+      for (const [connection, owner] of Object.entries(s.connections)) if (owner === UNKNOWN_ACCOUNT) s.connections[Number(connection)] = key;
+      return key;
+    }
+    const rest = { ...unknown, open: unknown.open.filter((c) => c.id !== id) };
+    if (rest.open.length === 0) delete s.peers[UNKNOWN_ACCOUNT];
+    else s.peers[UNKNOWN_ACCOUNT] = rest;
+    s.connections[id] = key;
+    this.onPeer(key, (peer) => peerOpen(peer, this.at, id));
+    return key;
+  }
+
+  /** One account's link through a pure step of peer-links.ts; its effects logged, reported and told the sink. */
+  private onPeer(key: string | undefined, step: (peer: Peer) => [Peer, PeerEffect[]], closed?: number): void {
+    if (key === undefined) return;
+    const before = this.s.peers[key];
+    if (!before) return;
+    if (closed !== undefined) delete this.s.connections[closed];
+    // Linked until a close or the deadline's tick says otherwise (at the deadline's very time too).
+    const wasLinked = peerLinked(before, -Infinity);
+    const [after, effects] = step(before);
+    this.s.peers[key] = after;
+    for (const effect of effects) this.onPeerEffect(after, effect);
+    const linked = peerLinked(after, -Infinity);
+    const probe = this.peersProbe();
+    if (linked !== wasLinked) {
+      const fact: BackendFact = { type: 'linked', probe, key, linked };
+      if (after.selfId !== undefined) fact.account = after.selfId;
+      this.fact(fact);
     }
     this.update();
+  }
+
+  private onPeerEffect(peer: Peer, effect: PeerEffect): void {
+    const probe = this.peersProbe();
+    const selfId = peer.selfId;
+    const account = selfId === undefined ? {} : { account: selfId };
+    switch (effect.type) {
+      case 'first-heartbeat':
+        this.log('ws.heartbeat', { probe, connection: effect.connection, intervalMs: effect.intervalMs ?? null }, `NapCat sends a heartbeat every ${effect.intervalMs ?? '?'}ms`);
+        return;
+      case 'ready': {
+        const fields: EventFields['backend.ready'] = { probe, selfId, intervalMs: effect.intervalMs };
+        if (effect.downMs !== undefined) fields.downMs = effect.downMs;
+        this.s.outage = undefined;
+        this.log('backend.ready', fields, `NapCat is linked (account ${selfId ?? 'unknown'}, heartbeat every ${effect.intervalMs}ms)`);
+        this.fact({ type: 'ready', probe, ...account, ...(effect.downMs === undefined ? {} : { downMs: effect.downMs }) });
+        return this.reportPeers(peer);
+      }
+      case 'down': {
+        const evidence: OutageEvidence = { probe, cause: effect.cause, lastReason: effect.reason, closeCode: effect.closeCode, silentMs: effect.silentMs, selfId };
+        this.s.outage ??= { since: this.at, evidence };
+        this.log('backend.down', evidence, `NapCat is down: ${effect.reason} (the bot is left running: NapCat reconnects to it by itself)`);
+        this.fact({ type: 'down', probe, evidence, ...account });
+        return this.reportPeers(peer);
+      }
+      case 'blip': {
+        const evidence: OutageEvidence = { probe, closeCode: effect.closeCode, downMs: effect.downMs, lastReason: 'closed', selfId };
+        this.log('backend.blip', { ...evidence, reconnect: 'NapCat reconnected' }, `NapCat's link dropped and came back after ${effect.downMs}ms`);
+        this.fact({ type: 'blip', probe, lostAt: this.at - effect.downMs, evidence, ...account });
+        return;
+      }
+      case 'account-offline': {
+        this.s.accountOffline[peer.key] = { event: effect.cause, at: this.at };
+        const evidence = { probe, type: effect.cause, tag: effect.tag, message: effect.message, selfId };
+        this.log('backend.account-offline', evidence, `NapCat's QQ account ${selfId ?? ''} is offline${effect.message ? `: ${effect.message}` : ''} (the bot is left running)`);
+        this.fact({ type: 'account-offline', probe, evidence, ...account });
+        return this.reportPeers(peer);
+      }
+      case 'account-online': {
+        delete this.s.accountOffline[peer.key];
+        const evidence = { probe, type: 'heartbeat', offlineMs: effect.offlineMs, selfId };
+        this.log('backend.account-online', evidence, `NapCat's QQ account is online again after ${effect.offlineMs}ms`);
+        this.fact({ type: 'account-online', probe, evidence, ...account });
+        return this.reportPeers(peer);
+      }
+    }
+  }
+
+  /** NapCat's links as one result: healthy while every account is linked and online. */
+  private reportPeers(peer: Peer): void {
+    const ok = peersOk(this.s, this.at) && Object.keys(this.s.accountOffline).length === 0;
+    this.report({ probe: this.peersProbe(), verdict: ok ? 'healthy' : 'unhealthy', reason: peer.lastReason, latencyMs: 0 });
+  }
+
+  private updatePeers(): void {
+    const s = this.s;
+    s.ready = peersOk(s, this.at) && Object.keys(s.accountOffline).length === 0;
+    if (s.ready) s.everReady = true;
+  }
+
+  private peersProbe(): string {
+    return this.s.settings.peers?.probe ?? 'onebot-reverse';
   }
 
   // ---- readiness, outages and the waiting log ----
 
   /** A confirmed outage: logged once, and the running bot is stopped until the backend is ready. */
   private outageConfirmed(evidence: OutageEvidence): void {
-    if (this.s.outage || !this.s.everReady) return;
+    // A kind that gates the start says `backend.waiting` until it was ready once.
+    if (this.s.outage || (!this.s.everReady && this.s.settings.policy.gatesStart)) return;
     this.s.outage = { since: this.at, evidence };
     this.log('backend.down', { ...evidence }, `the backend is down (${evidence.probe}: ${evidence.lastReason})`);
-    this.effects.push({ type: 'restart', reason: 'backend-down', evidence });
+    this.fact({ type: 'down', probe: evidence.probe, evidence });
   }
 
   private update(): void {
     const s = this.s;
-    const ready = pollOk(s) && linkOk(s) && !s.accountOffline;
+    if (s.settings.peers) return this.updatePeers();
+    const ready = pollOk(s) && linkOk(s) && Object.keys(s.accountOffline).length === 0;
     if (ready && !s.ready) {
       s.ready = true;
       const first = !s.everReady;
@@ -482,11 +662,13 @@ class Step {
       ].filter((p): p is string => p !== undefined);
       const details: Evidence = { ...(s.poll.last?.details ?? {}), ...(s.link?.last?.verdict === 'healthy' ? (s.link.last.details ?? {}) : {}) };
       delete details['url'];
-      this.log(
-        'backend.ready',
-        { ...details, ...(downMs === undefined ? {} : { downMs }), ...(degraded.length > 0 ? { degraded } : {}) },
-        first ? 'the backend is ready' : `the backend is ready again${downMs === undefined ? '' : ` after ${downMs}ms`}`,
-      );
+      const fields: EventFields['backend.ready'] = { ...details };
+      if (downMs !== undefined) fields.downMs = downMs;
+      if (degraded.length > 0) fields.degraded = degraded;
+      this.log('backend.ready', fields, first ? 'the backend is ready' : `the backend is ready again${downMs === undefined ? '' : ` after ${downMs}ms`}`);
+      const fact: BackendFact = { type: 'ready', probe: s.settings.link?.probe ?? s.settings.poll ?? 'backend' };
+      if (downMs !== undefined) fact.downMs = downMs;
+      this.fact(fact);
       this.effects.push({ type: 'wake' });
     } else if (!ready && s.ready) {
       s.ready = false;
@@ -522,6 +704,10 @@ class Step {
 
   private report(result: HealthResult): void {
     this.effects.push({ type: 'report', result });
+  }
+
+  private fact(fact: BackendFact): void {
+    this.effects.push({ type: 'fact', fact });
   }
 
   private log<E extends BackendLogEvent>(event: E, fields: EventFields[E], message: string): void {

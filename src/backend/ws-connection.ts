@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { WebSocket } from 'ws';
-import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import { type Clock, type TimerHandle } from '../clock/clock.js';
 import { errorReason } from '../probes/net-errors.js';
 import { stopwatch, type ProbeResult, type Verdict } from '../probes/probe.js';
-import { heartbeatIntervalOf } from './heartbeat-interval.js';
+import { HEARTBEAT_MISSES, heartbeatDeadline, heartbeatIntervalOf } from './heartbeat-deadline.js';
 import { snippet } from './untrusted.js';
 
 /** Where to connect. `url` may carry secrets in its query; `display` never does. */
@@ -56,8 +56,8 @@ export interface LinkOptions {
   pongTimeout?: number;
   /** Heartbeats missed in a row (OneBot) before the link counts as dead. Default 2. */
   heartbeatMisses?: number;
-  /** Every timer and time of the connection (handshake deadline, pings, pongs, heartbeats, close). Default: the system clock. */
-  clock?: Clock;
+  /** Every timer and time of the connection (handshake deadline, pings, pongs, heartbeats, close). */
+  clock: Clock;
 }
 
 /** One attempt to open a link: the result, and the open link when it is healthy. */
@@ -99,10 +99,10 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
   constructor(
     readonly target: WsTarget,
     readonly protocol: LinkProtocol,
-    private readonly liveness: LinkOptions = {},
+    private readonly liveness: LinkOptions,
   ) {
     super();
-    this.clock = liveness.clock ?? systemClock;
+    this.clock = liveness.clock;
   }
 
   get isOpen(): boolean {
@@ -261,8 +261,9 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
 
   /** (Re)arms the heartbeat deadline: `misses` announced intervals, the interval kept within sane bounds. */
   private armHeartbeat(announcedMs: number): void {
-    const misses = this.liveness.heartbeatMisses ?? 2;
+    const misses = this.liveness.heartbeatMisses ?? HEARTBEAT_MISSES;
     const intervalMs = heartbeatIntervalOf(announcedMs);
+    const now = this.clock.now();
     const counted = intervalMs === announcedMs ? '' : `; counted as ${intervalMs}ms`;
     this.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = this.clock.setTimeout(() => {
@@ -272,7 +273,7 @@ export class WsConnection extends EventEmitter<{ lost: [LinkLoss]; signal: [Link
         reason: `no heartbeat for ${misses * intervalMs}ms (the server announced one every ${announcedMs}ms${counted})`,
         at: this.clock.now(),
       });
-    }, misses * intervalMs);
+    }, heartbeatDeadline(now, intervalMs, misses) - now);
   }
 
   private lose(loss: LinkLoss): void {

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock/clock.js';
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -63,7 +64,7 @@ async function check(options: CheckCommandOptions, startedAt: number): Promise<{
   }
   const { buildProbes } = await import('../probes/build-probes.js');
   // Each result is scrubbed as it comes: the --on-unhealthy action's environment gets the reasons too.
-  const probes = (await buildProbes(config, options.only)).map((probe) => scrubbedProbe(probe, redact));
+  const probes = (await buildProbes(config, systemClock, options.only)).map((probe) => scrubbedProbe(probe, redact));
   const report = await runCheck(probes, {
     ...(options.only ? { only: options.only } : {}),
     timeoutMs: options.timeout,

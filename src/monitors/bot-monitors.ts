@@ -1,6 +1,8 @@
 import type { Clock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import type { WatchdogConfig } from '../config/load-config.js';
+import { botProbeRule, type ProbeRule } from '../health/probe-rules.js';
+import { linkRestartReason } from '../probes/link/link-probe.js';
 import { listenPorts } from '../probes/link/listen.js';
 import { linkTargets } from '../probes/link/target.js';
 import type { Monitor } from '../supervisor/types.js';
@@ -15,9 +17,8 @@ import { OutputMonitor } from './output-monitor.js';
 export function buildBotMonitors(config: WatchdogConfig, logger: EventLog, clock: Clock): Monitor[] {
   const monitors: Monitor[] = [];
   const { heartbeat, link, output } = config.probes;
-  const startupGrace = config.startup.grace;
   if (heartbeat) {
-    monitors.push(heartbeatMonitor({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, startupGrace, clock }));
+    monitors.push(heartbeatMonitor({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, clock }));
   }
   if (link?.enabled) {
     monitors.push(
@@ -27,13 +28,36 @@ export function buildBotMonitors(config: WatchdogConfig, logger: EventLog, clock
         stall: link.stall,
         grace: link.grace,
         interval: link.interval,
-        startupGrace,
         logger,
         clock,
       }),
     );
   }
-  const outputMonitor = new OutputMonitor({ patterns: output.patterns, silence: output.silence, startupGrace, clock });
+  const outputMonitor = new OutputMonitor({ patterns: output.patterns, silence: output.silence, clock });
   if (outputMonitor.active) monitors.push(outputMonitor);
   return monitors;
+}
+
+/**
+ * The health sink's rules for the bot's own probes: each failure restarts the bot with its
+ * reason; the heartbeat and the link are grace subjects (startup.grace, ended once both are
+ * healthy); a printed failure counts at once, and the silence timer waits out the grace itself.
+ * A listened link judged against NapCat's link to the watchdog when NapCat dials it too.
+ */
+export function botProbeRules(config: WatchdogConfig): Record<string, ProbeRule> {
+  const rules: Record<string, ProbeRule> = {};
+  const { heartbeat, link, output } = config.probes;
+  if (heartbeat) {
+    // Up once the bot wrote its file after this start (a file left by the last run proves nothing).
+    rules['heartbeat'] = { ...botProbeRule('heartbeat-stale'), upWhen: (result, spawnedAt, now) => typeof result.evidence?.['ageMs'] === 'number' && now - result.evidence['ageMs'] >= spawnedAt };
+  }
+  if (link?.enabled) {
+    // Up once a sample saw the link (healthy within probes.link.grace alone proves nothing yet).
+    const rule: ProbeRule = { ...botProbeRule('link-lost', true, linkRestartReason), upWhen: (result) => result.evidence?.['remote'] !== undefined };
+    if (config.backend.kind === 'onebot-reverse' && listenPorts(config).length > 0) rule.differential = { grace: link.grace };
+    rules['link'] = rule;
+  }
+  if (output.patterns.length > 0) rules['output-pattern'] = botProbeRule('output-match', false);
+  if (output.silence > 0) rules['output-silence'] = botProbeRule('output-silent', false);
+  return rules;
 }

@@ -1,8 +1,6 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { botProbeRule } from '../health/probe-rules.js';
-import type { HealthReporter, HealthResult } from '../health/types.js';
+import type { HealthPort } from '../health/health-sink.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
-import type { RestartReason } from '../supervisor/restart-reasons.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { ProbeLoop } from '../health/probe-loop.js';
 import { followRuns } from './follow-runs.js';
@@ -11,16 +9,10 @@ import { toHealthResult } from './to-health-result.js';
 export interface BotProbeMonitorOptions<P extends Probe> {
   /** The probe's name (its results, logs and rule in the health sink). */
   name: string;
-  /** Restart reason when the probe fails. */
-  reason: RestartReason;
-  /** The reason for one failed result, when a probe has several (default: `reason`). */
-  reasonFor?: (result: HealthResult) => RestartReason;
   /** Time between checks. */
   interval: number;
   /** A check that takes longer counts as unhealthy. */
   timeout: number;
-  /** After each spawn, the sink counts unhealthy results as `starting`; a recheck is due when it ends. */
-  startupGrace: number;
   clock: Clock;
   /** Runs once in start(); false disables the monitor (it has logged why). */
   setup?: () => boolean | Promise<boolean>;
@@ -42,14 +34,13 @@ interface Armed {
 
 /**
  * Runs one interval probe against each run of the bot: armed on `spawn`, disarmed on `exit`.
- * Every result goes to the health sink, whose rule for this probe (threshold 1, startup.grace,
- * restart with `reason`) decides; one unhealthy result after the grace (the probe's own window —
- * maxAge, grace — is the tolerance) restarts the bot through the same backoff and restart.limit as
- * an exit.
+ * Every result goes to the health sink, whose rule for this probe (src/monitors/bot-monitors.ts:
+ * threshold 1, startup.grace, the restart reason) decides; the monitor only asks the sink when
+ * the grace ends, to check again exactly then.
  */
 export class BotProbeMonitor<P extends Probe> implements Monitor {
   readonly name: string;
-  private health: HealthReporter | undefined;
+  private health: HealthPort | undefined;
   private armed: Armed | undefined;
   private unfollow: (() => void) | undefined;
 
@@ -60,7 +51,6 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
   async start(handle: SupervisorHandle): Promise<void> {
     const enabled = (await this.options.setup?.()) ?? true;
     if (!enabled) return;
-    handle.health.setRule(this.options.name, botProbeRule(this.options.reason, true, this.options.reasonFor));
     this.health = handle.health;
     this.unfollow = followRuns(
       handle,
@@ -100,6 +90,8 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
       }),
     };
     this.armed = armed;
+    // Known from the spawn on: the sink's grace ends only once every probe of the run proved the bot up.
+    health.report({ probe: this.options.name, verdict: 'unknown', reason: 'first check of this run pending', latencyMs: 0 });
     armed.loop.start();
   }
 
@@ -107,7 +99,7 @@ export class BotProbeMonitor<P extends Probe> implements Monitor {
     const { clock } = this.options;
     clock.clearTimeout(armed.recheck);
     armed.recheck = undefined;
-    const graceEnd = armed.child.spawnedAt + this.options.startupGrace;
+    const graceEnd = this.health?.graceEndsAt() ?? clock.now();
     // Unhealthy within the grace is only `starting`: check again when the grace ends.
     if (result.verdict !== 'healthy' && clock.now() >= graceEnd) return;
     const probeDue = this.options.dueIn?.(result, probe);

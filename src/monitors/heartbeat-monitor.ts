@@ -6,7 +6,6 @@ export interface HeartbeatMonitorOptions {
   file: string;
   maxAge: number;
   interval: number;
-  startupGrace: number;
   clock: Clock;
   /** File system access, for tests. */
   stat?: HeartbeatFileOptions['stat'];
@@ -14,7 +13,7 @@ export interface HeartbeatMonitorOptions {
 
 /**
  * probes.heartbeat: the bot's heartbeat file (or log file) must change within maxAge; older =
- * hung, restarted with reason heartbeat-stale. Checked every `interval`, and again exactly when
+ * hung (the sink's rule restarts it with reason heartbeat-stale). Checked every `interval`, and again exactly when
  * the file would turn stale, so detection comes within maxAge plus one stat.
  */
 export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMonitor<HeartbeatFileProbe> {
@@ -28,11 +27,9 @@ export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMoni
   });
   return new BotProbeMonitor({
     name: 'heartbeat',
-    reason: 'heartbeat-stale',
     interval: options.interval,
     // A stat that hangs (a dead network file system) is as bad as a stale file, but give it time.
     timeout: Math.max(2000, options.interval),
-    startupGrace: options.startupGrace,
     clock: options.clock,
     probeFor: () => probe,
     dueIn: (result) => HeartbeatFileProbe.dueInMs(result.details),

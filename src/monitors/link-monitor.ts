@@ -1,7 +1,7 @@
 import { sleepOn, type Clock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import { procAvailable } from '../process/proc-stat.js';
-import { LinkProbe, LinkSampler, linkRestartReason } from '../probes/link/link-probe.js';
+import { LinkProbe, LinkSampler } from '../probes/link/link-probe.js';
 import { formatListen, type ListenSpec } from '../probes/link/listen.js';
 import { stallConfirmMs } from '../probes/link/stall-tracker.js';
 import { formatTarget, TargetMatcher, type LinkTarget, type MatcherOptions } from '../probes/link/target.js';
@@ -16,7 +16,6 @@ export interface LinkMonitorOptions {
   stall?: number | undefined;
   grace: number;
   interval: number;
-  startupGrace: number;
   logger: EventLog;
   clock: Clock;
   procRoot?: string;
@@ -34,12 +33,9 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
   let matcher: TargetMatcher | undefined;
   return new BotProbeMonitor({
     name: 'link',
-    reason: 'link-lost',
-    reasonFor: linkRestartReason,
     interval: options.interval,
     // A check may take a close look at a stalling link (stall-tracker.ts) before it answers.
     timeout: Math.max(3000, options.interval) + (options.stall ? stallConfirmMs(options.stall) : 0),
-    startupGrace: options.startupGrace,
     clock: options.clock,
     setup: async () => {
       if (!procAvailable(options.procRoot)) {

@@ -1,7 +1,6 @@
 import { isCut, scanStream, type ScannedLine } from '../child/line-scanner.js';
 import { compileOutputPattern, type OutputPattern } from '../child/output-pattern.js';
 import type { Clock, TimerHandle } from '../clock/clock.js';
-import { botProbeRule } from '../health/probe-rules.js';
 import type { HealthVerdict } from '../health/types.js';
 import type { Evidence } from '../log/events.js';
 import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
@@ -10,10 +9,8 @@ import { followRuns } from './follow-runs.js';
 export interface OutputMonitorOptions {
   /** JavaScript regular expressions (validated by the config); a line matching one = restart now. */
   patterns: string[];
-  /** No output at all (stdout or stderr) for this long = hung; 0 = off. */
+  /** No output at all (stdout or stderr) for this long = hung; 0 = off. Silence waits out the sink's startup grace. */
   silence: number;
-  /** After each spawn, silence does not count for this long. Patterns count at once. */
-  startupGrace: number;
   clock: Clock;
   /** An unfinished line is scanned after this long without more output. Default 100 ms. */
   idleMs?: number;
@@ -46,6 +43,7 @@ export class OutputMonitor implements Monitor {
   private handle: SupervisorHandle | undefined;
   private armed: Armed | undefined;
   private unfollow: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly options: OutputMonitorOptions) {
     this.patterns = options.patterns.map((source) => compileOutputPattern(source));
@@ -59,10 +57,14 @@ export class OutputMonitor implements Monitor {
   start(handle: SupervisorHandle): void {
     if (!this.active) return;
     this.handle = handle;
-    // A printed failure is not a slow start: patterns count during startup.grace too.
-    handle.health.setRule('output-pattern', botProbeRule('output-match', false));
-    // The silence timer itself waits out the grace.
-    handle.health.setRule('output-silence', botProbeRule('output-silent', false));
+    // The grace ended early (the bot is up): silence counts from now on, so look again.
+    this.unsubscribe = handle.health.subscribe((update) => {
+      const armed = this.armed;
+      if (update.kind !== 'grace-ended' || !armed || this.options.silence <= 0 || armed.matched) return;
+      this.clock.clearTimeout(armed.silenceTimer);
+      armed.silenceTimer = undefined;
+      this.checkSilence(armed);
+    });
     this.unfollow = followRuns(
       handle,
       (child) => this.arm(child),
@@ -76,6 +78,8 @@ export class OutputMonitor implements Monitor {
     this.disarm();
     this.unfollow?.();
     this.unfollow = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.handle = undefined;
   }
 
@@ -121,23 +125,32 @@ export class OutputMonitor implements Monitor {
 
   /** One timer per run, re-armed for the remaining time when it fires: output never touches timers. */
   private scheduleSilenceCheck(armed: Armed): void {
-    const { silence, startupGrace } = this.options;
-    const deadline = Math.max(armed.lastOutput + silence, armed.child.spawnedAt + startupGrace);
+    const deadline = Math.max(armed.lastOutput + this.options.silence, this.graceEnd());
     const wait = Math.max(1, deadline - this.clock.now());
     armed.silenceTimer = this.clock.setTimeout(() => {
       armed.silenceTimer = undefined;
-      if (this.armed !== armed) return;
-      const now = this.clock.now();
-      if (now < Math.max(armed.lastOutput + silence, armed.child.spawnedAt + startupGrace)) {
-        if (now >= armed.child.spawnedAt + startupGrace) this.report('output-silence', 'healthy', 'the bot is printing');
-        this.scheduleSilenceCheck(armed);
-        return;
-      }
-      const silentForMs = now - armed.lastOutput;
-      const lastOutputAt = armed.printed ? new Date(this.clock.wallNow() - silentForMs).toISOString() : null;
-      const reason = `no output from the bot for ${(silentForMs / 1000).toFixed(1)}s (silence ${(silence / 1000).toFixed(1)}s)`;
-      this.report('output-silence', 'unhealthy', reason, { silentForMs, silenceMs: silence, lastOutputAt });
+      if (this.armed === armed) this.checkSilence(armed);
     }, wait);
+  }
+
+  /** Silent for `silence`, after the sink's startup grace: unhealthy; otherwise look again later. */
+  private checkSilence(armed: Armed): void {
+    const { silence } = this.options;
+    const now = this.clock.now();
+    if (now < Math.max(armed.lastOutput + silence, this.graceEnd())) {
+      if (now >= this.graceEnd()) this.report('output-silence', 'healthy', 'the bot is printing');
+      this.scheduleSilenceCheck(armed);
+      return;
+    }
+    const silentForMs = now - armed.lastOutput;
+    const lastOutputAt = armed.printed ? new Date(this.clock.wallNow() - silentForMs).toISOString() : null;
+    const reason = `no output from the bot for ${(silentForMs / 1000).toFixed(1)}s (silence ${(silence / 1000).toFixed(1)}s)`;
+    this.report('output-silence', 'unhealthy', reason, { silentForMs, silenceMs: silence, lastOutputAt });
+  }
+
+  /** When the running bot's startup grace ends, as the health sink rules it (-∞: over). */
+  private graceEnd(): number {
+    return this.handle?.health.graceEndsAt() ?? -Infinity;
   }
 
   private report(probe: string, verdict: HealthVerdict, reason: string, evidence?: Evidence): void {

@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
 import type { HealthUpdate } from '../health/health-sink.js';
@@ -15,8 +16,8 @@ export interface StateWriterOptions {
   /** Version of bot-watchdog, recorded for `status`. */
   version: string;
   logger: EventLog;
-  /** Wall-clock milliseconds (injectable for tests). */
-  now?: () => number;
+  /** The watchdog's clock: wall-clock times in the file, and the refresh timer. */
+  clock: Clock;
   /**
    * Secret values (verifyKey, tokens) scrubbed, as in the logs, from the texts stored: probe
    * reasons (a backend may echo the key in an error), the restart reason, the command line.
@@ -46,12 +47,12 @@ export class StateWriter implements Monitor {
   private readonly watchdog: StateFile['watchdog'];
   private readonly now: () => number;
   private failing = false;
-  private refresh: NodeJS.Timeout | undefined;
+  private refresh: TimerHandle | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly scrub: (text: string) => string;
 
   constructor(private readonly options: StateWriterOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = () => options.clock.wallNow();
     this.scrub = createTextRedactor(options.secrets ?? []);
     this.watchdog = {
       ...identityOf(process.pid),
@@ -71,18 +72,28 @@ export class StateWriter implements Monitor {
     this.unsubscribe.push(handle.health.subscribe((update) => this.onProbe(update)));
     this.phase = handle.state();
     this.write();
-    // Rewritten at least every STATE_REFRESH_MS, so that `check` can tell a live record from a stale one.
-    this.refresh = setInterval(() => this.write(), STATE_REFRESH_MS);
-    this.refresh.unref();
+    this.scheduleRefresh();
   }
 
   stop(): void {
-    if (this.refresh) clearInterval(this.refresh);
+    this.options.clock.clearTimeout(this.refresh);
     this.refresh = undefined;
     for (const off of this.unsubscribe.splice(0)) off();
     this.phase = 'stopped';
     this.bot = null;
     this.write();
+  }
+
+  /** Rewritten at least every STATE_REFRESH_MS, so that `check` can tell a live record from a stale one. */
+  private scheduleRefresh(): void {
+    this.refresh = this.options.clock.setTimeout(
+      () => {
+        this.write();
+        this.scheduleRefresh();
+      },
+      STATE_REFRESH_MS,
+      { unref: true },
+    );
   }
 
   /** The state as it would be written now. */
@@ -147,7 +158,9 @@ export class StateWriter implements Monitor {
     this.write();
   }
 
-  private onProbe({ result: report }: HealthUpdate): void {
+  private onProbe(update: HealthUpdate): void {
+    if (update.kind !== 'probe') return;
+    const report = update.result;
     const previous = this.probes[report.probe];
     const at = this.iso();
     const changed = previous?.verdict !== report.verdict;

@@ -10,7 +10,7 @@ import { healthOf, type Health } from './health.js';
 import type { StatusMetrics } from './metrics.js';
 
 /** The probes that judge the backend (the others watch the bot itself). */
-export const BACKEND_PROBES: ReadonlySet<string> = new Set(['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws', 'http', 'tcp']);
+export const BACKEND_PROBES: ReadonlySet<string> = new Set(['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws', 'onebot-reverse', 'http', 'tcp']);
 /** Backend probes whose healthy answer means the bot's QQ account is logged in. */
 const ACCOUNT_PROBES: ReadonlySet<string> = new Set(['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws']);
 
@@ -74,7 +74,8 @@ export interface LiveStatusOptions {
   deriveBackend?: boolean;
   /** A failed update of the view (a bug): reported, never thrown into the supervisor. */
   onError?: (error: unknown) => void;
-  now?: () => number;
+  /** Wall-clock milliseconds: the watchdog's clock. */
+  now: () => number;
   timelineSize?: number;
   samplesPerProbe?: number;
 }
@@ -99,7 +100,7 @@ export class LiveStatus {
   private readonly samplesPerProbe: number;
 
   constructor(private readonly options: LiveStatusOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now;
     this.timelineSize = options.timelineSize ?? 200;
     this.samplesPerProbe = options.samplesPerProbe ?? 60;
     this.backend = { kind: options.backendKind, state: 'unknown' };
@@ -112,9 +113,11 @@ export class LiveStatus {
     this.listen(handle.events, 'restart', (info) => this.onRestart(info));
     this.listen(handle.events, 'giveup', (info) => this.onGiveup(info));
     this.unsubscribe.push(
-      handle.health.subscribe(({ result, at }) =>
-        this.onProbe({ probe: result.probe, verdict: result.verdict, reason: result.reason, latencyMs: result.latencyMs, at }),
-      ),
+      handle.health.subscribe((update) => {
+        if (update.kind !== 'probe') return;
+        const { result, at } = update;
+        this.onProbe({ probe: result.probe, verdict: result.verdict, reason: result.reason, latencyMs: result.latencyMs, at });
+      }),
     );
     this.listen(handle.events, 'state', () => this.changed());
     if (handle.current()) this.options.metrics.botStarted();

@@ -1,4 +1,6 @@
-import type { EventLog, EventRecord } from '../log/events.js';
+import type { Clock } from '../clock/clock.js';
+import type { HealthUpdate } from '../health/health-sink.js';
+import type { EventLog } from '../log/events.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import { parseListenAddress } from '../config/listen-address.js';
 import { createRedactor } from '../log/redact.js';
@@ -14,6 +16,7 @@ import { secretValues } from '../config/secret-values.js';
 export interface StatusMonitorOptions {
   config: Pick<WatchdogConfig, 'status' | 'state' | 'configFile' | 'command' | 'backend'>;
   logger: EventLog;
+  clock: Clock;
   limits?: Partial<StatusLimits>;
   /** See LiveStatusOptions.deriveBackend. */
   deriveBackend?: boolean;
@@ -31,9 +34,8 @@ export interface StatusMonitorOptions {
  * is exactly what `bot-watchdog status --json` prints. A port in use is logged and supervision
  * goes on without the endpoint.
  *
- * The backend code can report outages and the account directly: `monitor.live.backendOutage()`,
- * `.backendState(up, reason)`, `.accountOnline(online)` (with `deriveBackend: false`, so that
- * nothing is counted twice).
+ * With `deriveBackend: false` the backend and the account come from the backend's facts, as the
+ * health sink publishes them (outages, ready, the QQ account), not guessed from probe verdicts.
  */
 export class StatusMonitor implements Monitor {
   readonly name = 'status';
@@ -52,7 +54,7 @@ export class StatusMonitor implements Monitor {
     if ('problem' in listen) throw new Error(`status.listen: ${listen.problem}`); // validated with the config already
     this.ownState = options.stateWriter
       ? undefined
-      : new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger, persist: () => {} });
+      : new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger, clock: options.clock, persist: () => {} });
     this.state = options.stateWriter ?? (this.ownState as StateWriter);
     this.metrics = new StatusMetrics({ backendKind: config.backend.kind });
     const redact = createRedactor(secretValues(config));
@@ -62,6 +64,7 @@ export class StatusMonitor implements Monitor {
       backendKind: config.backend.kind,
       metrics: this.metrics,
       redact,
+      now: () => options.clock.wallNow(),
       ...(options.deriveBackend === undefined ? {} : { deriveBackend: options.deriveBackend }),
       onError: (error) => logger.emit('status.error', { where: 'update', error: (error as Error).message }, `status endpoint: ${(error as Error).message}`),
     });
@@ -84,8 +87,8 @@ export class StatusMonitor implements Monitor {
   async start(handle: SupervisorHandle): Promise<void> {
     this.ownState?.start(handle);
     this.live.start(handle);
-    // The backend's own events say what the probes alone cannot: outages, the QQ account.
-    if (this.options.deriveBackend === false) this.offEvents = this.options.logger.on((record) => this.onEvent(record));
+    // The backend's facts say what the probes alone cannot: outages, the QQ account.
+    if (this.options.deriveBackend === false) this.offEvents = handle.health.subscribe((update) => this.onUpdate(update));
     const result = await this.server.listen();
     if (result.ok) this.listening = { url: result.url, port: result.port };
   }
@@ -95,23 +98,25 @@ export class StatusMonitor implements Monitor {
     return this.listening;
   }
 
-  private onEvent(record: EventRecord): void {
-    switch (record.event) {
-      case 'backend.down':
+  private onUpdate(update: HealthUpdate): void {
+    if (update.kind !== 'backend') return;
+    const { fact } = update;
+    switch (fact.type) {
+      case 'down':
         this.live.backendOutage();
-        this.live.backendState(false, `${String(record['probe'])}: ${String(record['lastReason'] ?? 'down')}`);
+        this.live.backendState(false, `${fact.probe}: ${fact.evidence.lastReason}`);
         this.live.accountOnline(undefined);
         break;
-      case 'backend.ready':
+      case 'ready':
         this.live.backendState(true);
         // Ready means the account is logged in (mirai's bot list, OneBot's status), unless it said otherwise since.
         if (this.live.view().account.state !== 'offline') this.live.accountOnline(true, 'the backend is ready');
         break;
-      case 'backend.account-offline':
-        this.live.accountOnline(false, String(record['type'] ?? 'offline'));
+      case 'account-offline':
+        this.live.accountOnline(false, fact.evidence.type);
         break;
-      case 'backend.account-online':
-        this.live.accountOnline(true, String(record['type'] ?? 'online'));
+      case 'account-online':
+        this.live.accountOnline(true, fact.evidence.type);
         break;
       default:
         break;
@@ -130,8 +135,8 @@ export class StatusMonitor implements Monitor {
  * The status plug-in (for a config with `status.listen`). `before`: the plug-ins built so far;
  * the state file's writer among them (started before this one) is the source of `/status`.
  */
-export function createStatusMonitor(config: WatchdogConfig, logger: EventLog, before: readonly Monitor[] = []): StatusMonitor {
+export function createStatusMonitor(config: WatchdogConfig, logger: EventLog, clock: Clock, before: readonly Monitor[] = []): StatusMonitor {
   const stateWriter = before.find((monitor): monitor is StateWriter => monitor instanceof StateWriter);
-  // Backend and account state come from the backend's own events (not guessed from probe verdicts).
-  return new StatusMonitor({ config, logger, deriveBackend: false, ...(stateWriter ? { stateWriter } : {}) });
+  // Backend and account state come from the backend's facts (not guessed from probe verdicts).
+  return new StatusMonitor({ config, logger, clock, deriveBackend: false, ...(stateWriter ? { stateWriter } : {}) });
 }

@@ -185,7 +185,9 @@ export class RestartScheduleMonitor implements Monitor {
       );
       return;
     }
-    const restarted = this.handle?.health.restart('scheduled', { due: due.toISOString() }) ?? false;
+    // A fact for the health sink, which restarts a running bot (reason `scheduled`).
+    const restarted = this.handle?.state() === 'running';
+    this.handle?.health.fact({ type: 'schedule-due', due: due.toISOString() });
     this.logger.emit(
       'restart.planned',
       { due: due.toISOString(), restarted, next: this.schedule.next()?.toISOString() ?? null },

@@ -101,7 +101,7 @@ export class Supervisor {
     const health = deps.health;
     if (health) {
       health.attach(this);
-      this.handle = { events: this.events, health, current: () => this.current(), state: () => this.state() };
+      this.handle = { events: this.events, health: health.port(), current: () => this.current(), state: () => this.state() };
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { HealthSink } from '../health/health-sink.js';
+import type { HealthPort } from '../health/health-sink.js';
 import type { KillTreeOptions, KillTreeResult } from '../process/kill-tree.js';
 import type { TreeMarker, TreeRoot } from '../process/process-tree.js';
 import type { RestartReason } from './restart-reasons.js';
@@ -65,11 +65,11 @@ export interface BackendGate {
   lastReason?(): string | undefined;
 }
 
-/** What a plug-in (probes, state writer, status endpoint, metrics) gets: the supervisor's events and the health sink. */
+/** What a plug-in (probes, state writer, status endpoint, metrics) gets: the supervisor's events and the health port. */
 export interface SupervisorHandle {
   readonly events: import('./supervisor-events.js').SupervisorEvents;
-  /** Where every probe result goes; the only way to ask for a restart. */
-  readonly health: HealthSink;
+  /** Where every result and fact goes, and what the sink decided: a plug-in reports, the sink alone restarts. */
+  readonly health: HealthPort;
   /** The running bot, if any. */
   current(): RunningChild | undefined;
   state(): SupervisorState;

@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import { BackendMonitor, type BackendMonitorOptions } from '../../src/backend/backend-monitor.js';
 import type { LinkAttempt, LinkLoss, LinkSignal, WsConnection } from '../../src/backend/ws-connection.js';
 import type { Clock } from '../../src/clock/clock.js';
-import type { BackendHealthPort, HealthResult } from '../../src/health/types.js';
+import { HealthSink } from '../../src/health/health-sink.js';
+import type { BackendHealthPort, Fact, HealthResult } from '../../src/health/types.js';
+import { backendRuleOf, POLICIES, type BackendPolicy } from '../../src/backend/policy.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
 import type { RestartReason } from '../../src/supervisor/restart-reasons.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
@@ -80,13 +82,34 @@ export class ScriptedLink {
   };
 }
 
-/** The health pipeline as the backend sees it: a bot runs or not; results and restarts are recorded. */
+/**
+ * The health pipeline as the backend sees it: a real health sink (with the kind's backend rule)
+ * in front of a bot that runs or not; results, facts and the restarts the sink asked for are recorded.
+ */
 export class FakePort implements BackendHealthPort {
   readonly restarts: { reason: RestartReason; evidence: Record<string, unknown> }[] = [];
   readonly reports: HealthResult[] = [];
+  readonly facts: Fact[] = [];
   private spawnedAt: number | undefined;
+  private readonly sink: HealthSink;
 
-  constructor(private readonly clock: Pick<Clock, 'now'>) {}
+  constructor(
+    private readonly clock: Clock,
+    policy: BackendPolicy = POLICIES.mirai,
+  ) {
+    this.sink = new HealthSink({ log: memoryLogger().logger, clock, startupGrace: 0, backend: backendRuleOf(policy) });
+    this.sink.attach({
+      requestRestart: (reason, evidence) => {
+        if (this.spawnedAt === undefined) return false;
+        this.restarts.push({ reason, evidence: evidence ?? {} });
+        this.spawnedAt = undefined; // the supervisor stops it
+        return true;
+      },
+      current: () => (this.spawnedAt === undefined ? undefined : { pid: 1, startTime: undefined, spawnedAt: this.spawnedAt, stdout: null, stderr: null, marker: { name: 'M', value: 'v' } }),
+      state: () => (this.spawnedAt === undefined ? 'backoff' : 'running'),
+      events: new EventEmitter(),
+    });
+  }
 
   /** A bot starts now. */
   spawn(): void {
@@ -95,17 +118,12 @@ export class FakePort implements BackendHealthPort {
 
   report(result: HealthResult): void {
     this.reports.push(result);
+    this.sink.report(result);
   }
 
-  restart(reason: 'backend-down' | 'account-relogin', evidence: Record<string, unknown>): boolean {
-    if (this.spawnedAt === undefined) return false;
-    this.restarts.push({ reason, evidence });
-    this.spawnedAt = undefined; // the supervisor stops it
-    return true;
-  }
-
-  botSpawnedAt(): number | undefined {
-    return this.spawnedAt;
+  fact(fact: Fact): void {
+    this.facts.push(fact);
+    this.sink.fact(fact);
   }
 
   /** The verdicts reported for `probe`, in order. */
@@ -119,8 +137,10 @@ export function monitorHarness(options: { link?: false | BackendMonitorOptions['
   const log = memoryLogger();
   const poll = options.poll ?? new ScriptedPoll();
   const link = new ScriptedLink(clock, options.linkAccount === 'outage' ? 'onebot-ws' : 'mirai-ws');
-  const port = new FakePort(clock);
+  const policy = options.linkAccount === 'outage' ? POLICIES.onebot : POLICIES.mirai;
+  const port = new FakePort(clock, policy);
   const monitor = new BackendMonitor({
+    policy,
     poll,
     interval: 1000,
     timeout: 500,
@@ -135,7 +155,6 @@ export function monitorHarness(options: { link?: false | BackendMonitorOptions['
           link: options.link ?? {
             probe: link.probe,
             open: link.open,
-            accountOffline: options.linkAccount ?? 'wait-for-relogin',
             reconnect: { initialDelay: 100, maxDelay: 1000 },
             misconfiguredRetry: 30_000,
           },

@@ -1,5 +1,6 @@
 // backend.restart: when the command runs, how often, when it gives up, on exact virtual time; and
 // the process runner on real commands.
+import { systemClock } from '../../src/clock/clock.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +23,7 @@ function setup(options: Partial<BackendRestarterOptions> = {}) {
     command: ['docker', 'restart', 'napcat'],
     after: 60 * SEC,
     cooldown: 300 * SEC,
-    timers,
+    clock: timers,
     run: async () => {
       runs.push(timers.now());
       await hold;
@@ -204,6 +205,7 @@ test('a real command, on real time: the restarter runs it once the outage lasted
     command: [process.execPath, '-e', "require('fs').writeFileSync(process.argv[1], 'restarted'); console.log('napcat restarted')", marker],
     after: 50,
     cooldown: 60_000,
+    clock: systemClock,
   });
   t.after(() => restarter.stop());
   const result = waitFor<RestartCommandResult & { attempt: number }>(restarter, 'result');
@@ -221,7 +223,7 @@ test('a command that leaves a background child holding its output (napcat-start 
     for (const pid of daemons()) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
-  const restarter = new BackendRestarter({ command: ['sh', '-c', `sleep 1000 & echo $! >> ${pids}; echo ok`], after: 10, cooldown: 50, timeoutMs: 30_000 });
+  const restarter = new BackendRestarter({ command: ['sh', '-c', `sleep 1000 & echo $! >> ${pids}; echo ok`], after: 10, cooldown: 50, timeoutMs: 30_000, clock: systemClock });
   t.after(() => restarter.stop());
   const results: Array<RestartCommandResult & { attempt: number }> = [];
   restarter.on('result', (result) => results.push(result));

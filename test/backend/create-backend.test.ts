@@ -11,7 +11,7 @@ import { FakePort } from './backend-harness.js';
 
 const config = (backend: Record<string, unknown>, probes: Record<string, unknown> = {}) => resolveConfig({ command: ['x'], backend, probes });
 /** The backend probes check would run (bot-process joins them when a state file exists). */
-const backendOnly = async (c: ReturnType<typeof config>) => (await buildProbes(c)).filter((p) => p.name !== 'bot-process');
+const backendOnly = async (c: ReturnType<typeof config>) => (await buildProbes(c, new FakeClock())).filter((p) => p.name !== 'bot-process');
 
 test('bot-watchdog check gets the backend poll and, when enabled, the WebSocket handshake, per kind', async () => {
   const names = async (c: ReturnType<typeof config>) => (await backendOnly(c)).map((p) => p.name);
@@ -30,7 +30,7 @@ test('build-probes knows every backend probe name (check --only skips loading th
     config({ kind: 'http', url: 'http://h/health' }),
     config({ kind: 'tcp', url: 'tcp://h:1' }),
   ];
-  for (const c of configs) for (const probe of createBackend(c)?.oneShotProbes ?? []) assert.ok(BACKEND_PROBE_NAMES.includes(probe.name), probe.name);
+  for (const c of configs) for (const probe of createBackend(c, { clock: new FakeClock() })?.oneShotProbes ?? []) assert.ok(BACKEND_PROBE_NAMES.includes(probe.name), probe.name);
 });
 
 test('the one-shot mirai probes pass against a live fake, and leave no session behind', async (t) => {
@@ -46,11 +46,12 @@ test('the one-shot mirai probes pass against a live fake, and leave no session b
 
 test('the backend monitor exists for every kind but "none"; websocket on http/tcp is ignored with a warning', () => {
   const { logger, events } = memoryLogger();
-  const port = new FakePort(new FakeClock());
-  assert.equal(createBackend(config({})), undefined);
-  assert.ok(createBackend(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }))?.monitor(port, logger));
+  const clock = new FakeClock();
+  const port = new FakePort(clock);
+  assert.equal(createBackend(config({}), { clock }), undefined);
+  assert.ok(createBackend(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }), { clock })?.monitor(port, logger));
   assert.equal(events('config.ignored').length, 0);
-  assert.ok(createBackend(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }))?.monitor(port, logger));
+  assert.ok(createBackend(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }), { clock })?.monitor(port, logger));
   assert.equal(events('config.ignored').length, 1);
 });
 
@@ -62,7 +63,7 @@ test('one factory: the monitor polls with the very probe check runs, on the inje
   assert.deepEqual(withLink?.oneShotProbes.map((p) => p.name), ['onebot-http', 'onebot-ws']);
   // No link here: it would open a real socket.
   const backend = createBackend(config(onebot, { backend: { interval: '1s', timeout: '300ms' }, websocket: { enabled: false } }), { clock });
-  assert.ok(backend);
+  assert.ok(backend?.pollProbe);
   assert.deepEqual(backend.oneShotProbes, [backend.pollProbe]);
   // The probe's network side is replaced: this is about who polls what, and when (virtual time only).
   const checks: number[] = [];
@@ -70,9 +71,9 @@ test('one factory: the monitor polls with the very probe check runs, on the inje
     checks.push(clock.now());
     return Promise.resolve({ probe: 'onebot-http', verdict: 'unhealthy', reason: 'GET /get_status: connection refused', latencyMs: 0 });
   };
-  const port = new FakePort(clock);
+  const port = new FakePort(clock, backend.policy);
   const monitor = backend.monitor(port, memoryLogger().logger);
-  monitor.start();
+  void monitor.start();
   await flush();
   assert.deepEqual(checks, [0]);
   await clock.advance(999);
@@ -92,4 +93,17 @@ test('the example watchdog.config.json watches Mirai with the WebSocket link, lo
   assert.equal(example.backend.verifyKey, 'yirimirai', "QChatGPT's default key as the fallback");
   assert.equal(example.probes.websocket.enabled, true);
   assert.deepEqual((await backendOnly(example)).map((p) => p.name), ['mirai-http', 'mirai-ws']);
+});
+
+test('the policy table: who gates the start, what an offline account means, who restarts the bot', () => {
+  const clock = new FakeClock();
+  const policy = (backend: Record<string, unknown>) => createBackend(config(backend), { clock })?.policy;
+  assert.deepEqual(policy({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }), { gatesStart: true, accountOffline: 'relogin', restartsBot: true });
+  assert.deepEqual(policy({ kind: 'onebot', url: 'http://h:5700' }), { gatesStart: true, accountOffline: 'outage', restartsBot: true });
+  assert.deepEqual(policy({ kind: 'http', url: 'http://h/health' }), { gatesStart: true, accountOffline: 'report', restartsBot: true });
+  assert.deepEqual(policy({ kind: 'tcp', url: 'tcp://h:1' }), { gatesStart: true, accountOffline: 'report', restartsBot: true });
+  const reverse = createBackend(config({ kind: 'onebot-reverse', listen: 9466 }), { clock });
+  assert.deepEqual(reverse?.policy, { gatesStart: false, accountOffline: 'report', restartsBot: false });
+  assert.equal(reverse?.pollProbe, undefined);
+  assert.deepEqual(reverse?.oneShotProbes, []);
 });

@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/clock/clock.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { MiraiHttpProbe, type MiraiHttpProbeOptions } from '../../src/backend/mirai/mirai-http.js';
@@ -9,7 +10,7 @@ const QQ = 123456789;
 async function setup(t: TestContext, bots = [QQ]) {
   const fake = await FakeMirai.start({ verifyKey: KEY, bots });
   t.after(() => fake.stop());
-  const probe = (options: Partial<MiraiHttpProbeOptions> = {}) => new MiraiHttpProbe({ url: fake.url, verifyKey: KEY, qq: QQ, ...options });
+  const probe = (options: Partial<MiraiHttpProbeOptions> = {}) => new MiraiHttpProbe({ url: fake.url, verifyKey: KEY, qq: QQ, ...options, clock: options.clock ?? systemClock });
   return { fake, probe };
 }
 

@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/clock/clock.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { MiraiBotPresence } from '../../src/backend/mirai/bot-presence.js';
@@ -19,7 +20,7 @@ async function setup(t: TestContext, bots = [QQ]) {
 test('one-shot: the handshake on /event gives code 0; the link and its session are closed again', async (t) => {
   const { fake, options } = await setup(t);
   const gone = fake.waitForDisconnect();
-  const result = await new MiraiWsProbe(options()).check();
+  const result = await new MiraiWsProbe(options(), systemClock).check();
   assert.equal(result.verdict, 'healthy', result.reason);
   assert.equal(result.probe, 'mirai-ws');
   assert.equal(result.details?.['url'], `${fake.wsUrl}/event`);
@@ -35,13 +36,13 @@ test('one-shot: the handshake on /event gives code 0; the link and its session a
 
 test('one-shot: wrong verifyKey is misconfigured; a bot that is not logged in is unhealthy (code 2)', async (t) => {
   const { fake, options } = await setup(t);
-  const wrong = await new MiraiWsProbe(options({ verifyKey: 'nope-nope' })).check();
+  const wrong = await new MiraiWsProbe(options({ verifyKey: 'nope-nope' }), systemClock).check();
   assert.equal(wrong.verdict, 'misconfigured');
   assert.match(wrong.reason, /code 1 from the WebSocket handshake/);
   assert.doesNotMatch(JSON.stringify(wrong), /nope-nope|ws-probe-key/);
 
   fake.setBots([]);
-  const missing = await new MiraiWsProbe(options()).check();
+  const missing = await new MiraiWsProbe(options(), systemClock).check();
   assert.equal(missing.verdict, 'unhealthy');
   assert.match(missing.reason, /bot 123456789 is not logged in to mirai yet \(code 2/);
   assert.equal(missing.details?.['miraiCode'], 2);
@@ -50,10 +51,10 @@ test('one-shot: wrong verifyKey is misconfigured; a bot that is not logged in is
 test('a code 2 for a qq that /botList has shown to be a typo is misconfigured, with the same reason as the poll', async (t) => {
   const { options } = await setup(t, [777]);
   const presence = new MiraiBotPresence(QQ, 1);
-  const before = await new MiraiWsProbe(options({ presence })).check();
+  const before = await new MiraiWsProbe(options({ presence }), systemClock).check();
   assert.equal(before.verdict, 'unhealthy', 'nothing said it is a typo yet');
   assert.equal(presence.observe([777]).verdict, 'misconfigured');
-  const after = await new MiraiWsProbe(options({ presence })).check();
+  const after = await new MiraiWsProbe(options({ presence }), systemClock).check();
   assert.equal(after.verdict, 'misconfigured');
   assert.equal(after.reason, presence.misconfigured);
   assert.equal(after.details?.['miraiCode'], 2);
@@ -61,20 +62,20 @@ test('a code 2 for a qq that /botList has shown to be a typo is misconfigured, w
 
 test('without qq: the one bot of /botList; none is unhealthy; several is misconfigured', async (t) => {
   const { fake, options } = await setup(t, [777]);
-  const one = await new MiraiWsProbe(options({ qq: undefined })).check();
+  const one = await new MiraiWsProbe(options({ qq: undefined }), systemClock).check();
   assert.equal(one.verdict, 'healthy', one.reason);
   assert.match(one.reason, /bot 777/);
   fake.setBots([]);
-  assert.match((await new MiraiWsProbe(options({ qq: undefined })).check()).reason, /no bot is logged in/);
+  assert.match((await new MiraiWsProbe(options({ qq: undefined }), systemClock).check()).reason, /no bot is logged in/);
   fake.setBots([1, 2]);
-  const several = await new MiraiWsProbe(options({ qq: undefined })).check();
+  const several = await new MiraiWsProbe(options({ qq: undefined }), systemClock).check();
   assert.equal(several.verdict, 'misconfigured');
   assert.match(several.reason, /several bots .*\(1, 2\).*set backend\.qq/);
 });
 
 test('one-shot faults: refused, garbage, wrong code, frozen, no WebSocket at the path', async (t) => {
   const { fake, options } = await setup(t);
-  const probe = new MiraiWsProbe(options());
+  const probe = new MiraiWsProbe(options(), systemClock);
 
   await fake.fault('garbage');
   const garbage = await probe.check();
@@ -97,7 +98,7 @@ test('one-shot faults: refused, garbage, wrong code, frozen, no WebSocket at the
   assert.equal((await probe.check()).verdict, 'unhealthy');
   await fake.clearFaults();
 
-  const nowhere = await new MiraiWsProbe(options({ wsUrl: `${fake.wsUrl}/nowhere` })).check();
+  const nowhere = await new MiraiWsProbe(options({ wsUrl: `${fake.wsUrl}/nowhere` }), systemClock).check();
   assert.equal(nowhere.verdict, 'misconfigured');
   assert.match(nowhere.reason, /HTTP 404/);
   assert.equal((await probe.check()).verdict, 'healthy');
@@ -119,7 +120,7 @@ test('the WebSocket endpoint: derived from url (http→ws, https→wss, prefix k
 });
 
 async function link(t: TestContext, options: MiraiWsOptions, liveness = { pingInterval: 100, pongTimeout: 200 }) {
-  const attempt = await openMiraiLink(options, liveness, { timeout: 2000 });
+  const attempt = await openMiraiLink(options, { ...liveness, clock: systemClock }, { timeout: 2000 });
   assert.equal(attempt.result.verdict, 'healthy', attempt.result.reason);
   const connection = attempt.connection!;
   t.after(() => connection.close());

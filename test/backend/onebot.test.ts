@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/clock/clock.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { OneBotHttpProbe } from '../../src/backend/onebot/onebot-http.js';
@@ -16,7 +17,7 @@ async function setup(t: TestContext, opts: FakeOneBotOptions = {}) {
 
 test('HTTP get_status: online and good is healthy; the token goes as Authorization: Bearer', async (t) => {
   const fake = await setup(t);
-  const result = await new OneBotHttpProbe({ url: fake.url, accessToken: TOKEN }).check();
+  const result = await new OneBotHttpProbe({ url: fake.url, accessToken: TOKEN, clock: systemClock }).check();
   assert.equal(result.verdict, 'healthy', result.reason);
   assert.equal(result.probe, 'onebot-http');
   const request = fake.requests[0];
@@ -27,7 +28,7 @@ test('HTTP get_status: online and good is healthy; the token goes as Authorizati
 
 test('HTTP get_status: offline or not good is unhealthy', async (t) => {
   const fake = await setup(t);
-  const probe = new OneBotHttpProbe({ url: fake.url, accessToken: TOKEN });
+  const probe = new OneBotHttpProbe({ url: fake.url, accessToken: TOKEN, clock: systemClock });
   fake.setOnline(false);
   const offline = await probe.check();
   assert.equal(offline.verdict, 'unhealthy');
@@ -39,10 +40,10 @@ test('HTTP get_status: offline or not good is unhealthy', async (t) => {
 
 test('HTTP: 401 (no token) and 403 (wrong token) are misconfigured, never a secret in the reason', async (t) => {
   const fake = await setup(t);
-  const missing = await new OneBotHttpProbe({ url: fake.url }).check();
+  const missing = await new OneBotHttpProbe({ url: fake.url, clock: systemClock }).check();
   assert.equal(missing.verdict, 'misconfigured');
   assert.match(missing.reason, /HTTP 401.*set backend\.accessToken/);
-  const wrong = await new OneBotHttpProbe({ url: fake.url, accessToken: 'wrong-token' }).check();
+  const wrong = await new OneBotHttpProbe({ url: fake.url, accessToken: 'wrong-token', clock: systemClock }).check();
   assert.equal(wrong.verdict, 'misconfigured');
   assert.match(wrong.reason, /HTTP 403/);
   assert.doesNotMatch(JSON.stringify([missing, wrong]), /wrong-token|onebot-token/);
@@ -50,7 +51,7 @@ test('HTTP: 401 (no token) and 403 (wrong token) are misconfigured, never a secr
 
 test('HTTP faults: garbage, failed retcode, refused, frozen', async (t) => {
   const fake = await setup(t);
-  const probe = new OneBotHttpProbe({ url: fake.url, accessToken: TOKEN });
+  const probe = new OneBotHttpProbe({ url: fake.url, accessToken: TOKEN, clock: systemClock });
   await fake.fault('garbage');
   assert.match((await probe.check()).reason, /not a JSON object/);
   await fake.fault({ kind: 'wrongCode', code: 100, msg: 'busy' });
@@ -68,7 +69,7 @@ test('HTTP faults: garbage, failed retcode, refused, frozen', async (t) => {
 test('WebSocket one-shot: /event, the lifecycle event first, then closed again', async (t) => {
   const fake = await setup(t);
   const gone = fake.waitForDisconnect();
-  const result = await new OneBotWsProbe({ url: fake.url, accessToken: TOKEN }).check();
+  const result = await new OneBotWsProbe({ url: fake.url, accessToken: TOKEN }, systemClock).check();
   assert.equal(result.verdict, 'healthy', result.reason);
   assert.match(result.reason, /lifecycle connect event/);
   assert.equal(result.details?.['selfId'], 10001);
@@ -80,12 +81,12 @@ test('WebSocket one-shot: /event, the lifecycle event first, then closed again',
 
 test('WebSocket one-shot: 401/403 before the upgrade are misconfigured; garbage is unhealthy', async (t) => {
   const fake = await setup(t);
-  assert.equal((await new OneBotWsProbe({ url: fake.url }).check()).verdict, 'misconfigured');
-  const wrong = await new OneBotWsProbe({ url: fake.url, accessToken: 'nope' }).check();
+  assert.equal((await new OneBotWsProbe({ url: fake.url }, systemClock).check()).verdict, 'misconfigured');
+  const wrong = await new OneBotWsProbe({ url: fake.url, accessToken: 'nope' }, systemClock).check();
   assert.equal(wrong.verdict, 'misconfigured');
   assert.match(wrong.reason, /403/);
   await fake.fault('garbage');
-  const garbage = await new OneBotWsProbe({ url: fake.url, accessToken: TOKEN }).check();
+  const garbage = await new OneBotWsProbe({ url: fake.url, accessToken: TOKEN }, systemClock).check();
   assert.equal(garbage.verdict, 'unhealthy');
   assert.match(garbage.reason, /not a JSON object/);
 });
@@ -99,7 +100,7 @@ test('the OneBot WebSocket endpoint: /event derived from url, or wsUrl as given'
 
 test('persistent link: heartbeats are signals with their interval and status; none for 2×interval = lost', async (t) => {
   const fake = await setup(t, { heartbeatInterval: 100 });
-  const attempt = await openOneBotLink({ url: fake.url, accessToken: TOKEN }, { pingInterval: 10_000, pongTimeout: 5000 }, { timeout: 2000 });
+  const attempt = await openOneBotLink({ url: fake.url, accessToken: TOKEN }, { pingInterval: 10_000, pongTimeout: 5000, clock: systemClock }, { timeout: 2000 });
   const connection = attempt.connection!;
   t.after(() => connection.close());
   const beat = await waitFor<LinkSignal>(connection, 'signal');
@@ -116,7 +117,7 @@ test('persistent link: heartbeats are signals with their interval and status; no
 
 test('persistent link: a frozen OneBot server is lost for want of a pong', async (t) => {
   const fake = await setup(t, { heartbeatInterval: 60_000 });
-  const attempt = await openOneBotLink({ url: fake.url, accessToken: TOKEN }, { pingInterval: 100, pongTimeout: 200 }, { timeout: 2000 });
+  const attempt = await openOneBotLink({ url: fake.url, accessToken: TOKEN }, { pingInterval: 100, pongTimeout: 200, clock: systemClock }, { timeout: 2000 });
   const connection = attempt.connection!;
   t.after(() => connection.close());
   const lost = waitFor<LinkLoss>(connection, 'lost', () => true, 5000);

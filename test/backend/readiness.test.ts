@@ -12,11 +12,12 @@ import {
   type ReadinessSettings,
   type ReadinessState,
 } from '../../src/backend/readiness.js';
+import { POLICIES } from '../../src/backend/policy.js';
 import type { ProbeResult } from '../../src/probes/probe.js';
 
-const MIRAI: ReadinessSettings = { poll: 'mirai-http', link: { probe: 'mirai-ws', accountOffline: 'wait-for-relogin' }, failureThreshold: 3, waitingLogEvery: 2000 };
-const ONEBOT: ReadinessSettings = { poll: 'onebot-http', link: { probe: 'onebot-ws', accountOffline: 'outage' }, failureThreshold: 3, waitingLogEvery: 2000 };
-const POLL_ONLY: ReadinessSettings = { poll: 'http', failureThreshold: 2, waitingLogEvery: 2000 };
+const MIRAI: ReadinessSettings = { poll: 'mirai-http', link: { probe: 'mirai-ws' }, policy: POLICIES.mirai, failureThreshold: 3, waitingLogEvery: 2000 };
+const ONEBOT: ReadinessSettings = { poll: 'onebot-http', link: { probe: 'onebot-ws' }, policy: POLICIES.onebot, failureThreshold: 3, waitingLogEvery: 2000 };
+const POLL_ONLY: ReadinessSettings = { poll: 'http', policy: POLICIES.http, failureThreshold: 2, waitingLogEvery: 2000 };
 
 const ok = (probe: string, details?: Record<string, unknown>): ProbeResult => ({ probe, verdict: 'healthy', reason: `${probe} ok`, latencyMs: 5, ...(details ? { details } : {}) });
 const bad = (probe: string, reason = 'connection refused', latencyMs = 5): ProbeResult => ({ probe, verdict: 'unhealthy', reason, latencyMs });
@@ -48,7 +49,7 @@ function run(settings: ReadinessSettings, events: ReadinessEvent[]): { state: Re
   return { state, effects };
 }
 
-/** Effects in short: "log backend.ready", "report mirai-ws unknown", "restart backend-down", "wake", "arm 2000"… */
+/** Effects in short: "log backend.ready", "report mirai-ws unknown", "fact down", "wake", "arm 2000"… */
 function brief(effects: ReadinessEffect[]): string[] {
   return effects.map((e) => {
     switch (e.type) {
@@ -56,8 +57,8 @@ function brief(effects: ReadinessEffect[]): string[] {
         return `log ${e.event}`;
       case 'report':
         return `report ${e.result.probe} ${e.result.verdict}`;
-      case 'restart':
-        return `restart ${e.reason}`;
+      case 'fact':
+        return `fact ${e.fact.type}`;
       case 'arm-timer':
         return `arm ${e.ms}`;
       case 'cancel-timer':
@@ -83,16 +84,16 @@ interface Case {
 
 const cases: Case[] = [
   // ---- the poll ----
-  { name: 'a healthy poll without a link: ready at once', settings: POLL_ONLY, when: poll(0, ok('http')), effects: ['report http healthy', 'log backend.ready', 'wake'], ready: true },
+  { name: 'a healthy poll without a link: ready at once', settings: POLL_ONLY, when: poll(0, ok('http')), effects: ['report http healthy', 'log backend.ready', 'fact ready', 'wake'], ready: true },
   { name: 'a healthy poll while the link is still connecting: not ready', settings: MIRAI, when: poll(0, ok('mirai-http')), effects: ['report mirai-http healthy'], ready: false, reason: 'mirai-ws: connecting' },
-  { name: 'the link up after a healthy poll: ready', settings: MIRAI, given: [poll(0, ok('mirai-http'))], when: up(1), effects: ['report mirai-ws healthy', 'log ws.up', 'log backend.ready', 'wake'], ready: true },
+  { name: 'the link up after a healthy poll: ready', settings: MIRAI, given: [poll(0, ok('mirai-http'))], when: up(1), effects: ['report mirai-ws healthy', 'log ws.up', 'log backend.ready', 'fact ready', 'wake'], ready: true },
   { name: 'failed polls below the threshold: still ready', settings: MIRAI, given: [...readyMirai(), poll(1000, bad('mirai-http'))], when: poll(2000, bad('mirai-http')), effects: ['report mirai-http unhealthy'], ready: true },
   {
     name: 'the threshold-th failed poll: backend.down and a backend-down restart',
     settings: MIRAI,
     given: [...readyMirai(), poll(1000, bad('mirai-http')), poll(2000, bad('mirai-http'))],
     when: poll(3000, bad('mirai-http')),
-    effects: ['report mirai-http unhealthy', 'log backend.down', 'restart backend-down'],
+    effects: ['report mirai-http unhealthy', 'log backend.down', 'fact down'],
     ready: false,
     reason: 'mirai-http: connection refused',
   },
@@ -112,7 +113,7 @@ const cases: Case[] = [
     effects: ['report http unhealthy'],
     ready: false,
   },
-  { name: 'a misconfigured poll counts as "the server answers"', settings: POLL_ONLY, when: poll(0, refused('http', 'HTTP 401')), effects: ['report http misconfigured', 'log backend.ready', 'wake'], ready: true },
+  { name: 'a misconfigured poll counts as "the server answers"', settings: POLL_ONLY, when: poll(0, refused('http', 'HTTP 401')), effects: ['report http misconfigured', 'log backend.ready', 'fact ready', 'wake'], ready: true },
 
   // ---- the link ----
   {
@@ -137,7 +138,7 @@ const cases: Case[] = [
     settings: MIRAI,
     given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }],
     when: { type: 'link-down', at: 510, loss: closed(500), result: bad('mirai-ws', 'refused') },
-    effects: ['report mirai-ws unhealthy', 'log backend.down', 'restart backend-down'],
+    effects: ['report mirai-ws unhealthy', 'log backend.down', 'fact down'],
     ready: false,
     reason: /mirai-ws: refused$/,
   },
@@ -154,7 +155,7 @@ const cases: Case[] = [
     settings: MIRAI,
     given: [poll(0, ok('mirai-http'))],
     when: { type: 'link-misconfigured', at: 1, result: refused('mirai-ws') },
-    effects: ['report mirai-ws misconfigured', 'log backend.ready', 'wake'],
+    effects: ['report mirai-ws misconfigured', 'log backend.ready', 'fact ready', 'wake'],
     ready: true,
   },
   {
@@ -169,7 +170,7 @@ const cases: Case[] = [
   {
     name: 'a poll that started before the drop does not clear it',
     settings: MIRAI,
-    given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }, { type: 'link-blip', at: 505, loss: closed(500), result: ok('mirai-ws'), botSpawnedAt: undefined }, up(505)],
+    given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }, { type: 'link-blip', at: 505, loss: closed(500), result: ok('mirai-ws') }, up(505)],
     when: poll(600, { ...ok('mirai-http'), latencyMs: 200 }),
     effects: ['report mirai-http healthy'],
     ready: false,
@@ -177,9 +178,9 @@ const cases: Case[] = [
   {
     name: 'a poll that started after the drop does: ready again, with downMs when it was an outage',
     settings: MIRAI,
-    given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }, { type: 'link-blip', at: 505, loss: closed(500), result: ok('mirai-ws'), botSpawnedAt: undefined }, up(505)],
+    given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }, { type: 'link-blip', at: 505, loss: closed(500), result: ok('mirai-ws') }, up(505)],
     when: poll(600, { ...ok('mirai-http'), latencyMs: 90 }),
-    effects: ['report mirai-http healthy', 'log backend.ready', 'wake'],
+    effects: ['report mirai-http healthy', 'log backend.ready', 'fact ready', 'wake'],
     ready: true,
   },
 
@@ -211,34 +212,18 @@ const cases: Case[] = [
     settings: MIRAI,
     given: [...readyMirai(), { type: 'link-reset', at: 500, loss: { cause: 'protocol', closeCode: 1009, reason: 'big', at: 500 }, delayMs: 0 }],
     when: { type: 'link-down', at: 510, loss: { cause: 'protocol', closeCode: 1009, reason: 'big', at: 500 }, result: bad('mirai-ws', 'connection refused') },
-    effects: ['report mirai-ws unhealthy', 'log backend.down', 'restart backend-down'],
+    effects: ['report mirai-ws unhealthy', 'log backend.down', 'fact down'],
     ready: false,
     reason: 'mirai-http: checking again after the link dropped; mirai-ws: connection refused',
   },
 
   // ---- blips ----
   {
-    name: 'a blip with a bot that was running before the drop: backend.blip and a backend-down restart',
+    name: 'a blip: backend.blip, and a fact for the sink (which restarts a bot that ran before the drop)',
     settings: MIRAI,
     given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }],
-    when: { type: 'link-blip', at: 520, loss: closed(500), result: ok('mirai-ws'), botSpawnedAt: 100 },
-    effects: ['log backend.blip', 'restart backend-down'],
-    ready: false,
-  },
-  {
-    name: 'a blip with a bot started at the drop or after it: no restart',
-    settings: MIRAI,
-    given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }],
-    when: { type: 'link-blip', at: 520, loss: closed(500), result: ok('mirai-ws'), botSpawnedAt: 500 },
-    effects: ['log backend.blip'],
-    ready: false,
-  },
-  {
-    name: 'a blip with no bot running: no restart',
-    settings: MIRAI,
-    given: [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }],
-    when: { type: 'link-blip', at: 520, loss: closed(500), result: refused('mirai-ws'), botSpawnedAt: undefined },
-    effects: ['log backend.blip'],
+    when: { type: 'link-blip', at: 520, loss: closed(500), result: ok('mirai-ws') },
+    effects: ['log backend.blip', 'fact blip'],
     ready: false,
   },
 
@@ -257,7 +242,7 @@ const cases: Case[] = [
     settings: ONEBOT,
     given: [up(0, 'onebot-ws'), poll(0, ok('onebot-http')), { type: 'heartbeat', at: 1, signal: { kind: 'heartbeat', intervalMs: 5000, online: true } }],
     when: { type: 'heartbeat', at: 5001, signal: { kind: 'heartbeat', intervalMs: 5000, online: false } },
-    effects: ['log backend.account-offline', 'log backend.down', 'restart backend-down'],
+    effects: ['log backend.account-offline', 'fact account-offline', 'log backend.down', 'fact down'],
     ready: false,
     reason: 'the QQ account is offline (heartbeat)',
   },
@@ -266,7 +251,7 @@ const cases: Case[] = [
     settings: MIRAI,
     given: readyMirai(),
     when: { type: 'account', at: 100, signal: { kind: 'account', online: false, event: 'BotOfflineEventDropped', details: { qq: 1 } } },
-    effects: ['log backend.account-offline'],
+    effects: ['log backend.account-offline', 'fact account-offline'],
     ready: false,
     reason: 'the QQ account is offline (BotOfflineEventDropped)',
   },
@@ -275,7 +260,7 @@ const cases: Case[] = [
     settings: MIRAI,
     given: [...readyMirai(), { type: 'account', at: 100, signal: { kind: 'account', online: false, event: 'BotOfflineEventDropped', details: { qq: 1 } } }],
     when: { type: 'account', at: 400, signal: { kind: 'account', online: true, event: 'BotReloginEvent', details: { qq: 1 } } },
-    effects: ['log backend.account-online', 'restart account-relogin', 'log backend.ready', 'wake'],
+    effects: ['log backend.account-online', 'fact account-online', 'log backend.ready', 'fact ready', 'wake'],
     ready: true,
   },
 
@@ -303,6 +288,12 @@ for (const c of cases) {
   });
 }
 
+/** The evidence of the outage fact in the last step. */
+function outage(effects: ReadinessEffect[][]): unknown {
+  const fact = last(effects, 'fact').find((e) => e.fact.type === 'down')?.fact;
+  return fact?.type === 'down' ? fact.evidence : undefined;
+}
+
 /** The effects of one kind in the last step. */
 function last<T extends ReadinessEffect['type']>(effects: ReadinessEffect[][], type: T): Extract<ReadinessEffect, { type: T }>[] {
   return (effects.at(-1) ?? []).filter((e): e is Extract<ReadinessEffect, { type: T }> => e.type === type);
@@ -310,16 +301,21 @@ function last<T extends ReadinessEffect['type']>(effects: ReadinessEffect[][], t
 
 test('readiness: the evidence of an outage and of a blip, for backend.down, backend.blip and child.stop', () => {
   const polls = run(MIRAI, [...readyMirai(), poll(1000, bad('mirai-http')), poll(2000, bad('mirai-http')), poll(3000, bad('mirai-http', 'GET /about: connection refused'))]);
-  assert.deepEqual(last(polls.effects, 'restart')[0]?.evidence, { probe: 'mirai-http', lastReason: 'GET /about: connection refused', failures: 3 });
+  assert.deepEqual(outage(polls.effects), { probe: 'mirai-http', lastReason: 'GET /about: connection refused', failures: 3 });
   assert.deepEqual(last(polls.effects, 'log')[0]?.fields, { probe: 'mirai-http', lastReason: 'GET /about: connection refused', failures: 3 });
 
   const drop = run(MIRAI, [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }, { type: 'link-down', at: 510, loss: closed(500), result: bad('mirai-ws', 'refused') }]);
   const evidence = { probe: 'mirai-ws', cause: 'closed', lastReason: 'dropped (1006)', closeCode: 1006, reconnect: 'refused' };
-  assert.deepEqual(last(drop.effects, 'restart')[0]?.evidence, evidence);
+  assert.deepEqual(outage(drop.effects), evidence);
   assert.deepEqual(last(drop.effects, 'report')[0]?.result, { probe: 'mirai-ws', verdict: 'unhealthy', reason: 'dropped (1006)', latencyMs: 0, evidence: { cause: 'closed', closeCode: 1006, reconnect: 'refused' } });
 
-  const blip = run(MIRAI, [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }, { type: 'link-blip', at: 520, loss: closed(500), result: ok('mirai-ws'), botSpawnedAt: 100 }]);
-  assert.deepEqual(last(blip.effects, 'restart')[0]?.evidence, { probe: 'mirai-ws', cause: 'closed', lastReason: 'dropped (1006)', closeCode: 1006, blip: true, downMs: 20 });
+  const blip = run(MIRAI, [...readyMirai(), { type: 'link-lost', at: 500, loss: closed(500) }, { type: 'link-blip', at: 520, loss: closed(500), result: ok('mirai-ws') }]);
+  assert.deepEqual(last(blip.effects, 'fact')[0]?.fact, {
+    type: 'blip',
+    probe: 'mirai-ws',
+    lostAt: 500,
+    evidence: { probe: 'mirai-ws', cause: 'closed', lastReason: 'dropped (1006)', closeCode: 1006, blip: true, downMs: 20 },
+  });
   assert.deepEqual(last(blip.effects, 'log')[0]?.fields, { probe: 'mirai-ws', cause: 'closed', lastReason: 'dropped (1006)', closeCode: 1006, blip: true, downMs: 20, reconnect: 'mirai-ws ok' });
 });
 
@@ -355,7 +351,7 @@ test('readiness: account back on a OneBot link is no relogin restart; offlineMs 
     { type: 'heartbeat', at: 1000, signal: { kind: 'heartbeat', intervalMs: 5000, online: false } },
     { type: 'heartbeat', at: 6000, signal: { kind: 'heartbeat', intervalMs: 5000, online: true } },
   ]);
-  assert.deepEqual(brief(effects.at(-1) ?? []), ['log backend.account-online', 'log backend.ready', 'wake']);
+  assert.deepEqual(brief(effects.at(-1) ?? []), ['log backend.account-online', 'fact account-online', 'log backend.ready', 'fact ready', 'wake']);
   assert.deepEqual(last(effects, 'log')[0]?.fields, { probe: 'onebot-ws', type: 'heartbeat', offlineMs: 5000 });
 });
 
@@ -368,6 +364,6 @@ test('readiness: a new link forgets what the old one said about the account', ()
     up(300),
     poll(400, ok('mirai-http')),
   ]);
-  assert.equal(state.accountOffline, undefined);
+  assert.deepEqual(state.accountOffline, {});
   assert.equal(state.ready, true);
 });

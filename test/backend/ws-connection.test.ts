@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/clock/clock.js';
 // The WebSocket connection's timers on virtual time: the socket is real (a fake OneBot server on
 // 127.0.0.1), every deadline, ping and pong wait runs on a FakeClock, so the times are exact.
 import { test, type TestContext } from 'node:test';
@@ -75,7 +76,7 @@ test('a frame WE do not take (too big, reserved opcode, not UTF-8): lost at once
     ['not UTF-8', (f) => f.writeRaw(INVALID_FRAMES.notUtf8), 1007, /^a text frame that is not valid UTF-8 arrived; the watchdog closed its own link \(1007\)$/],
   ];
   for (const [name, send, closeCode, reason] of cases) {
-    const attempt = await openOneBotLink({ url: fake.url }, {}, { timeout: 2000 });
+    const attempt = await openOneBotLink({ url: fake.url }, { clock: systemClock }, { timeout: 2000 });
     const connection = attempt.connection!;
     t.after(() => connection.close());
     const lost = waitFor<LinkLoss>(connection, 'lost');

@@ -2,7 +2,7 @@
 // test emits spawn/exit and reads what the sink recorded and asked for.
 import { PassThrough } from 'node:stream';
 import type { Clock } from '../../src/clock/clock.js';
-import { HealthSink, type RestartTarget } from '../../src/health/health-sink.js';
+import { HealthSink, type HealthPort, type HealthUpdate, type RestartTarget } from '../../src/health/health-sink.js';
 import type { HealthResult } from '../../src/health/types.js';
 import type { EventLog } from '../../src/log/events.js';
 import type { RestartReason } from '../../src/supervisor/restart-reasons.js';
@@ -13,10 +13,15 @@ import { mockTimersClock } from './mock-timers-clock.js';
 
 export class FakeHandle implements SupervisorHandle, RestartTarget {
   readonly events = new SupervisorEvents();
-  readonly health: HealthSink;
+  /** The sink itself: tests set its rules, as the composition root does. */
+  readonly sink: HealthSink;
+  /** What plug-ins get. */
+  readonly health: HealthPort;
   readonly restarts: { reason: RestartReason; evidence: Record<string, unknown> | undefined; at: number }[] = [];
   /** Every result as the sink recorded it (startup.grace applied), with the wall-clock time it did. */
   readonly reports: (HealthResult & { at: number })[] = [];
+  /** Every update the sink published (results, backend facts, the grace's end). */
+  readonly updates: HealthUpdate[] = [];
   private child: RunningChild | undefined;
   private nextPid = 1000;
 
@@ -25,9 +30,13 @@ export class FakeHandle implements SupervisorHandle, RestartTarget {
   /** `clock`: a Clock, or a wall-clock function (monotonic time follows it; timers are the global ones). */
   constructor(clock: Clock | (() => number) = mockTimersClock(), logger: EventLog = memoryLogger().logger, startupGrace = 0) {
     this.clock = typeof clock === 'function' ? { ...mockTimersClock(), now: clock, wallNow: clock } : clock;
-    this.health = new HealthSink({ log: logger, clock: this.clock, startupGrace });
-    this.health.attach(this);
-    this.health.subscribe((update) => this.reports.push({ ...update.result, at: update.at }));
+    this.sink = new HealthSink({ log: logger, clock: this.clock, startupGrace });
+    this.sink.attach(this);
+    this.health = this.sink.port();
+    this.sink.subscribe((update) => {
+      this.updates.push(update);
+      if (update.kind === 'probe') this.reports.push({ ...update.result, at: update.at });
+    });
   }
 
   requestRestart(reason: RestartReason, evidence?: Record<string, unknown>): boolean {

@@ -8,7 +8,11 @@ export function mockTimersClock(): Clock {
   const clock: Clock = {
     now: () => Date.now(),
     wallNow: () => Date.now(),
-    setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
+    setTimeout: (fn, ms, options) => {
+      const timer = setTimeout(fn, ms);
+      if (options?.unref) timer.unref?.();
+      return timer as unknown as TimerHandle;
+    },
     clearTimeout: (handle) => {
       if (handle !== undefined) clearTimeout(handle as unknown as NodeJS.Timeout);
     },

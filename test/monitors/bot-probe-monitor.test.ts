@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BotProbeMonitor } from '../../src/monitors/bot-probe-monitor.js';
+import { botProbeRule } from '../../src/health/probe-rules.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
 import { flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
@@ -33,16 +34,19 @@ test('unhealthy during startup.grace is reported "unknown" and does not count; r
   const handle = new FakeHandle(mockTimersClock(), log.logger, 1000);
   const { probe } = settable();
   const monitor = new BotProbeMonitor({
-    name: 'fake', reason: 'heartbeat-stale', interval: 300, timeout: 100, startupGrace: 1000, clock: handle.clock,
+    name: 'fake', interval: 300, timeout: 100, clock: handle.clock,
     probeFor: () => probe, dueIn: () => 0,
   });
+  handle.sink.setRule('fake', botProbeRule('heartbeat-stale'));
   await monitor.start(handle);
   handle.spawn();
   await flush();
   await tick(t, 990);
   assert.equal(handle.restarts.length, 0);
-  assert.ok(handle.reports.length >= 3, JSON.stringify(handle.reports));
-  assert.ok(handle.reports.every((r) => r.verdict === 'starting' && /^starting \(startup\.grace\): it is unhealthy$/.test(r.reason ?? '')));
+  const checks = handle.reports.filter((r) => r.verdict !== 'unknown');
+  assert.equal(handle.reports[0]?.verdict, 'unknown', 'the run is announced to the sink at its spawn');
+  assert.ok(checks.length >= 3, JSON.stringify(handle.reports));
+  assert.ok(checks.every((r) => r.verdict === 'starting' && /^starting \(startup\.grace\): it is unhealthy$/.test(r.reason ?? '')));
   assert.equal(log.events('probe.failed').length, 0);
   await tick(t, 20);
   assert.equal(handle.restarts.length, 1, 'checked again exactly when startup.grace ends, not at the next 300 ms tick');
@@ -61,9 +65,10 @@ test('a probe that will turn unhealthy before the next tick is checked again exa
   const handle = new FakeHandle();
   const { probe, state } = settable('fake', 'healthy');
   const monitor = new BotProbeMonitor({
-    name: 'fake', reason: 'heartbeat-stale', interval: 5000, timeout: 1000, startupGrace: 0,
+    name: 'fake', interval: 5000, timeout: 1000,
     clock: handle.clock, probeFor: () => probe, dueIn: () => 250,
   });
+  handle.sink.setRule('fake', botProbeRule('heartbeat-stale'));
   await monitor.start(handle);
   handle.spawn();
   await flush();
@@ -80,8 +85,9 @@ test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() fa
   const handle = new FakeHandle(mockTimersClock(), log.logger);
   const { probe, state } = settable('fake', 'healthy');
   const monitor = new BotProbeMonitor({
-    name: 'fake', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, clock: handle.clock, probeFor: () => probe,
+    name: 'fake', interval: 100, timeout: 50, clock: handle.clock, probeFor: () => probe,
   });
+  handle.sink.setRule('fake', botProbeRule('link-lost'));
   await monitor.start(handle);
   await tick(t, 500);
   assert.equal(state.calls.length, 0, 'no bot, no checks');
@@ -104,8 +110,9 @@ test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() fa
 
   const off = settable();
   const disabled = new BotProbeMonitor({
-    name: 'off', reason: 'link-lost', interval: 100, timeout: 50, startupGrace: 0, clock: handle.clock, setup: () => false, probeFor: () => off.probe,
+    name: 'off', interval: 100, timeout: 50, clock: handle.clock, setup: () => false, probeFor: () => off.probe,
   });
+  handle.sink.setRule('off', botProbeRule('link-lost'));
   await disabled.start(handle);
   handle.spawn();
   await tick(t, 300);

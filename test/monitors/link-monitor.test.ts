@@ -1,3 +1,5 @@
+import { botProbeRule } from '../../src/health/probe-rules.js';
+import { linkRestartReason } from '../../src/probes/link/link-probe.js';
 import { test } from 'node:test';
 import type { Stats } from 'node:fs';
 import assert from 'node:assert/strict';
@@ -26,9 +28,10 @@ test('link monitor: watches each run of the bot in /proc; link gone for grace �
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 500);
   const monitor = linkMonitor({
-    targets: target, grace: 1000, interval: 300, startupGrace: 500, logger: log.logger, clock: handle.clock, procRoot: proc.root,
+    targets: target, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: proc.root,
     matcher: { local: () => new Set() },
   });
+  handle.sink.setRule('link', botProbeRule('link-lost', true, linkRestartReason));
   await monitor.start(handle);
   // The FakeHandle numbers its bots from 1000.
   proc.add({ pid: 1000, ppid: 1, sockets: [77] }).net(1000, [tcpLine(0, '127.0.0.1:40000', '127.0.0.1:8080', 77)]);
@@ -58,8 +61,9 @@ test('link monitor, listened port with stall: a bot that stops reading → link-
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 0);
   const monitor = linkMonitor({
-    targets: [], listen: { host: undefined, port: 2280 }, stall: 1500, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, clock: handle.clock, procRoot: proc.root,
+    targets: [], listen: { host: undefined, port: 2280 }, stall: 1500, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: proc.root,
   });
+  handle.sink.setRule('link', botProbeRule('link-lost', true, linkRestartReason));
   await monitor.start(handle);
   const listener = tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 70, 0x0a);
   const link = (rx: number) => tcpLine(1, '127.0.0.1:2280', '127.0.0.1:45000', 71, 1, rx);
@@ -102,8 +106,9 @@ test('link monitor, listened port with stall: a bot that stops reading → link-
 test('link monitor: without /proc it is off, with one probe.disabled warning', async () => {
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger);
-  const monitor = linkMonitor({ targets: target, grace: 1000, interval: 300, startupGrace: 0, logger: log.logger, clock: handle.clock, procRoot: '/nonexistent-proc' });
+  const monitor = linkMonitor({ targets: target, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: '/nonexistent-proc' });
   const spawnListeners = handle.events.listenerCount('spawn');
+  handle.sink.setRule('link', botProbeRule('link-lost', true, linkRestartReason));
   await monitor.start(handle);
   handle.spawn();
   const disabled = log.events('probe.disabled');
@@ -122,7 +127,8 @@ test('heartbeat monitor: a file that stops changing restarts the bot exactly max
   const stat = async () => ({ isFile: () => true, isDirectory: () => false, mtimeMs }) as unknown as Stats;
   const file = '/srv/bot/bot.log';
   const handle = new FakeHandle();
-  const monitor = heartbeatMonitor({ file, maxAge: 1000, interval: 5000, startupGrace: 0, clock: handle.clock, stat });
+  const monitor = heartbeatMonitor({ file, maxAge: 1000, interval: 5000, clock: handle.clock, stat });
+  handle.sink.setRule('heartbeat', botProbeRule('heartbeat-stale'));
   await monitor.start(handle);
   touch();
   handle.spawn();

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutputMonitor } from '../../src/monitors/output-monitor.js';
+import { botProbeRule } from '../../src/health/probe-rules.js';
+import type { FakeHandle as Handle } from '../helpers/fake-handle.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
@@ -16,13 +18,20 @@ async function tick(t: Timers, ms: number, step = 10): Promise<void> {
   }
 }
 
+/** The rules the composition root sets for the output probes (src/monitors/bot-monitors.ts). */
+function outputRules(handle: Handle): void {
+  handle.sink.setRule('output-pattern', botProbeRule('output-match', false));
+  handle.sink.setRule('output-silence', botProbeRule('output-silent', false));
+}
+
 const PATTERNS = ['WebSocket 通道意外关闭', '无法连接到 mirai'];
 
 test('a line matching a pattern restarts at once, even during startup.grace, with the line as evidence; once per run', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 60_000);
-  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, startupGrace: 60_000, clock: handle.clock });
+  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, clock: handle.clock });
+  outputRules(handle);
   monitor.start(handle);
   const child = handle.spawn();
   child.stdout.write('bot: connected\n\x1b[31m[ERROR]\x1b[0m WebSocket 通道意外');
@@ -62,7 +71,8 @@ test('a line matching a pattern restarts at once, even during startup.grace, wit
 test('a prompt-like unfinished line matches after a short idle', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: ['请输入验证码'], silence: 0, startupGrace: 0, clock: handle.clock, idleMs: 100 });
+  const monitor = new OutputMonitor({ patterns: ['请输入验证码'], silence: 0, clock: handle.clock, idleMs: 100 });
+  outputRules(handle);
   monitor.start(handle);
   handle.spawn().stdout.write('请输入验证码: ');
   await tick(t, 90);
@@ -77,7 +87,8 @@ test('silence: no output for `silence` after startup.grace restarts with the evi
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 3000);
-  const monitor = new OutputMonitor({ patterns: [], silence: 1000, startupGrace: 3000, clock: handle.clock });
+  const monitor = new OutputMonitor({ patterns: [], silence: 1000, clock: handle.clock });
+  outputRules(handle);
   monitor.start(handle);
   // Silent from the start: not before startup.grace ends.
   handle.spawn();
@@ -116,17 +127,18 @@ test('silence: no output for `silence` after startup.grace restarts with the evi
 
 test('off when there are no patterns and silence is 0', () => {
   const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: [], silence: 0, startupGrace: 0, clock: handle.clock });
+  const monitor = new OutputMonitor({ patterns: [], silence: 0, clock: handle.clock });
   assert.equal(monitor.active, false);
   const spawnListeners = handle.events.listenerCount('spawn');
+  outputRules(handle);
   monitor.start(handle);
   assert.equal(handle.events.listenerCount('spawn'), spawnListeners, 'an inactive monitor does not follow runs');
 });
 
 test('through the supervisor: an output-match restart has the same backoff and restart.limit as an exit', async () => {
   const clock = new FakeClock();
-  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, startupGrace: 0, clock });
-  const h = harness(baseOptions({ restart: { limit: { count: 2, window: 600_000 } } as never }), { monitors: [monitor], clock });
+  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, clock });
+  const h = harness(baseOptions({ restart: { limit: { count: 2, window: 600_000 } } as never }), { monitors: [monitor], clock, rules: { 'output-pattern': botProbeRule('output-match', false) } });
   await h.flush();
   for (let run = 0; run < 3; run++) {
     h.last().stdout.write('WebSocket 通道意外关闭。code: 1006, reason: \n');
@@ -150,7 +162,8 @@ test('through the supervisor: an output-match restart has the same backoff and r
 
 test('issue 17.11: a 70,000-byte line of "a" ending in "!" does not match a$ (cut at 64 KiB); a short one does', async () => {
   const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: ['a$'], silence: 0, startupGrace: 0, clock: handle.clock });
+  const monitor = new OutputMonitor({ patterns: ['a$'], silence: 0, clock: handle.clock });
+  outputRules(handle);
   monitor.start(handle);
   const child = handle.spawn();
   child.stdout.write(`${'a'.repeat(69_999)}!\n`);

@@ -1,3 +1,4 @@
+import { systemClock } from '../../src/clock/clock.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -201,6 +202,6 @@ test('config: the heartbeat file (pattern or not) is resolved against the config
     { configFile: '/srv/qchatgpt/watchdog.config.json' },
   );
   assert.deepEqual(config.probes.heartbeat, { file: '/srv/qchatgpt/logs/qchatgpt-*.log', maxAge: 1_800_000, interval: 5000 });
-  const probes = await (await import('../../src/probes/build-probes.js')).buildProbes(config);
+  const probes = await (await import('../../src/probes/build-probes.js')).buildProbes(config, systemClock);
   assert.deepEqual(probes.map((p) => p.name), ['heartbeat'], 'bot-watchdog check runs the heartbeat probe');
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock } from '../../src/clock/clock.js';
 import { StateWriter } from '../../src/state/state-writer.js';
 import { readStateFile, type StateFile } from '../../src/state/state-file.js';
 import { memoryLogger } from '../helpers/log-sink.js';
@@ -11,7 +12,7 @@ import { baseOptions, harness } from '../supervisor/harness.js';
 function setup(file = join(mkdtempSync(join(tmpdir(), 'bw-writer-')), '.bot-watchdog', 'state.json')) {
   const log = memoryLogger();
   let wall = Date.parse('2026-01-01T00:00:00.000Z');
-  const writer = new StateWriter({ file, configFile: '/x/watchdog.config.json', command: ['bot', '--flag'], version: '9.9.9', logger: log.logger, now: () => wall });
+  const writer = new StateWriter({ file, configFile: '/x/watchdog.config.json', command: ['bot', '--flag'], version: '9.9.9', logger: log.logger, clock: { ...systemClock, wallNow: () => wall } });
   const h = harness(baseOptions(), { monitors: [writer] });
   const read = (): StateFile => {
     const result = readStateFile(file);

@@ -19,7 +19,7 @@ function setup(backendKind = 'mirai', options: { deriveBackend?: boolean } = {})
     mono += ms;
   };
   const handle = new FakeHandle(now);
-  const writer = new StateWriter({ file: '/x/state.json', configFile: undefined, command: ['bot'], version: '0.0.0', logger: memoryLogger().logger, now, persist: () => {} });
+  const writer = new StateWriter({ file: '/x/state.json', configFile: undefined, command: ['bot'], version: '0.0.0', logger: memoryLogger().logger, clock: handle.clock, persist: () => {} });
   const metrics = new StatusMetrics({ backendKind, now, monotonic: () => mono });
   const live = new LiveStatus({ snapshot: () => writer.snapshot(), stateFile: '/x/state.json', backendKind, metrics, redact: createRedactor([]), now, ...options });
   writer.start(handle);

@@ -16,6 +16,7 @@ async function endpoint(options: { token?: string; limits?: Partial<StatusLimits
   const { logger, events } = memoryLogger();
   const handle = new FakeHandle();
   const monitor = new StatusMonitor({
+    clock: handle.clock,
     config: {
       status: { listen: options.listen ?? '127.0.0.1:0', ...(options.token ? { token: options.token } : {}) },
       state: { file: '/nonexistent/state.json' },

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { HealthSink } from '../../src/health/health-sink.js';
+import type { ProbeRule } from '../../src/health/probe-rules.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, Monitor, SpawnSpec } from '../../src/supervisor/types.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
@@ -87,12 +88,14 @@ export function harness(
     killHold?: Promise<void>;
     clock?: FakeClock;
     startupGrace?: number;
+    /** The health sink's rules (the composition root sets them from the config). */
+    rules?: Record<string, ProbeRule>;
     beforeSpawn?: (signal: AbortSignal) => Promise<unknown>;
   } = {},
 ) {
   const clock = extra.clock ?? new FakeClock();
   const log = memoryLogger();
-  const health = new HealthSink({ log: log.logger, clock, startupGrace: extra.startupGrace ?? 0 });
+  const health = new HealthSink({ log: log.logger, clock, startupGrace: extra.startupGrace ?? 0, ...(extra.rules ? { rules: extra.rules } : {}) });
   const children: FakeChild[] = [];
   const kills: { pid: number; request: KillTreeRequest }[] = [];
   let nextPid = 100;

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../clock/clock.js';
+import { type Clock } from '../../clock/clock.js';
 import { displayUrl, httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeMiraiHttp, type MiraiAnswer } from './mirai-answer.js';
 import { MiraiBotPresence } from './bot-presence.js';
@@ -20,7 +20,7 @@ export interface MiraiHttpProbeOptions {
   /** Time a /release may take after the check itself was aborted. Default 2000 ms. */
   releaseTimeout?: number;
   /** Latency, waits and the /release deadline. Default: the system clock. */
-  clock?: Clock;
+  clock: Clock;
   /**
    * Judges whether `qq` is a typo (shared with the WebSocket link). Default: one of its own,
    * with a threshold of 3 answers.
@@ -43,7 +43,7 @@ export class MiraiHttpProbe implements Probe {
   private readonly display: string;
 
   constructor(private readonly options: MiraiHttpProbeOptions) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
     this.presence = options.qq === undefined ? undefined : (options.presence ?? new MiraiBotPresence(options.qq, 3));
     this.display = displayUrl(options.url);
   }

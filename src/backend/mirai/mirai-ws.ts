@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../clock/clock.js';
+import { type Clock } from '../../clock/clock.js';
 import { wsEndpoint } from '../ws-endpoint.js';
 import { displayUrl, httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeMiraiBody, judgeMiraiHttp, MIRAI_CODE } from './mirai-answer.js';
@@ -82,8 +82,8 @@ export function miraiProtocol(qq: number, presence?: MiraiBotPresence): LinkProt
  */
 export async function resolveMiraiQq(
   options: MiraiWsOptions,
-  signal?: AbortSignal,
-  clock: Clock = systemClock,
+  signal: AbortSignal | undefined,
+  clock: Clock,
 ): Promise<{ qq: number } | { verdict: Verdict; reason: string }> {
   if (options.qq !== undefined) return { qq: options.qq };
   const answer = judgeMiraiHttp(await httpRequest(joinUrl(options.url, '/botList'), { clock, ...(signal ? { signal } : {}) }), 'GET /botList', undefined, displayUrl(options.url));
@@ -116,7 +116,7 @@ export class MiraiWsProbe implements Probe {
 
   constructor(
     private readonly options: MiraiWsOptions,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
   ) {}
 
   async check(signal?: AbortSignal): Promise<ProbeResult> {

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../clock/clock.js';
+import { type Clock } from '../../clock/clock.js';
 import { httpRequest, joinUrl } from '../../probes/http-request.js';
 import { judgeOneBotStatus, oneBotHeaders } from './onebot-answer.js';
 import { stopwatch, type Probe, type ProbeResult } from '../../probes/probe.js';
@@ -7,8 +7,8 @@ import { integerOf, isObject, parseJsonObject, snippet } from '../untrusted.js';
 export interface OneBotHttpOptions {
   url: string;
   accessToken?: string;
-  /** Latency and waits. Default: the system clock. */
-  clock?: Clock;
+  /** Latency and waits. */
+  clock: Clock;
 }
 
 /**
@@ -22,7 +22,7 @@ export class OneBotHttpProbe implements Probe {
   constructor(private readonly options: OneBotHttpOptions) {}
 
   async check(signal?: AbortSignal): Promise<ProbeResult> {
-    const clock = this.options.clock ?? systemClock;
+    const clock = this.options.clock;
     const watch = stopwatch(clock);
     const what = 'GET /get_status';
     const answer = await httpRequest(joinUrl(this.options.url, '/get_status'), {

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../../clock/clock.js';
+import { type Clock } from '../../clock/clock.js';
 import { wsEndpoint } from '../ws-endpoint.js';
 import { displayUrl } from '../../probes/http-request.js';
 import { judgeOneBotStatus, oneBotHeaders } from './onebot-answer.js';
@@ -57,7 +57,7 @@ export class OneBotWsProbe implements Probe {
 
   constructor(
     private readonly options: OneBotWsOptions,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
   ) {}
 
   async check(signal?: AbortSignal): Promise<ProbeResult> {

@@ -217,6 +217,8 @@ export class LinkProbe implements Probe {
     const shown = dialledLink ?? listenedLink;
     return result(this.name, 'healthy', notes.join('; '), started, {
       ...base,
+      // How many connections the bot holds on its listened port (one per NapCat account).
+      ...(listen ? { listenedLinks: new Set(sample.links.filter(listened).map((c) => hostPort(c.remoteAddress, c.remotePort))).size } : {}),
       ...(shown
         ? {
             connectionPid: shown.pid,

@@ -1,11 +1,11 @@
-// OneBotReverseBackend on real sockets, driven by the fake NapCat; its deadline timer runs on
-// virtual time, so every "down" is asserted at its exact moment.
+// NapCat's listener and the one backend reducer on real sockets, driven by the fake NapCat; the
+// deadline timer runs on virtual time, so every "down" is asserted at its exact moment.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
-import { OneBotReverseBackend, type OneBotReverseEvents, type OneBotReverseOptions } from '../../../src/backend/onebot-reverse/backend.js';
+import { ReverseRig, type RigOptions } from './reverse-rig.js';
 import { FakeNapCat, type FakeNapCatOptions } from '../../helpers/fake-napcat.js';
 import { VirtualTimers } from '../../helpers/virtual-timers.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -13,23 +13,23 @@ import { waitFor } from '../../helpers/wait.js';
 const TOKEN = 'napcat-secret';
 const SELF = 123456789;
 
-type Seen = { [K in keyof OneBotReverseEvents]?: OneBotReverseEvents[K][0][] };
+type Event = { at?: number; [key: string]: unknown };
+type Seen = Record<string, Event[] | undefined>;
 
 interface Setup {
-  backend: OneBotReverseBackend;
+  backend: ReverseRig;
   timers: VirtualTimers;
   url: string;
   seen: Seen;
   napcat(options?: Partial<FakeNapCatOptions>): FakeNapCat;
 }
 
-async function setup(t: TestContext, options: Partial<OneBotReverseOptions> = {}): Promise<Setup> {
+async function setup(t: TestContext, options: RigOptions = {}): Promise<Setup> {
   const timers = new VirtualTimers(1000);
-  const backend = new OneBotReverseBackend({ listen: { host: '127.0.0.1', port: 0 }, accessToken: TOKEN, timers, ...options });
+  const backend = new ReverseRig(timers, { accessToken: TOKEN, ...options });
   const seen: Seen = {};
-  const names: (keyof OneBotReverseEvents)[] = ['ready', 'down', 'blip', 'account-offline', 'account-online', 'connection', 'disconnection', 'refused', 'garbage', 'listening', 'listen-error'];
-  const record = seen as Record<string, unknown[]>;
-  for (const name of names) (backend as unknown as NodeJS.EventEmitter).on(name, (e: unknown) => (record[name] ??= []).push(e));
+  const names = ['ready', 'down', 'blip', 'account-offline', 'account-online', 'connection', 'disconnection', 'refused', 'garbage', 'listening', 'listen-error'];
+  for (const name of names) backend.on(name, (e: Event) => (seen[name] ??= []).push(e));
   const napcats: FakeNapCat[] = [];
   t.after(async () => {
     for (const n of napcats) await n.stop();
@@ -56,18 +56,18 @@ async function setup(t: TestContext, options: Partial<OneBotReverseOptions> = {}
 const seenCount = (list: unknown[] | undefined) => list?.length ?? 0;
 
 /** The next heartbeat the backend has processed. */
-const nextBeat = (backend: OneBotReverseBackend) => waitFor(backend, 'heartbeat');
+const nextBeat = (backend: ReverseRig) => waitFor(backend, 'heartbeat');
 
 test('NapCat links with its headers: ready on the first heartbeat, with X-Self-ID, role and path (no query)', async (t) => {
   const s = await setup(t);
-  const connected = waitFor<OneBotReverseEvents['connection'][0]>(s.backend, 'connection');
+  const connected = waitFor<Event>(s.backend, 'connection');
   const fake = s.napcat({ tokenIn: 'both' });
   const info = await connected;
   assert.deepEqual([info.selfId, info.role, info.path], [SELF, 'Universal', '/onebot/v11/ws']);
   assert.doesNotMatch(JSON.stringify(info), new RegExp(TOKEN));
   assert.equal(s.backend.isReady(), false, 'a lifecycle event alone is not ready');
   await fake.waitForOpen(true);
-  const ready = waitFor<OneBotReverseEvents['ready'][0]>(s.backend, 'ready');
+  const ready = waitFor<Event>(s.backend, 'ready');
   fake.heartbeat();
   assert.deepEqual(await ready, { selfId: SELF, intervalMs: 5000, at: 1000 });
   assert.equal(s.backend.isReady(), true);
@@ -95,8 +95,9 @@ test('no token: 401; a wrong one: 403 (NapCat without a token sends "Bearer "); 
     s.seen.refused?.map((r) => r.status),
     [401, 403],
   );
-  assert.match(s.seen.refused?.[1]?.reason ?? '', /wrong access token/);
+  assert.match(String(s.seen.refused?.[1]?.['reason'] ?? ''), /wrong access token/);
   assert.doesNotMatch(JSON.stringify(s.seen.refused), /not-it|napcat-secret/);
+  assert.doesNotMatch(JSON.stringify(s.backend.handle.reports), /not-it|napcat-secret/);
   assert.equal(s.backend.snapshot().connections, 0);
 });
 
@@ -126,7 +127,7 @@ test('heartbeats stop on an open link: down exactly 2 × the interval after the 
   assert.equal(s.backend.isReady(), false);
   assert.equal(s.backend.snapshot().connections, 1, 'the link itself stays open');
   // Heartbeats resume: ready again, with the time it was down.
-  const ready = waitFor<OneBotReverseEvents['ready'][0]>(s.backend, 'ready');
+  const ready = waitFor<Event>(s.backend, 'ready');
   s.timers.advance(4000);
   fake.heartbeat();
   assert.equal((await ready).downMs, 4000);
@@ -159,7 +160,7 @@ test('NapCat drops and reconnects (its reconnectInterval): a blip, never down', 
   fake.drop();
   await back;
   s.timers.advance(3000);
-  const blip = waitFor<OneBotReverseEvents['blip'][0]>(s.backend, 'blip');
+  const blip = waitFor<Event>(s.backend, 'blip');
   seen = nextBeat(s.backend);
   fake.heartbeat();
   await seen;
@@ -176,7 +177,7 @@ test('bot_offline: account-offline at once; online heartbeats on that link do no
   let seen = nextBeat(s.backend);
   fake.heartbeat();
   await seen;
-  const offline = waitFor<OneBotReverseEvents['account-offline'][0]>(s.backend, 'account-offline');
+  const offline = waitFor<Event>(s.backend, 'account-offline');
   fake.kick('被挤下线', '当前账号在其他设备登录');
   assert.deepEqual(await offline, { cause: 'bot_offline', tag: '被挤下线', message: '当前账号在其他设备登录', selfId: SELF, at: 1000 });
   assert.equal(s.backend.accountOnline(), false);
@@ -186,7 +187,7 @@ test('bot_offline: account-offline at once; online heartbeats on that link do no
   fake.heartbeat();
   await seen;
   assert.equal(s.backend.accountOnline(), false, 'a kick is final until a new lifecycle event');
-  const online = waitFor<OneBotReverseEvents['account-online'][0]>(s.backend, 'account-online');
+  const online = waitFor<Event>(s.backend, 'account-online');
   const back = fake.waitForOpen();
   fake.disconnect();
   await back;
@@ -199,7 +200,7 @@ test('status.online=false in heartbeats: account offline, then online again', as
   const s = await setup(t);
   const fake = s.napcat({ online: false });
   await fake.waitForOpen(true);
-  const offline = waitFor<OneBotReverseEvents['account-offline'][0]>(s.backend, 'account-offline');
+  const offline = waitFor<Event>(s.backend, 'account-offline');
   fake.heartbeat();
   assert.equal((await offline).cause, 'heartbeat');
   const online = waitFor(s.backend, 'account-online');
@@ -305,10 +306,10 @@ test('a port in use: listen-error (EADDRINUSE), retried until it is free', async
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const port = (holder.address() as { port: number }).port;
   const timers = new VirtualTimers();
-  const backend = new OneBotReverseBackend({ listen: `127.0.0.1:${port}`, timers, listenRetryMs: 5000 });
+  const backend = new ReverseRig(timers, { listen: { host: '127.0.0.1', port }, listenRetryMs: 5000 });
   t.after(() => backend.stop());
-  const errors: OneBotReverseEvents['listen-error'][0][] = [];
-  backend.on('listen-error', (e) => errors.push(e));
+  const errors: Event[] = [];
+  backend.on('listen-error', (e: Event) => errors.push(e));
   await backend.start();
   assert.equal(errors[0]?.code, 'EADDRINUSE');
   assert.equal(errors[0]?.retryInMs, 5000);
@@ -329,6 +330,16 @@ test('stop closes NapCat links with 1001 (NapCat will reconnect to whoever liste
   assert.equal((await closed).code, 1001);
 });
 
-test('backend.listen is checked: a bad value is an error naming the key', () => {
-  assert.throws(() => new OneBotReverseBackend({ listen: 'localhost' }), /backend\.listen: expected a port or "host:port"/);
+test('NapCat\'s link is reported as the onebot-reverse probe, healthy from its first heartbeat', async (t) => {
+  const s = await setup(t);
+  const fake = s.napcat();
+  await fake.waitForOpen(true);
+  const ready = waitFor(s.backend, 'ready');
+  fake.heartbeat();
+  await ready;
+  assert.deepEqual(s.backend.handle.reports.map((r) => [r.probe, r.verdict]), [
+    ['onebot-reverse', 'unknown'],
+    ['onebot-reverse', 'healthy'],
+  ]);
+  assert.equal(s.backend.snapshot().linked, 1);
 });

@@ -1,10 +1,12 @@
-// The onebot-reverse plug-in as the supervisor sees it: probe reports, no restart of the bot ever,
-// backend.restart fed; and restart.schedule's plug-in asking for `scheduled` restarts.
+// The onebot-reverse backend as the supervisor sees it: probe reports, no restart of the bot ever,
+// backend.restart fed by its facts through the health sink; and restart.schedule's plug-in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BackendRestarter } from '../../../src/backend/backend-restarter.js';
-import { OneBotReverseBackend } from '../../../src/backend/onebot-reverse/backend.js';
-import { createOneBotReverseMonitor, OneBotReverseMonitor } from '../../../src/backend/onebot-reverse/monitor.js';
+import { BackendRestartMonitor } from '../../../src/backend/backend-restart-monitor.js';
+import { createBackend } from '../../../src/backend/create-backend.js';
+import { BackendMonitor } from '../../../src/backend/backend-monitor.js';
+import { backendRuleOf, POLICIES } from '../../../src/backend/policy.js';
 import { resolveConfig } from '../../../src/config/load-config.js';
 import { RestartScheduleMonitor } from '../../../src/supervisor/schedule.js';
 import { FakeHandle } from '../../helpers/fake-handle.js';
@@ -12,6 +14,7 @@ import { FakeNapCat } from '../../helpers/fake-napcat.js';
 import { memoryLogger } from '../../helpers/log-sink.js';
 import { VirtualTimers } from '../../helpers/virtual-timers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { ReverseRig } from './reverse-rig.js';
 
 test('NapCat down and its account kicked: reported as the onebot-reverse probe, the running bot is never restarted, backend.restart runs', async (t) => {
   const timers = new VirtualTimers();
@@ -21,18 +24,21 @@ test('NapCat down and its account kicked: reported as the onebot-reverse probe, 
     command: ['docker', 'restart', 'napcat'],
     after: 30_000,
     cooldown: 600_000,
-    timers,
+    clock: timers,
     run: async () => (runs.push(timers.now()), { exitCode: 0, signal: undefined, timedOut: false, durationMs: 1, output: '', truncated: false }),
   });
-  const backend = new OneBotReverseBackend({ listen: { host: '127.0.0.1', port: 0 }, timers });
-  const monitor = new OneBotReverseMonitor({ backend, logger: log.logger, restarter });
-  const handle = new FakeHandle(timers);
+  const backend = new ReverseRig(timers, { logger: log.logger });
+  const { handle } = backend;
+  handle.sink.setBackendRule(backendRuleOf(POLICIES['onebot-reverse']));
+  const restarts = new BackendRestartMonitor(restarter, log.logger);
+  restarts.start(handle);
   handle.spawn();
-  await monitor.start(handle);
+  await backend.start();
   const fake = FakeNapCat.start({ url: `ws://127.0.0.1:${backend.listeningOn()!.port}/`, heartbeatInterval: 0, announcedInterval: 5000, reconnectInterval: 20 });
   t.after(async () => {
     await fake.stop();
-    await monitor.stop();
+    restarts.stop();
+    await backend.stop();
   });
   await fake.waitForOpen(true);
   const ready = waitFor(backend, 'ready');
@@ -56,16 +62,21 @@ test('NapCat down and its account kicked: reported as the onebot-reverse probe, 
   assert.equal(handle.reports[1]?.at, timers.wallNow() - 40_000);
   assert.deepEqual(handle.restarts, [], 'NapCat reconnects to the bot by itself: never a restart of the bot');
   assert.deepEqual(runs, [30_000], 'backend.restart ran `after` into the account being offline');
-  assert.deepEqual(log.records.map((r) => r.event), ['backend.listening', 'backend.ready', 'backend.account-offline', 'backend.down', 'backend.restart.run', 'backend.restart']);
+  assert.deepEqual(
+    log.records.map((r) => r.event).filter((e) => !e?.startsWith('ws.')),
+    ['backend.listening', 'backend.ready', 'backend.account-offline', 'probe.failed', 'backend.down', 'backend.restart.run', 'backend.restart'],
+  );
 });
 
-test('createOneBotReverseMonitor: for onebot-reverse only, with the restarter when backend.restart is set', () => {
+test('createBackend for onebot-reverse: a monitor that is no start gate, without a poll', () => {
   const { logger } = memoryLogger();
+  const timers = new VirtualTimers();
   const config = resolveConfig({ command: ['x'], backend: { kind: 'onebot-reverse', listen: 9466, restart: { command: ['true'] } } });
-  const monitor = createOneBotReverseMonitor(config, logger);
-  assert.ok(monitor instanceof OneBotReverseMonitor);
-  assert.equal(monitor.name, 'onebot-reverse');
-  assert.equal(createOneBotReverseMonitor(resolveConfig({ command: ['x'], backend: { kind: 'onebot', url: 'http://127.0.0.1:5700' } }), logger), undefined);
+  const backend = createBackend(config, { clock: timers });
+  const monitor = backend?.monitor(new FakeHandle(timers).health, logger);
+  assert.ok(monitor instanceof BackendMonitor);
+  assert.equal(monitor.gatesStart, false);
+  assert.equal(backend?.pollProbe, undefined);
 });
 
 test('restart.schedule plug-in: a `scheduled` restart at each due time; none asked when no bot runs', () => {

@@ -1,27 +1,23 @@
-// What the lead wires: the NapCat link feeding the backend restarter, and the log lines of both.
+// What composes: NapCat's link feeding the backend restarter through the health sink, and the log
+// lines of both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BackendRestarter } from '../../../src/backend/backend-restarter.js';
-import { OneBotReverseBackend } from '../../../src/backend/onebot-reverse/backend.js';
-import { feedRestarter } from '../../../src/backend/onebot-reverse/feed-restarter.js';
-import { logOneBotReverse } from '../../../src/backend/onebot-reverse/log-events.js';
 import { logBackendRestarter } from '../../../src/backend/restarter-log.js';
 import { FakeNapCat } from '../../helpers/fake-napcat.js';
-import { HealthSink } from '../../../src/health/health-sink.js';
 import { memoryLogger } from '../../helpers/log-sink.js';
 import { VirtualTimers } from '../../helpers/virtual-timers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { ReverseRig } from './reverse-rig.js';
 
 const TOKEN = 'wiring-secret';
 
-test('NapCat down, then its account kicked: the restarter hears down → healthy → account-offline; every transition is logged once, no secret', async (t) => {
+test('NapCat down, then its account kicked: the sink publishes down → ready → account-offline; every transition is logged once, no secret', async (t) => {
   const timers = new VirtualTimers();
   const log = memoryLogger('debug');
-  const backend = new OneBotReverseBackend({ listen: { host: '127.0.0.1', port: 0 }, accessToken: TOKEN, timers });
-  const health = new HealthSink({ log: log.logger, clock: timers, startupGrace: 0 });
-  logOneBotReverse(backend, log.logger, health);
-  const reports: (string | undefined)[] = [];
-  const stopFeed = feedRestarter(backend, { report: (p) => reports.push(p) });
+  const backend = new ReverseRig(timers, { accessToken: TOKEN, logger: log.logger });
+  const facts: string[] = [];
+  backend.handle.sink.subscribe((u) => u.kind === 'backend' && u.fact.type !== 'linked' && facts.push(u.fact.type));
   await backend.start();
   const fake = FakeNapCat.start({ url: `ws://127.0.0.1:${backend.listeningOn()!.port}/`, accessToken: TOKEN, heartbeatInterval: 0, announcedInterval: 5000, reconnectInterval: 20 });
   t.after(async () => {
@@ -46,9 +42,19 @@ test('NapCat down, then its account kicked: the restarter hears down → healthy
   let refusals = 0;
   await new Promise<void>((resolve) => backend.on('refused', () => ++refusals === 3 && resolve()));
 
-  assert.deepEqual(reports, [undefined, 'down', undefined, 'account-offline']);
+  assert.deepEqual(facts, ['ready', 'down', 'ready', 'account-offline']);
   const names = log.records.filter((r) => r.level !== 'debug').map((r) => r.event);
-  assert.deepEqual(names, ['backend.listening', 'backend.ready', 'backend.down', 'backend.ready', 'backend.account-offline', 'probe.misconfigured']);
+  assert.deepEqual(names, [
+    'backend.listening',
+    'backend.ready',
+    'backend.down',
+    'probe.failed',
+    'backend.ready',
+    'probe.recovered',
+    'backend.account-offline',
+    'probe.failed',
+    'probe.misconfigured',
+  ]);
   assert.equal(log.events('ws.heartbeat').length, 1, 'the first heartbeat of a link, at debug');
   assert.equal(log.events('probe.misconfigured').length, 1, 'repeated refusals: logged once (by the health sink)');
   const down = log.events('backend.down')[0]!;
@@ -56,7 +62,6 @@ test('NapCat down, then its account kicked: the restarter hears down → healthy
   assert.equal(log.events('backend.ready')[1]?.['downMs'], 0);
   assert.equal(log.events('probe.misconfigured')[0]?.level, 'error');
   assert.doesNotMatch(JSON.stringify(log.records), /wiring-secret|nope/);
-  stopFeed();
 });
 
 test('restarter log lines: run, result with bounded output, give-up naming the human step, reset', async () => {
@@ -67,7 +72,7 @@ test('restarter log lines: run, result with bounded output, give-up naming the h
     after: 1000,
     cooldown: 1000,
     maxAttempts: 1,
-    timers,
+    clock: timers,
     run: async () => ({ exitCode: 1, signal: undefined, timedOut: false, durationMs: 12, output: 'Job failed\n', truncated: false }),
   });
   logBackendRestarter(restarter, log.logger);
