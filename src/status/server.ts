@@ -135,8 +135,9 @@ export class StatusServer {
     this.pending = new PendingSockets({
       maxPending: this.limits.maxConnections,
       maxPerSource: Math.min(this.limits.maxConnectionsPerSource, this.limits.maxConnections),
-      // Node answers a slow request 408 at headersTimeout/requestTimeout; this cuts the rest.
-      deadlineMs: this.limits.requestTimeoutMs,
+      // Node answers a slow request 408 at headersTimeout/requestTimeout (checked every
+      // timeoutCheckMs); this cuts the rest, giving Node's check up to a second to answer first.
+      deadlineMs: this.limits.requestTimeoutMs + Math.min(2 * this.limits.timeoutCheckMs, 1000),
       onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause)),
     });
     this.server = createServer(

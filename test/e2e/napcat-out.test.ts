@@ -10,7 +10,7 @@ test('NapCat gone for 12 s (linked to neither), probes.link.grace 3 s: backend.d
   let toBot = napcat('bot');
   let toWatchdog = napcat('watchdog');
   await run.waitForEvent('backend.ready', undefined, 20_000);
-  await toBot.waitForOpen();
+  await toBot.waitForOpen(true);
   toBot.privateMessage(42, 'hello');
   await toBot.waitForAction((a) => a.params['message'] === 'echo: hello');
   // The bot is up: linked to both, past its startup grace.
@@ -28,7 +28,7 @@ test('NapCat gone for 12 s (linked to neither), probes.link.grace 3 s: backend.d
   const backAt = Date.now();
   toWatchdog = napcat('watchdog');
   toBot = napcat('bot');
-  await toBot.waitForOpen();
+  await toBot.waitForOpen(true);
   toBot.privateMessage(42, 'back?');
   await toBot.waitForAction((a) => a.params['message'] === 'echo: back?');
   const answeredMs = Date.now() - backAt;

@@ -105,9 +105,19 @@ export class FakeNapCat extends EventEmitter<FakeNapCatEvents> {
   }
 
   /** Resolves at the next completed handshake (at once if open and `now` is true). */
-  waitForOpen(now = false): Promise<void> {
+  waitForOpen(now = false, timeoutMs = 20_000): Promise<void> {
     if (now && this.isOpen()) return Promise.resolve();
-    return new Promise((resolve) => this.once('open', () => resolve()));
+    return new Promise((resolve, reject) => {
+      const onOpen = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('open', onOpen);
+        reject(new Error(`FakeNapCat: no link opened within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.once('open', onOpen);
+    });
   }
 
   /** Resolves with the next action call matching `predicate` (earlier ones count when `past`). */
