@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '../log/events.js';
-import type { ListenAddress } from '../config/listen-address.js';
+import type { ParsedListenAddress } from '../net/listen-address.js';
 import { createAuthorizer } from './auth.js';
 import { createHostCheck } from './host-check.js';
 import { KeyedRateLimit, RateLimit } from './rate-limit.js';
@@ -73,7 +73,7 @@ export const DEFAULT_LIMITS: StatusLimits = {
 };
 
 export interface StatusServerOptions {
-  listen: ListenAddress;
+  listen: ParsedListenAddress;
   token: string | undefined;
   source: StatusSource;
   page: StatusPage;

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { integerOf, snippet } from '../untrusted.js';
-import type { ListenAddress } from './listen-address.js';
+import type { ListenAddress } from '../../net/listen-address.js';
 import { readSignal, type OneBotSignal } from './signals.js';
 import { PendingSockets, sourceOf, type DropCause } from '../../net/pending-sockets.js';
 import { SourceLog } from '../../net/source-log.js';

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { BackendMonitor } from '../../../src/backend/backend-monitor.js';
 import { NapCatListener, type NapCatListenerOptions } from '../../../src/backend/onebot-reverse/listener.js';
-import type { ListenAddress } from '../../../src/backend/onebot-reverse/listen-address.js';
+import type { ListenAddress } from '../../../src/net/listen-address.js';
 import { POLICIES } from '../../../src/backend/policy.js';
 import { linkedPeers, peersOk } from '../../../src/backend/readiness.js';
 import type { EventLog } from '../../../src/log/events.js';
