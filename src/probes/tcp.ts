@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { formatHostPort } from '../net/listen-address.js';
 import { errorReason } from './net-errors.js';
 import { stopwatch, type Probe, type ProbeResult } from './probe.js';
@@ -19,7 +19,7 @@ export class TcpProbe implements Probe {
 
   constructor(
     url: string,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
   ) {
     ({ host: this.host, port: this.port } = parseTcpUrl(url));
   }

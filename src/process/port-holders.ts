@@ -8,7 +8,6 @@ import { parseProcNetTcp, TCP_LISTEN } from '../probes/link/proc-net-tcp.js';
 import { formatBotListen, type BotListenSpec } from '../net/listen-address.js';
 import { bindingsOverlap } from '../probes/link/listen.js';
 import { readSocketInodes } from '../probes/link/socket-inodes.js';
-import { systemClock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 
 export interface PortHolder {
@@ -26,7 +25,7 @@ export interface PortWaitDeps {
   /** Default /proc. Its net/tcp and net/tcp6 are the watchdog's network namespace, the bot's too. */
   procRoot?: string;
   /** Monotonic milliseconds. */
-  now?: () => number;
+  now: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Time between looks. Default 100 ms. */
   pollMs?: number;
@@ -51,9 +50,9 @@ export interface PortWaitResult {
  * on another address of the same port does not count (it would not clash); one on all addresses
  * (0.0.0.0 or ::) does. Never throws: an unreadable /proc counts as free.
  */
-export async function waitForFreePorts(ports: (BotListenSpec | number)[], timeoutMs: number, deps: PortWaitDeps = {}): Promise<PortWaitResult> {
+export async function waitForFreePorts(ports: (BotListenSpec | number)[], timeoutMs: number, deps: PortWaitDeps): Promise<PortWaitResult> {
   const specs = ports.map((p) => (typeof p === 'number' ? { host: undefined, port: p } : p));
-  const now = deps.now ?? systemClock.now;
+  const now = deps.now;
   const sleep = deps.sleep ?? ((ms: number) => delay(ms, undefined, deps.signal ? { signal: deps.signal } : {}).catch(() => {}));
   const pollMs = deps.pollMs ?? 100;
   const started = now();

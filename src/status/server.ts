@@ -7,6 +7,7 @@ import { createHostCheck } from './host-check.js';
 import { KeyedRateLimit, RateLimit } from './rate-limit.js';
 import { PendingSockets, sourceOf, type DropCause } from '../net/pending-sockets.js';
 import { SourceLog } from '../net/source-log.js';
+import type { Clock } from '../clock/clock.js';
 
 /** What the endpoint serves; each call is cheap and never throws on its own data. */
 export interface StatusSource {
@@ -79,6 +80,8 @@ export interface StatusServerOptions {
   page: StatusPage;
   logger: EventLog;
   limits?: Partial<StatusLimits>;
+  /** Times the cut of connections left unanswered. */
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 const ROUTES = new Set(['/', '/healthz', '/status', '/metrics', '/events']);
@@ -139,6 +142,7 @@ export class StatusServer {
       // timeoutCheckMs); this cuts the rest, giving Node's check up to a second to answer first.
       deadlineMs: this.limits.requestTimeoutMs + Math.min(2 * this.limits.timeoutCheckMs, 1000),
       onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause)),
+      clock: options.clock,
     });
     this.server = createServer(
       {

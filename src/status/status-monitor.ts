@@ -73,6 +73,7 @@ export class StatusMonitor implements Monitor {
       token: config.status.token,
       logger,
       page: DASHBOARD,
+      clock: options.clock,
       ...(options.limits ? { limits: options.limits } : {}),
       source: {
         status: () => this.live.status(),

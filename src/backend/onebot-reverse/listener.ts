@@ -80,7 +80,7 @@ export class NapCatListener {
     if (options.handshakeTimeout !== undefined) limits.handshakeTimeout = options.handshakeTimeout;
     const log = options.logger;
     const server = new ReverseServer(
-      { address: options.listen, accessToken: options.accessToken, ...limits },
+      { address: options.listen, accessToken: options.accessToken, clock: options.clock, ...limits },
       {
         open: (info) => {
           const { id, selfId, role, path, remote } = info;

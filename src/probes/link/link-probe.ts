@@ -4,7 +4,6 @@
 // the bot stopped reading (probes.link.stall).
 import { performance } from 'node:perf_hooks';
 import type { RestartReason } from '../../supervisor/restart-reasons.js';
-import { systemClock } from '../../clock/clock.js';
 import { seconds } from '../../human-duration.js';
 import { formatBotListen, formatHostPort, type BotListenSpec } from '../../net/listen-address.js';
 import { result, type ProbeResult, type Probe } from '../probe.js';
@@ -28,7 +27,7 @@ export interface LinkProbeOptions {
   /** Monotonic time the window starts at (the bot's spawn): before any sample saw the link, it counts from here. */
   since: number;
   /** Monotonic milliseconds (the supervisor's clock). */
-  now?: () => number;
+  now: () => number;
   /** Wall-clock milliseconds, for the lastSeenAt evidence. */
   wallNow?: () => number;
   /** Names are looked up again on a miss at most this often. Default 10 s. */
@@ -75,7 +74,7 @@ export class LinkProbe implements Probe {
   private readonly stall: StallTracker | undefined;
 
   constructor(private readonly options: LinkProbeOptions) {
-    this.now = options.now ?? systemClock.now;
+    this.now = options.now;
     this.wallNow = options.wallNow ?? Date.now;
     this.lastRefresh = this.now();
     this.stall = options.stall ? new StallTracker(options.stall, options.stallConfirm) : undefined;
