@@ -10,7 +10,7 @@ import { linkedPeers, peersOk } from '../../../src/backend/readiness.js';
 import type { EventLog } from '../../../src/log/events.js';
 import { FakeHandle } from '../../helpers/fake-handle.js';
 import { memoryLogger } from '../../helpers/log-sink.js';
-import type { VirtualTimers } from '../../helpers/virtual-timers.js';
+import type { FakeClock } from '../../helpers/fake-clock.js';
 
 export type RigOptions = Partial<Omit<NapCatListenerOptions, 'clock' | 'logger' | 'health' | 'listen'>> & { listen?: ListenAddress; logger?: EventLog };
 
@@ -43,7 +43,7 @@ export class ReverseRig extends EventEmitter {
   readonly log: EventLog;
 
   constructor(
-    readonly timers: VirtualTimers,
+    readonly timers: FakeClock,
     options: RigOptions = {},
   ) {
     super();
