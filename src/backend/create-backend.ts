@@ -11,7 +11,7 @@ import { MiraiHttpProbe } from './mirai/mirai-http.js';
 import { MiraiWsProbe, openMiraiLink, type MiraiWsOptions } from './mirai/mirai-ws.js';
 import { OneBotHttpProbe } from './onebot/onebot-http.js';
 import { OneBotWsProbe, openOneBotLink, type OneBotWsOptions } from './onebot/onebot-ws.js';
-import { parseListen } from './onebot-reverse/listen-address.js';
+import { parseBackendListen } from '../net/listen-address.js';
 import { POLICIES, type BackendKind, type BackendPolicy } from './policy.js';
 
 export interface BackendDeps {
@@ -81,7 +81,7 @@ export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backen
   const { interval, timeout, failureThreshold } = config.probes.backend;
 
   if (kind.kind === 'onebot-reverse') {
-    const listen = parseListen(kind.listen);
+    const listen = parseBackendListen(kind.listen);
     if (!listen) throw new Error(`backend.listen: expected a port or "host:port", got ${JSON.stringify(kind.listen)}`); // validated with the config already
     return {
       kind: kind.kind,

@@ -75,7 +75,7 @@ function parseMemory(text: string): CheckMemory {
   return { version: 1, consecutiveFailures: failures, failingSince, lastRun, lastAction };
 }
 
-export interface Decision {
+export interface CheckDecision {
   memory: CheckMemory;
   /** What the exit code says: unhealthy only from the threshold on. */
   status: RunVerdict;
@@ -88,7 +88,7 @@ export interface Decision {
  * (`failures` unhealthy runs in a row before "unhealthy"), and whether the action may run
  * (not within `cooldownMs` of its last start). Pure.
  */
-export function decide(previous: CheckMemory, verdict: RunVerdict, options: { failures: number; cooldownMs: number; now: number }): Decision {
+export function decide(previous: CheckMemory, verdict: RunVerdict, options: { failures: number; cooldownMs: number; now: number }): CheckDecision {
   const at = new Date(options.now).toISOString();
   const memory: CheckMemory = { ...previous, lastRun: { at, verdict } };
   if (verdict === 'healthy') {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { CHECK_EXIT } from '../exit-codes.js';
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { checkOnce } from '../health/check-once.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
 import { decide, readMemory, writeMemory, type CheckMemory, type RunVerdict } from './check-memory.js';
@@ -22,7 +22,9 @@ export interface CheckOptions {
 }
 
 export interface CheckDeps {
-  /** Wall-clock milliseconds. */
+  /** The probes' time limit, and wall-clock time for the report and the cooldown. */
+  clock: Clock;
+  /** Wall-clock milliseconds (default: the clock's). */
   now?: () => number;
   /** Runs the action (loaded only when one is due). */
   runAction?: typeof RunAction;
@@ -78,9 +80,9 @@ export function cannotCheck(errors: string[], startedAt: number, config: string 
  * `--state` memory; runs the `--on-unhealthy` action when it is due. Never throws for a failing
  * probe: every outcome is in the report.
  */
-export async function runCheck(configured: Probe[], options: CheckOptions, deps: CheckDeps = {}): Promise<CheckReport> {
+export async function runCheck(configured: Probe[], options: CheckOptions, deps: CheckDeps): Promise<CheckReport> {
   const startedAt = performance.now();
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => deps.clock.wallNow());
   const fail = (errors: string[]) => cannotCheck(errors, startedAt, null, now);
 
   let probes = configured;
@@ -110,7 +112,7 @@ export async function runCheck(configured: Probe[], options: CheckOptions, deps:
     memory = read.memory;
   }
 
-  const results = await runProbes(probes, options.timeoutMs);
+  const results = await runProbes(probes, options.timeoutMs, deps.clock);
   const verdict = aggregate(results);
   const report: CheckReport = {
     status: verdict,
@@ -179,7 +181,7 @@ export function aggregate(results: ProbeResult[]): RunVerdict {
 }
 
 /** Runs every probe at once, each through checkOnce (the same rules as under `run`). */
-export async function runProbes(probes: Probe[], timeoutMs: number, clock: Clock = systemClock): Promise<ProbeResult[]> {
+export async function runProbes(probes: Probe[], timeoutMs: number, clock: Clock): Promise<ProbeResult[]> {
   return Promise.all(probes.map((probe) => checkOnce(probe, timeoutMs, clock)));
 }
 

@@ -73,7 +73,7 @@ async function check(options: CheckCommandOptions, startedAt: number): Promise<{
     ...(options.onUnhealthy === undefined ? {} : { onUnhealthy: options.onUnhealthy }),
     cooldownMs: options.cooldown,
     actionTimeoutMs: options.actionTimeout,
-  });
+  }, { clock: systemClock });
   report.config = configFile;
   return { report, redact };
 }

@@ -41,7 +41,7 @@ export async function runCommand(config: WatchdogConfig, logger: EventLog, plugi
     'bot-watchdog started',
   );
   // Never two bots on one account: no second watchdog on this state file, no orphan of a killed one.
-  const claim = await claimInstance({ stateFile: config.state.file, stop: config.stop }, logger);
+  const claim = await claimInstance({ stateFile: config.state.file, stop: config.stop }, logger, systemClock);
   if (!claim.ok) {
     logger.emit('watchdog.exit', { code: claim.exitCode }, `exiting with code ${claim.exitCode}`);
     return claim.exitCode;

@@ -1,6 +1,5 @@
-import { parseListen } from '../backend/onebot-reverse/listen-address.js';
 import type { ConfigProblem } from './format-issues.js';
-import { isLoopbackHost, parseListenAddress } from './listen-address.js';
+import { isLoopbackHost, parseBackendListen, parseListenAddress } from '../net/listen-address.js';
 import type { ParsedConfig } from './schema.js';
 import { isPort, PORT_RANGE, urlProblem } from './url-problem.js';
 
@@ -18,7 +17,7 @@ export function configProblems(config: ParsedConfig): ConfigProblem[] {
   } else if (backend.listen !== undefined) {
     issue(['backend', 'listen'], 'only for backend.kind "onebot-reverse"', backend.listen);
   }
-  const napcatListen = backend.listen === undefined ? undefined : parseListen(backend.listen);
+  const napcatListen = backend.listen === undefined ? undefined : parseBackendListen(backend.listen);
   if (backend.listen !== undefined && !napcatListen) {
     issue(['backend', 'listen'], 'expected a port (1-65535) or "host:port", e.g. "127.0.0.1:9466"', backend.listen);
   } else if (napcatListen && !isLoopbackHost(napcatListen.host) && !backend.accessToken) {

@@ -4,10 +4,9 @@ import { DURATION_PATTERN_SOURCE, parseDuration } from './duration.js';
 import { HOOK_ANY_EVENT, HOOK_EVENT_NAMES, HOOK_OWN_EVENT_PREFIX } from '../hooks/hook-events.js';
 import { outputPatternProblem } from '../child/output-pattern.js';
 import { scheduleProblem } from '../supervisor/schedule.js';
-import { parseListen as parseLinkListen } from '../probes/link/listen.js';
 import { didYouMean } from './did-you-mean.js';
 import { isPort, PORT_RANGE, urlProblem } from './url-problem.js';
-import { parseListenAddress } from './listen-address.js';
+import { parseBotListen, parseListenAddress } from '../net/listen-address.js';
 
 export { BACKEND_KINDS, LOG_FORMATS, LOG_LEVELS, RESTART_POLICIES, STOP_SIGNALS } from './constants.js';
 
@@ -204,7 +203,7 @@ const probesSchema = section({
             "Port or \"host:port\" the bot listens on (NapCat's reverse WebSocket): connections to it are the bot's link, and something of the bot must listen there",
           ),
           judged<string | number>((listen) => {
-            const parsed = parseLinkListen(listen);
+            const parsed = parseBotListen(listen);
             return typeof parsed === 'string' ? parsed : undefined;
           }),
         ),

@@ -2,7 +2,7 @@ import { sleepOn, type Clock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import { procAvailable } from '../process/proc-stat.js';
 import { LinkProbe, LinkSampler } from '../probes/link/link-probe.js';
-import { formatListen, type ListenSpec } from '../probes/link/listen.js';
+import { formatBotListen, type BotListenSpec } from '../net/listen-address.js';
 import { stallConfirmMs } from '../probes/link/stall-tracker.js';
 import { formatTarget, TargetMatcher, type LinkTarget, type MatcherOptions } from '../probes/link/target.js';
 import { BotProbeMonitor } from './bot-probe-monitor.js';
@@ -11,7 +11,7 @@ export interface LinkMonitorOptions {
   /** Dialled links: where the bot connects to (may be empty when `listen` is set). */
   targets: LinkTarget[];
   /** The listened link: the port the bot listens on (probes.link.listen). */
-  listen?: ListenSpec | undefined;
+  listen?: BotListenSpec | undefined;
   /** probes.link.stall in ms; 0 or absent = off. */
   stall?: number | undefined;
   grace: number;
@@ -55,10 +55,10 @@ export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkPr
         {
           targets: targets.map((t) => ({ target: formatTarget(t), from: t.from })),
           addresses: matcher ? matcher.addresses() : {},
-          ...(listen ? { listen: formatListen(listen) } : {}),
+          ...(listen ? { listen: formatBotListen(listen) } : {}),
           ...(options.stall ? { stallMs: options.stall } : {}),
         },
-        `link probe watches ${[matcher ? `connections to ${matcher.describe()}` : '', listen ? `the bot's listened port ${formatListen(listen)}` : ''].filter(Boolean).join(' and ')}`,
+        `link probe watches ${[matcher ? `connections to ${matcher.describe()}` : '', listen ? `the bot's listened port ${formatBotListen(listen)}` : ''].filter(Boolean).join(' and ')}`,
       );
       return true;
     },

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 
 /**
  * The connections of a listener that have not yet shown who they are or what they want (an HTTP
@@ -24,7 +24,7 @@ export interface PendingSocketsOptions {
   deadlineMs: number;
   /** A socket was cut: `source` is its address (no port). */
   onDrop: (socket: Socket, source: string, cause: DropCause) => void;
-  clock?: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 interface Entry {
@@ -39,7 +39,7 @@ export class PendingSockets {
   private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 
   constructor(private readonly options: PendingSocketsOptions) {
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
   }
 
   /** A new connection: pending from now; the oldest pending one goes if a bound is reached. */

@@ -3,7 +3,6 @@ import { readdir as fsReaddir, stat as fsStat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../clock/clock.js';
 import { seconds } from '../human-duration.js';
 import { result, type Probe, type ProbeResult } from './probe.js';
 
@@ -16,7 +15,7 @@ export interface HeartbeatFileOptions {
   /** Older than this = hung. */
   maxAge: number;
   /** Monotonic milliseconds (the supervisor's clock). */
-  now?: () => number;
+  now: () => number;
   /** Wall-clock milliseconds: what file mtimes are written in. */
   wallNow?: () => number;
   stat?: (path: string) => Promise<Stats>;
@@ -60,7 +59,7 @@ export class HeartbeatFileProbe implements Probe {
   private version: { key: string; firstSeen: number; lastSeen: number; previousLastSeen: number | undefined } | undefined;
 
   constructor(private readonly options: HeartbeatFileOptions) {
-    this.now = options.now ?? systemClock.now;
+    this.now = options.now;
     this.wallNow = options.wallNow ?? Date.now;
     this.stat = options.stat ?? ((path) => fsStat(path));
     this.readdir = options.readdir ?? ((path) => fsReaddir(path));

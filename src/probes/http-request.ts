@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { errorReason } from './net-errors.js';
 
 /** Probe answers are small (mirai /about is ~50 bytes); anything bigger is not what we asked for. */
@@ -13,8 +13,8 @@ export interface HttpRequestOptions {
   json?: unknown;
   signal?: AbortSignal;
   maxBytes?: number;
-  /** Measures the wait in "no answer within N ms". Default: the system clock. */
-  clock?: Pick<Clock, 'now'>;
+  /** Measures the wait in "no answer within N ms". */
+  clock: Pick<Clock, 'now'>;
 }
 
 export type HttpOutcome =
@@ -26,8 +26,8 @@ export type HttpOutcome =
  * time, and holds no socket between checks). Never throws: every failure is `{ ok: false, reason }`.
  * An abort through `signal` gives "no answer within N ms" with the time it waited.
  */
-export function httpRequest(url: URL, options: HttpRequestOptions = {}): Promise<HttpOutcome> {
-  const clock = options.clock ?? systemClock;
+export function httpRequest(url: URL, options: HttpRequestOptions): Promise<HttpOutcome> {
+  const clock = options.clock;
   const started = clock.now();
   const maxBytes = options.maxBytes ?? MAX_ANSWER_BYTES;
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { displayUrl, httpRequest } from './http-request.js';
 import { stopwatch, type Probe, type ProbeResult } from './probe.js';
 
@@ -9,7 +9,7 @@ export class HttpProbe implements Probe {
 
   constructor(
     url: string,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
   ) {
     this.url = new URL(url);
   }

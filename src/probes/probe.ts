@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock/clock.js';
+import type { Clock } from '../clock/clock.js';
 
 /**
  * The one interface every probe implements. A probe checks one thing once; monitors run probes on
@@ -44,7 +44,7 @@ export interface Stopwatch {
 }
 
 /** A stopwatch started now on `clock` (the injected one in the backend, so that tests run on virtual time). */
-export function stopwatch(clock: Pick<Clock, 'now'> = systemClock): Stopwatch {
+export function stopwatch(clock: Pick<Clock, 'now'>): Stopwatch {
   const started = clock.now();
   const elapsedMs = () => Math.max(0, Math.round(clock.now() - started));
   return {

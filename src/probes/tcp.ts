@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { systemClock, type Clock } from '../clock/clock.js';
-import { hostPort } from './host-port.js';
+import type { Clock } from '../clock/clock.js';
+import { formatHostPort } from '../net/listen-address.js';
 import { errorReason } from './net-errors.js';
 import { stopwatch, type Probe, type ProbeResult } from './probe.js';
 
@@ -19,14 +19,14 @@ export class TcpProbe implements Probe {
 
   constructor(
     url: string,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
   ) {
     ({ host: this.host, port: this.port } = parseTcpUrl(url));
   }
 
   check(signal?: AbortSignal): Promise<ProbeResult> {
     const watch = stopwatch(this.clock);
-    const target = hostPort(this.host, this.port);
+    const target = formatHostPort(this.host, this.port);
     return new Promise((resolve) => {
       let settled = false;
       const finish = (verdict: 'healthy' | 'unhealthy', reason: string) => {

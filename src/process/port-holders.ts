@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseProcNetTcp, TCP_LISTEN } from '../probes/link/proc-net-tcp.js';
-import { bindingsOverlap, formatListen, type ListenSpec } from '../probes/link/listen.js';
+import { formatBotListen, type BotListenSpec } from '../net/listen-address.js';
+import { bindingsOverlap } from '../probes/link/listen.js';
 import { readSocketInodes } from '../probes/link/socket-inodes.js';
-import { systemClock } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 
 export interface PortHolder {
@@ -25,7 +25,7 @@ export interface PortWaitDeps {
   /** Default /proc. Its net/tcp and net/tcp6 are the watchdog's network namespace, the bot's too. */
   procRoot?: string;
   /** Monotonic milliseconds. */
-  now?: () => number;
+  now: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** Time between looks. Default 100 ms. */
   pollMs?: number;
@@ -50,27 +50,27 @@ export interface PortWaitResult {
  * on another address of the same port does not count (it would not clash); one on all addresses
  * (0.0.0.0 or ::) does. Never throws: an unreadable /proc counts as free.
  */
-export async function waitForFreePorts(ports: (ListenSpec | number)[], timeoutMs: number, deps: PortWaitDeps = {}): Promise<PortWaitResult> {
+export async function waitForFreePorts(ports: (BotListenSpec | number)[], timeoutMs: number, deps: PortWaitDeps): Promise<PortWaitResult> {
   const specs = ports.map((p) => (typeof p === 'number' ? { host: undefined, port: p } : p));
-  const now = deps.now ?? systemClock.now;
+  const now = deps.now;
   const sleep = deps.sleep ?? ((ms: number) => delay(ms, undefined, deps.signal ? { signal: deps.signal } : {}).catch(() => {}));
   const pollMs = deps.pollMs ?? 100;
   const started = now();
   const holders = findPortHolders(specs, deps.procRoot);
   if (specs.length === 0 || holders.length === 0) return { free: true, waitedMs: 0, holders: [], stillHeld: [] };
-  deps.log?.emit('child.port-busy', { ports: specs.map(formatListen), holders, timeoutMs }, `${describe(holders)}: waiting up to ${timeoutMs} ms before starting the bot`);
+  deps.log?.emit('child.port-busy', { ports: specs.map(formatBotListen), holders, timeoutMs }, `${describe(holders)}: waiting up to ${timeoutMs} ms before starting the bot`);
   let current = holders;
   while (current.length > 0) {
     const waited = now() - started;
     if (waited >= timeoutMs || deps.signal?.aborted) {
-      deps.log?.emit('child.port-timeout', { ports: specs.map(formatListen), holders: current, waitedMs: waited }, `${describe(current)} after ${waited} ms: starting the bot anyway`);
+      deps.log?.emit('child.port-timeout', { ports: specs.map(formatBotListen), holders: current, waitedMs: waited }, `${describe(current)} after ${waited} ms: starting the bot anyway`);
       return { free: false, waitedMs: waited, holders, stillHeld: current };
     }
     await sleep(Math.min(pollMs, timeoutMs - waited));
     current = findPortHolders(specs, deps.procRoot);
   }
   const waitedMs = now() - started;
-  deps.log?.emit('child.port-free', { ports: specs.map(formatListen), waitedMs }, `the bot's port is free after ${waitedMs} ms`);
+  deps.log?.emit('child.port-free', { ports: specs.map(formatBotListen), waitedMs }, `the bot's port is free after ${waitedMs} ms`);
   return { free: true, waitedMs, holders, stillHeld: [] };
 }
 
@@ -81,8 +81,8 @@ function describe(holders: PortHolder[]): string {
 }
 
 /** The processes that LISTEN on any of `specs` now (one entry per LISTEN socket). */
-export function findPortHolders(specs: ListenSpec[], procRoot = '/proc'): PortHolder[] {
-  const listening: { spec: ListenSpec; address: string; port: number; inode: number }[] = [];
+export function findPortHolders(specs: BotListenSpec[], procRoot = '/proc'): PortHolder[] {
+  const listening: { spec: BotListenSpec; address: string; port: number; inode: number }[] = [];
   for (const file of ['tcp', 'tcp6']) {
     let text: string;
     try {
@@ -100,7 +100,7 @@ export function findPortHolders(specs: ListenSpec[], procRoot = '/proc'): PortHo
   return listening.map((l) => {
     const pid = owners.get(l.inode);
     return {
-      port: formatListen(l.spec),
+      port: formatBotListen(l.spec),
       listening: l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`,
       pid,
       command: pid === undefined ? undefined : commandOf(pid, procRoot),

@@ -1,6 +1,6 @@
 import type { EventLog } from '../log/events.js';
 import { EXIT } from '../exit-codes.js';
-import { acquireInstanceLock, lockPathFor, type InstanceLock } from './instance-lock.js';
+import { acquireInstanceLock, lockPathFor, type InstanceLock, type LockDeps } from './instance-lock.js';
 import { recoverOrphan } from './orphan-recovery.js';
 import { readStateFile } from './state-file.js';
 import { unusableStateFolder } from './unusable-folder.js';
@@ -15,12 +15,13 @@ export type Claim = { ok: true; lock: InstanceLock } | { ok: false; exitCode: nu
 export async function claimInstance(
   options: { stateFile: string; stop: { signal: NodeJS.Signals; timeout: number } },
   logger: EventLog,
+  clock: LockDeps['clock'],
 ): Promise<Claim> {
   const { stateFile } = options;
   const lockPath = lockPathFor(stateFile);
   let attempt;
   try {
-    attempt = await acquireInstanceLock(lockPath);
+    attempt = await acquireInstanceLock(lockPath, { clock });
   } catch (error) {
     const unusable = unusableStateFolder(stateFile, error);
     logger.emit(

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureFolder } from '../fs/atomic-write.js';
-import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import { identityOf, liveness as defaultLiveness, type Liveness, type ProcessIdentity } from './identity.js';
 
 export { lockPathFor } from './state-file.js';
@@ -48,7 +48,7 @@ export interface LockDeps {
   /** Our pid (default process.pid). */
   pid?: number;
   /** Waits between attempts and for a lease; the wall clock, compared to lock files' mtimes. */
-  clock?: Pick<Clock, 'sleep' | 'wallNow' | 'setTimeout' | 'clearTimeout'>;
+  clock: Pick<Clock, 'sleep' | 'wallNow' | 'setTimeout' | 'clearTimeout'>;
   renewEveryMs?: number;
   leaseMs?: number;
 }
@@ -63,11 +63,11 @@ const LEASE_POLL_MS = 500;
 /** The nonces of the locks this process holds. */
 const held = new Set<string>();
 
-export async function acquireInstanceLock(path: string, deps: LockDeps = {}): Promise<LockAttempt> {
+export async function acquireInstanceLock(path: string, deps: LockDeps): Promise<LockAttempt> {
   const ownPid = deps.pid ?? process.pid;
   const nonce = randomBytes(8).toString('hex');
   const me: LockOwner = { ...(deps.identity ?? { ...identityOf(ownPid), startedAt: new Date().toISOString() }), nonce };
-  const clock = deps.clock ?? systemClock;
+  const clock = deps.clock;
   const leaseMs = deps.leaseMs ?? LEASE_MS;
   const baseLiveness = deps.liveness ?? defaultLiveness;
   // Our own pid in a lock we do not hold: a predecessor's, whose pid was given to us.

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isLoopbackHost, type ListenAddress } from '../config/listen-address.js';
+import { isLoopbackHost, type ParsedListenAddress } from '../net/listen-address.js';
 
 /**
  * DNS rebinding: a web page the operator visits may make its own name resolve to 127.0.0.1 and
@@ -9,7 +9,7 @@ import { isLoopbackHost, type ListenAddress } from '../config/listen-address.js'
  * (a page cannot know the token), and is not made: a proxy or Kubernetes may send any Host.
  * A request without a Host (HTTP/1.0; Node refuses HTTP/1.1 without one) comes from no browser.
  */
-export function createHostCheck(listen: ListenAddress, token: string | undefined): (host: string | undefined) => boolean {
+export function createHostCheck(listen: ParsedListenAddress, token: string | undefined): (host: string | undefined) => boolean {
   if (token !== undefined) return () => true;
   const configured = listen.host.toLowerCase();
   return (host) => {

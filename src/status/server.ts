@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '../log/events.js';
-import type { ListenAddress } from '../config/listen-address.js';
+import type { ParsedListenAddress } from '../net/listen-address.js';
 import { createAuthorizer } from './auth.js';
 import { createHostCheck } from './host-check.js';
 import { KeyedRateLimit, RateLimit } from './rate-limit.js';
 import { PendingSockets, sourceOf, type DropCause } from '../net/pending-sockets.js';
 import { SourceLog } from '../net/source-log.js';
+import type { Clock } from '../clock/clock.js';
 
 /** What the endpoint serves; each call is cheap and never throws on its own data. */
 export interface StatusSource {
@@ -73,12 +74,14 @@ export const DEFAULT_LIMITS: StatusLimits = {
 };
 
 export interface StatusServerOptions {
-  listen: ListenAddress;
+  listen: ParsedListenAddress;
   token: string | undefined;
   source: StatusSource;
   page: StatusPage;
   logger: EventLog;
   limits?: Partial<StatusLimits>;
+  /** Times the cut of connections left unanswered. */
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 }
 
 const ROUTES = new Set(['/', '/healthz', '/status', '/metrics', '/events']);
@@ -139,6 +142,7 @@ export class StatusServer {
       // timeoutCheckMs); this cuts the rest, giving Node's check up to a second to answer first.
       deadlineMs: this.limits.requestTimeoutMs + Math.min(2 * this.limits.timeoutCheckMs, 1000),
       onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause)),
+      clock: options.clock,
     });
     this.server = createServer(
       {

@@ -2,7 +2,7 @@ import type { Clock } from '../clock/clock.js';
 import type { HealthUpdate } from '../health/health-sink.js';
 import type { EventLog } from '../log/events.js';
 import type { WatchdogConfig } from '../config/load-config.js';
-import { parseListenAddress } from '../config/listen-address.js';
+import { parseListenAddress } from '../net/listen-address.js';
 import { createRedactor } from '../log/redact.js';
 import { StateWriter } from '../state/state-writer.js';
 import type { Monitor, SupervisorHandle } from '../supervisor/types.js';
@@ -73,6 +73,7 @@ export class StatusMonitor implements Monitor {
       token: config.status.token,
       logger,
       page: DASHBOARD,
+      clock: options.clock,
       ...(options.limits ? { limits: options.limits } : {}),
       source: {
         status: () => this.live.status(),

@@ -39,7 +39,7 @@ export interface DecisionContext {
   recentOutages?: readonly number[];
 }
 
-export type Decision =
+export type RestartDecision =
   | { action: 'exit'; code: number; why: 'shutdown' | 'cannot-start' | 'policy' | 'limit'; reason?: RestartReason; restarts?: number }
   | {
       action: 'restart';
@@ -52,7 +52,7 @@ export type Decision =
     };
 
 export interface DecisionResult {
-  decision: Decision;
+  decision: RestartDecision;
   /** The exit status of the bot (or 126/127 when it could not be started). */
   status: number;
   /** The limit's restart times after this decision. */
@@ -72,7 +72,7 @@ export function decideAfterRun(outcome: RunOutcome, ctx: DecisionContext): Decis
   const status = spawnError ? (spawnError.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE) : statusOf(outcome.exit);
   const recent = ctx.recentRestarts.filter((at) => at > ctx.now - ctx.limit.window);
   const outages = ctx.flapping ? (ctx.recentOutages ?? []).filter((at) => at > ctx.now - (ctx.flapping as FlappingOptions).window) : [];
-  const keep = (decision: Decision, recentRestarts = recent, attempt = ctx.attempt, recentOutages = outages): DecisionResult => ({
+  const keep = (decision: RestartDecision, recentRestarts = recent, attempt = ctx.attempt, recentOutages = outages): DecisionResult => ({
     decision,
     status,
     recentRestarts,
@@ -108,7 +108,7 @@ export function decideAfterRun(outcome: RunOutcome, ctx: DecisionContext): Decis
   if (rules.outage) {
     // A flapping backend: the start after the stop waits (restart.flapping), the stop never does.
     const damping = dampOutage(ctx.now, outages, ctx.flapping);
-    const decision: Decision = { action: 'restart', reason, attempt: 0, delayMs: damping.delayMs, waitForBackend };
+    const decision: RestartDecision = { action: 'restart', reason, attempt: 0, delayMs: damping.delayMs, waitForBackend };
     return keep(damping.flapping ? { ...decision, flapping: damping.flapping } : decision, recentRestarts, attempt, damping.recent);
   }
   return keep({ action: 'restart', reason, attempt: rules.backoff ? attempt : 0, delayMs, waitForBackend }, recentRestarts, attempt);

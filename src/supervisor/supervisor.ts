@@ -1,7 +1,7 @@
 import type { EventLog } from '../log/events.js';
 import type { HealthSink } from '../health/health-sink.js';
 import { EXIT, signalNumber } from '../exit-codes.js';
-import { decideAfterRun, type Decision, type RunOutcome } from './restart-decision.js';
+import { decideAfterRun, type RestartDecision, type RunOutcome } from './restart-decision.js';
 import type { FlappingOptions } from './outage-damping.js';
 import { stopTimeoutFor, type RestartReason } from './restart-reasons.js';
 import { SupervisorEvents } from './supervisor-events.js';
@@ -273,7 +273,7 @@ export class Supervisor {
   }
 
   /** Logs why the watchdog ends here and returns its exit code. */
-  private exitAfter(decision: Extract<Decision, { action: 'exit' }>, status: number): number {
+  private exitAfter(decision: Extract<RestartDecision, { action: 'exit' }>, status: number): number {
     const { restart } = this.options;
     if (decision.why === 'policy') {
       this.log.emit(

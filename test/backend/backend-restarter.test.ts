@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendRestarter, type BackendRestarterOptions } from '../../src/backend/backend-restarter.js';
 import { restartCommandRunner, type RestartCommandResult } from '../../src/backend/restart-command.js';
-import { VirtualTimers } from '../helpers/virtual-timers.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { waitFor, waitUntil } from '../helpers/wait.js';
 
 const SEC = 1000;
@@ -16,7 +16,7 @@ const OK: RestartCommandResult = { exitCode: 0, signal: undefined, timedOut: fal
 
 /** A restarter on virtual time whose runner answers at once (or when `hold` is released). */
 function setup(options: Partial<BackendRestarterOptions> = {}) {
-  const timers = new VirtualTimers();
+  const timers = new FakeClock(Date.UTC(2024, 4, 1));
   const runs: number[] = [];
   let hold: Promise<void> | undefined;
   const restarter = new BackendRestarter({
@@ -55,11 +55,11 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test('runs exactly `after` into an outage, not before', async () => {
   const s = setup();
-  s.timers.advance(10 * SEC);
+  s.timers.advanceSync(10 * SEC);
   s.restarter.report('down');
-  s.timers.advanceTo(69_999);
+  s.timers.advanceToSync(69_999);
   assert.deepEqual(s.runs, []);
-  s.timers.advanceTo(70 * SEC);
+  s.timers.advanceToSync(70 * SEC);
   await settle();
   assert.deepEqual(s.runs, [70 * SEC]);
   assert.deepEqual(s.types(), ['run@70', 'result@70']);
@@ -70,9 +70,9 @@ test('runs exactly `after` into an outage, not before', async () => {
 test('back before `after`: never runs', async () => {
   const s = setup();
   s.restarter.report('account-offline');
-  s.timers.advance(59 * SEC);
+  s.timers.advanceSync(59 * SEC);
   s.restarter.report(undefined);
-  s.timers.advance(3600 * SEC);
+  s.timers.advanceSync(3600 * SEC);
   await settle();
   assert.deepEqual(s.runs, []);
   assert.equal(s.timers.pending(), 0);
@@ -82,7 +82,7 @@ test('still down: once per cooldown, then after 3 runs it gives up (a human must
   const s = setup();
   s.restarter.report('account-offline');
   for (let i = 0; i < 20; i++) {
-    s.timers.advance(60 * SEC);
+    s.timers.advanceSync(60 * SEC);
     await settle();
   }
   assert.deepEqual(s.runs, [60 * SEC, 360 * SEC, 660 * SEC]);
@@ -95,25 +95,25 @@ test('still down: once per cooldown, then after 3 runs it gives up (a human must
 test('healthy for `after` again: the attempts start over (and the cooldown still holds)', async () => {
   const s = setup({ after: 10 * SEC, cooldown: 100 * SEC });
   s.restarter.report('down');
-  s.timers.advance(10 * SEC);
+  s.timers.advanceSync(10 * SEC);
   await settle();
-  s.timers.advance(100 * SEC);
+  s.timers.advanceSync(100 * SEC);
   await settle();
   assert.equal(s.restarter.snapshot().attempts, 2);
   s.restarter.report(undefined);
-  s.timers.advance(9 * SEC);
+  s.timers.advanceSync(9 * SEC);
   s.restarter.report('down'); // a relapse within `after`: not reset
   s.restarter.report(undefined);
   assert.equal(s.restarter.snapshot().attempts, 2);
-  s.timers.advance(10 * SEC); // healthy for 10 s since the last report
+  s.timers.advanceSync(10 * SEC); // healthy for 10 s since the last report
   assert.deepEqual(s.events.at(-1), { type: 'reset', at: 129 * SEC, data: { attempts: 2 } });
   assert.equal(s.restarter.snapshot().attempts, 0);
   // A new outage: `after` from its start, but not within the cooldown of the last run (at 110).
   s.restarter.report('down');
-  s.timers.advanceTo(209_999);
+  s.timers.advanceToSync(209_999);
   await settle();
   assert.deepEqual(s.runs, [10 * SEC, 110 * SEC]);
-  s.timers.advanceTo(210 * SEC);
+  s.timers.advanceToSync(210 * SEC);
   await settle();
   assert.deepEqual(s.runs, [10 * SEC, 110 * SEC, 210 * SEC]);
 });
@@ -121,20 +121,20 @@ test('healthy for `after` again: the attempts start over (and the cooldown still
 test('after a give-up, only a healthy spell of `after` allows runs again', async () => {
   const s = setup({ after: 10 * SEC, cooldown: 10 * SEC, maxAttempts: 1 });
   s.restarter.report('down');
-  s.timers.advance(10 * SEC);
+  s.timers.advanceSync(10 * SEC);
   await settle();
-  s.timers.advance(10 * SEC);
+  s.timers.advanceSync(10 * SEC);
   assert.deepEqual(s.types(), ['run@10', 'result@10', 'giveup@20']);
   s.restarter.report(undefined);
-  s.timers.advance(5 * SEC);
+  s.timers.advanceSync(5 * SEC);
   s.restarter.report('down');
-  s.timers.advance(100 * SEC);
+  s.timers.advanceSync(100 * SEC);
   await settle();
   assert.equal(s.runs.length, 1, 'still given up: the healthy spell was too short');
   s.restarter.report(undefined);
-  s.timers.advance(10 * SEC);
+  s.timers.advanceSync(10 * SEC);
   s.restarter.report('down');
-  s.timers.advance(10 * SEC);
+  s.timers.advanceSync(10 * SEC);
   await settle();
   assert.equal(s.runs.length, 2);
 });
@@ -142,9 +142,9 @@ test('after a give-up, only a healthy spell of `after` allows runs again', async
 test('a switch from down to account-offline is the same outage: `after` counts from its start', async () => {
   const s = setup();
   s.restarter.report('down');
-  s.timers.advance(30 * SEC);
+  s.timers.advanceSync(30 * SEC);
   s.restarter.report('account-offline');
-  s.timers.advance(30 * SEC);
+  s.timers.advanceSync(30 * SEC);
   await settle();
   assert.deepEqual(s.runs, [60 * SEC]);
   assert.equal((s.events[0]?.data as { problem: string }).problem, 'account-offline');
@@ -154,15 +154,15 @@ test('a command that is still running is never started twice; the next run is a 
   const s = setup({ after: 10 * SEC, cooldown: 20 * SEC });
   const release = s.holdRuns();
   s.restarter.report('down');
-  s.timers.advance(10 * SEC);
-  s.timers.advance(100 * SEC);
+  s.timers.advanceSync(10 * SEC);
+  s.timers.advanceSync(100 * SEC);
   await settle();
   assert.deepEqual(s.runs, [10 * SEC]);
   assert.equal(s.restarter.snapshot().running, true);
   release();
   await waitFor(s.restarter, 'result');
   assert.equal(s.restarter.snapshot().nextRunInMs, 0, 'overdue: due at once');
-  s.timers.advance(0);
+  s.timers.advanceSync(0);
   await settle();
   assert.deepEqual(s.runs, [10 * SEC, 110 * SEC]);
 });
@@ -175,7 +175,7 @@ test('a runner that throws counts as a failed run with its message', async () =>
   });
   s.restarter.report('down');
   const result = waitFor<{ error?: string; exitCode?: number }>(s.restarter, 'result');
-  s.timers.advance(60 * SEC);
+  s.timers.advanceSync(60 * SEC);
   assert.deepEqual([(await result).error, (await result).exitCode], ['spawn failed', undefined]);
 });
 

@@ -7,6 +7,7 @@ import { readMemory } from '../../src/check/check-memory.js';
 import type { ActionResult } from '../../src/check/on-unhealthy.js';
 import { runCheck, type CheckOptions } from '../../src/check/run-check.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 const fixed = (name: string, verdict: Verdict, reason = `${name} says ${verdict}`): Probe => ({
   name,
@@ -23,7 +24,7 @@ test('the verdicts fold into the status: any unhealthy → 1, else any misconfig
     [['misconfigured', 'unhealthy'], 'unhealthy', 1],
   ];
   for (const [verdicts, status, exitCode] of cases) {
-    const report = await runCheck(verdicts.map((v, i) => fixed(`p${i}`, v)), base);
+    const report = await runCheck(verdicts.map((v, i) => fixed(`p${i}`, v)), base, { clock: systemClock });
     assert.equal(report.status, status, verdicts.join());
     assert.equal(report.verdict, status);
     assert.equal(report.exitCode, exitCode);
@@ -42,7 +43,7 @@ test('probes run at once; one that does not answer in time is unhealthy, one tha
       }),
   };
   const throwing: Probe = { name: 'boom', check: async () => { throw new Error('bug'); } };
-  const report = await runCheck([hanging, throwing, fixed('ok', 'healthy')], { ...base, timeoutMs: 100 });
+  const report = await runCheck([hanging, throwing, fixed('ok', 'healthy')], { ...base, timeoutMs: 100 }, { clock: systemClock });
   assert.equal(aborted, true, 'the probe was told to stop');
   assert.deepEqual(report.probes.map((p) => [p.probe, p.verdict]), [['hang', 'unhealthy'], ['boom', 'misconfigured'], ['ok', 'healthy']]);
   assert.match(report.probes[0]!.reason, /no answer within 100ms/);
@@ -52,22 +53,22 @@ test('probes run at once; one that does not answer in time is unhealthy, one tha
 
 test('--only picks probes by name; an unknown name, or nothing to check at all, is exit 3', async () => {
   const probes = [fixed('heartbeat', 'healthy'), fixed('bot-process', 'unhealthy')];
-  const only = await runCheck(probes, { ...base, only: ['heartbeat'] });
+  const only = await runCheck(probes, { ...base, only: ['heartbeat'] }, { clock: systemClock });
   assert.deepEqual(only.probes.map((p) => p.probe), ['heartbeat']);
   assert.equal(only.exitCode, 0);
-  const unknown = await runCheck(probes, { ...base, only: ['heartbeat', 'mirai-ws'] });
+  const unknown = await runCheck(probes, { ...base, only: ['heartbeat', 'mirai-ws'] }, { clock: systemClock });
   assert.equal(unknown.exitCode, 3);
   assert.deepEqual(unknown.errors, ['--only: probe "mirai-ws" is not configured here (configured: heartbeat, bot-process)']);
-  const none = await runCheck([], base);
+  const none = await runCheck([], base, { clock: systemClock });
   assert.equal(none.exitCode, 3);
   assert.match(none.errors[0] ?? '', /nothing to check/);
 });
 
 test('--on-unhealthy and --failures need --state', async () => {
-  const a = await runCheck([fixed('x', 'healthy')], { ...base, onUnhealthy: 'true' });
+  const a = await runCheck([fixed('x', 'healthy')], { ...base, onUnhealthy: 'true' }, { clock: systemClock });
   assert.equal(a.exitCode, 3);
   assert.match(a.errors[0] ?? '', /--on-unhealthy needs --state/);
-  const b = await runCheck([fixed('x', 'healthy')], { ...base, failures: 2 });
+  const b = await runCheck([fixed('x', 'healthy')], { ...base, failures: 2 }, { clock: systemClock });
   assert.match(b.errors[0] ?? '', /--failures needs --state/);
 });
 
@@ -83,7 +84,7 @@ test('cron memory: the action runs at the threshold with the reasons, is remembe
   const options: CheckOptions = { ...base, memoryFile, failures: 2, onUnhealthy: 'systemctl restart qchatgpt' };
   const probes = [fixed('heartbeat', 'unhealthy', 'file is 95s old'), fixed('bot-process', 'healthy')];
   const run = async () => {
-    const report = await runCheck(probes, options, { now: () => now, runAction: runAction as never });
+    const report = await runCheck(probes, options, { clock: systemClock, now: () => now, runAction: runAction as never });
     now += 60_000;
     return report;
   };
@@ -120,7 +121,7 @@ test('an unreadable --state file is exit 3 and nothing runs', async () => {
   writeFileSync(memoryFile, 'garbage');
   let ran = false;
   const probe: Probe = { name: 'x', check: async () => ((ran = true), { probe: 'x', verdict: 'healthy', reason: '', latencyMs: 0 }) };
-  const report = await runCheck([probe], { ...base, memoryFile });
+  const report = await runCheck([probe], { ...base, memoryFile }, { clock: systemClock });
   assert.equal(report.exitCode, 3);
   assert.match(report.errors[0] ?? '', /--state .*check\.json: cannot read it: not valid JSON \(delete it to start over\)/);
   assert.equal(ran, false);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/config-error.js';
-import { isLoopbackHost, parseListenAddress } from '../../src/config/listen-address.js';
+import { isLoopbackHost, parseListenAddress } from '../../src/net/listen-address.js';
 import { resolveConfig } from '../../src/config/load-config.js';
 
 const TOKEN = 'status-token-0123456789abcdef';

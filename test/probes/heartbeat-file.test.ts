@@ -1,4 +1,3 @@
-import { systemClock } from '../../src/clock/clock.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -6,6 +5,7 @@ import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeartbeatFileProbe } from '../../src/probes/heartbeat-file.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 function tmp(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'bw-heartbeat-'));
@@ -71,6 +71,7 @@ test('a missing file is stale; a folder, a non-regular file or an unusable path 
   const denied = new HeartbeatFileProbe({
     file: '/secret/bot.log',
     maxAge: 1000,
+    now: systemClock.now,
     stat: () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
   });
   const r = await denied.check();
@@ -139,11 +140,11 @@ test('the one-shot check (bot-watchdog check) on real clocks', async (t) => {
   const file = join(tmp(t), 'bot.log');
   writeFileSync(file, 'x');
   setMtime(file, Date.now() - 120_000);
-  const stale = await new HeartbeatFileProbe({ file, maxAge: 90_000 }).check();
+  const stale = await new HeartbeatFileProbe({ file, maxAge: 90_000, now: systemClock.now }).check();
   assert.equal(stale.verdict, 'unhealthy');
   assert.ok((stale.details?.['ageMs'] as number) >= 119_000);
   setMtime(file, Date.now());
-  const fresh = await new HeartbeatFileProbe({ file, maxAge: 90_000 }).check();
+  const fresh = await new HeartbeatFileProbe({ file, maxAge: 90_000, now: systemClock.now }).check();
   assert.equal(fresh.verdict, 'healthy');
   assert.equal(fresh.probe, 'heartbeat');
   assert.ok(fresh.latencyMs >= 0);
@@ -153,12 +154,13 @@ test('stat is injectable and a thrown oddity is a misconfiguration, never an exc
   const probe = new HeartbeatFileProbe({
     file: '/x',
     maxAge: 1,
+    now: systemClock.now,
     stat: () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })),
   });
   const r = await probe.check();
   assert.equal(r.verdict, 'misconfigured');
   assert.match(r.reason, /EIO/);
-  const fake = new HeartbeatFileProbe({ file: '/x', maxAge: 1, stat: async () => ({ isDirectory: () => false, isFile: () => true, mtimeMs: 0 }) as Stats });
+  const fake = new HeartbeatFileProbe({ file: '/x', maxAge: 1, now: systemClock.now, stat: async () => ({ isDirectory: () => false, isFile: () => true, mtimeMs: 0 }) as Stats });
   assert.equal((await fake.check()).verdict, 'unhealthy');
 });
 

@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { displayUrl, httpRequest, joinUrl, MAX_ANSWER_BYTES } from '../../src/probes/http-request.js';
 import { errorReason } from '../../src/probes/net-errors.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 async function server(t: TestContext, handler: http.RequestListener): Promise<string> {
   const srv = http.createServer(handler);
@@ -27,7 +28,7 @@ test('an answer: status, body, content type; a fresh connection each time (Conne
     seen.push(req.headers.connection);
     res.writeHead(201, { 'content-type': 'application/json' }).end('{"a":1}');
   });
-  const answer = await httpRequest(new URL(`${base}/x`));
+  const answer = await httpRequest(new URL(`${base}/x`), { clock: systemClock });
   assert.deepEqual(answer, { ok: true, status: 201, body: '{"a":1}', contentType: 'application/json' });
   assert.deepEqual(seen, ['close']);
 });
@@ -38,13 +39,13 @@ test('POST sends a JSON body', async (t) => {
     req.on('data', (c: Buffer) => (body += c));
     req.on('end', () => res.end('ok'));
   });
-  const answer = await httpRequest(new URL(base), { method: 'POST', json: { verifyKey: 'k' } });
+  const answer = await httpRequest(new URL(base), { clock: systemClock, method: 'POST', json: { verifyKey: 'k' } });
   assert.equal(answer.ok, true);
   assert.equal(body, '{"verifyKey":"k"}');
 });
 
 test('refused, aborted and oversized answers are reasons, never exceptions', async (t) => {
-  const refused = await httpRequest(new URL(`http://127.0.0.1:${await closedPort()}/about`));
+  const refused = await httpRequest(new URL(`http://127.0.0.1:${await closedPort()}/about`), { clock: systemClock });
   assert.deepEqual(refused, { ok: false, reason: 'connection refused' });
 
   const base = await server(t, (req, res) => {
@@ -53,23 +54,23 @@ test('refused, aborted and oversized answers are reasons, never exceptions', asy
   });
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 100);
-  const hung = await httpRequest(new URL(`${base}/hang`), { signal: controller.signal });
+  const hung = await httpRequest(new URL(`${base}/hang`), { clock: systemClock, signal: controller.signal });
   assert.equal(hung.ok, false);
   assert.match((hung as { reason: string }).reason, /^no answer within \d+ms$/);
 
-  const big = await httpRequest(new URL(`${base}/big`));
+  const big = await httpRequest(new URL(`${base}/big`), { clock: systemClock });
   assert.deepEqual(big, { ok: false, reason: 'answer larger than 64 KiB' });
 
   const pre = new AbortController();
   pre.abort();
-  assert.equal((await httpRequest(new URL(base), { signal: pre.signal })).ok, false);
+  assert.equal((await httpRequest(new URL(base), { clock: systemClock, signal: pre.signal })).ok, false);
 });
 
 test('a server that is not HTTP, or closes mid-answer, is a reason', async (t) => {
   const raw = net.createServer((socket) => socket.resume().end('}{ garbage\r\n\r\n'));
   await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => raw.close(() => resolve())));
-  const garbage = await httpRequest(new URL(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`));
+  const garbage = await httpRequest(new URL(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/`), { clock: systemClock });
   assert.equal(garbage.ok, false);
 
   const base = await server(t, (_req, res) => {
@@ -77,7 +78,7 @@ test('a server that is not HTTP, or closes mid-answer, is a reason', async (t) =
     res.write('{"partial":');
     setTimeout(() => res.socket?.destroy(), 20);
   });
-  const cut = await httpRequest(new URL(base));
+  const cut = await httpRequest(new URL(base), { clock: systemClock });
   assert.equal(cut.ok, false);
 });
 

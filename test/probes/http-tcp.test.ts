@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HttpProbe } from '../../src/probes/http.js';
 import { parseTcpUrl, TcpProbe } from '../../src/probes/tcp.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 async function listen(t: TestContext, server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -17,7 +18,7 @@ test('http: any 2xx is healthy, anything else unhealthy with the status', async 
   let status = 204;
   const server = http.createServer((_req, res) => res.writeHead(status).end());
   const port = await listen(t, server);
-  const probe = new HttpProbe(`http://127.0.0.1:${port}/health?token=abc`);
+  const probe = new HttpProbe(`http://127.0.0.1:${port}/health?token=abc`, systemClock);
   const ok = await probe.check();
   assert.equal(ok.verdict, 'healthy');
   assert.equal(ok.reason, 'HTTP 204');
@@ -33,7 +34,7 @@ test('tcp: a connect in time is healthy; refused and aborted are unhealthy', asy
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => sockets.add(s.resume()));
   const port = await listen(t, server);
-  const ok = await new TcpProbe(`tcp://127.0.0.1:${port}`).check();
+  const ok = await new TcpProbe(`tcp://127.0.0.1:${port}`, systemClock).check();
   assert.equal(ok.verdict, 'healthy');
   assert.equal(ok.reason, `connected to 127.0.0.1:${port}`);
   for (const s of sockets) s.destroy();
@@ -42,17 +43,17 @@ test('tcp: a connect in time is healthy; refused and aborted are unhealthy', asy
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const closedPort = (closed.address() as AddressInfo).port;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
-  const refused = await new TcpProbe(`tcp://127.0.0.1:${closedPort}`).check();
+  const refused = await new TcpProbe(`tcp://127.0.0.1:${closedPort}`, systemClock).check();
   assert.equal(refused.verdict, 'unhealthy');
   assert.equal(refused.reason, 'connection refused');
 
   const aborted = new AbortController();
   aborted.abort();
-  assert.equal((await new TcpProbe(`tcp://127.0.0.1:${port}`).check(aborted.signal)).verdict, 'unhealthy');
+  assert.equal((await new TcpProbe(`tcp://127.0.0.1:${port}`, systemClock).check(aborted.signal)).verdict, 'unhealthy');
 });
 
 test('tcp: an impossible port is a result, not an exception', async () => {
-  const result = await new TcpProbe('tcp://127.0.0.1:99999').check();
+  const result = await new TcpProbe('tcp://127.0.0.1:99999', systemClock).check();
   assert.equal(result.verdict, 'unhealthy');
   assert.match(result.reason, /cannot connect to 127\.0\.0\.1:99999/);
 });

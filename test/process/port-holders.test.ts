@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { findPortHolders, waitForFreePorts } from '../../src/process/port-holders.js';
 import { FakeProc, tcpLine } from '../helpers/fake-proc.js';
 import { memoryLogger } from '../helpers/log-sink.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 function fakeProc(t: TestContext): FakeProc {
   const proc = new FakeProc();
@@ -107,7 +108,7 @@ test('real sockets: a process LISTENing on the port is found by pid and command,
   assert.deepEqual(holders.map((h) => [h.listening, h.pid]), [[`127.0.0.1:${port}`, holder.pid]]);
   assert.match(String(holders[0]?.command), /^\S*node\S* -e const s=require/);
 
-  const waiting = waitForFreePorts([port], 20_000, { pollMs: 20 });
+  const waiting = waitForFreePorts([port], 20_000, { pollMs: 20, now: systemClock.now });
   holder.stdin!.write('exit\n');
   const result = await waiting;
   assert.equal(result.free, true);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { acquireInstanceLock, readLockOwner } from '../../src/state/instance-lock.js';
 import { identityOf } from '../../src/state/identity.js';
 import { procAvailable } from '../../src/process/proc-stat.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 const skip = !procAvailable() && 'needs Linux /proc';
 const tmp = () => mkdtempSync(join(tmpdir(), 'bw-lock-'));
@@ -25,16 +26,16 @@ async function deadIdentity() {
 
 test('a free lock is taken; a second taker sees the live owner; release frees it', { skip }, async () => {
   const path = join(tmp(), 'state.json.lock');
-  const first = await acquireInstanceLock(path);
+  const first = await acquireInstanceLock(path, { clock: systemClock });
   assert.equal(first.acquired, true);
   assert.equal(statSync(path).mode & 0o777, 0o600);
-  const second = await acquireInstanceLock(path);
+  const second = await acquireInstanceLock(path, { clock: systemClock });
   assert.equal(second.acquired, false);
   assert.equal(!second.acquired && second.owner.pid, process.pid);
   assert.equal(!second.acquired && second.liveness, 'alive');
   if (first.acquired) first.lock.release();
   assert.equal(existsSync(path), false);
-  const third = await acquireInstanceLock(path);
+  const third = await acquireInstanceLock(path, { clock: systemClock });
   assert.equal(third.acquired, true);
   if (third.acquired) third.lock.release();
   assert.deepEqual(readdirSync(join(path, '..')), [], 'no temp or claim files left');
@@ -44,7 +45,7 @@ test('the lock of a SIGKILLed owner (dead pid) is stale and taken over', { skip 
   const path = join(tmp(), 'state.json.lock');
   const dead = await deadIdentity();
   writeFileSync(path, `${JSON.stringify(dead)}\n`);
-  const attempt = await acquireInstanceLock(path);
+  const attempt = await acquireInstanceLock(path, { clock: systemClock });
   assert.equal(attempt.acquired, true);
   assert.equal(attempt.acquired && attempt.replaced?.pid, dead.pid);
   assert.equal(readLockOwner(path)?.pid, process.pid);
@@ -54,24 +55,24 @@ test('a live pid with another start time (a reused pid) is not the owner', { ski
   const path = join(tmp(), 'state.json.lock');
   const me = identityOf(process.pid);
   writeFileSync(path, JSON.stringify({ ...me, startTime: (me.startTime ?? 0) + 1 }));
-  assert.equal((await acquireInstanceLock(path)).acquired, true);
+  assert.equal((await acquireInstanceLock(path, { clock: systemClock })).acquired, true);
 });
 
 test('a lock from another boot is stale even if the pid and start time match now', { skip }, async () => {
   const path = join(tmp(), 'state.json.lock');
   writeFileSync(path, JSON.stringify({ ...identityOf(process.pid), bootId: 'another-boot' }));
-  assert.equal((await acquireInstanceLock(path)).acquired, true);
+  assert.equal((await acquireInstanceLock(path, { clock: systemClock })).acquired, true);
 });
 
 test('a garbage lock file is stale', { skip }, async () => {
   const path = join(tmp(), 'state.json.lock');
   writeFileSync(path, 'garbage');
-  assert.equal((await acquireInstanceLock(path)).acquired, true);
+  assert.equal((await acquireInstanceLock(path, { clock: systemClock })).acquired, true);
 });
 
 test('release leaves a lock that is no longer ours alone', { skip }, async () => {
   const path = join(tmp(), 'state.json.lock');
-  const attempt = await acquireInstanceLock(path);
+  const attempt = await acquireInstanceLock(path, { clock: systemClock });
   assert.ok(attempt.acquired);
   const other = JSON.stringify({ pid: 1, startTime: 1 });
   writeFileSync(path, other);

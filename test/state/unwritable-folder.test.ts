@@ -9,6 +9,7 @@ import { acquireInstanceLock } from '../../src/state/instance-lock.js';
 import { parseLogLines } from '../helpers/log-sink.js';
 import { BIN, fixture } from '../helpers/watchdog-process.js';
 import { requireTool } from '../helpers/require-tool.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 /**
  * The state folder cannot be written at start (read-only, or full): `run` refuses to start, since
@@ -93,9 +94,10 @@ test('atomic writes and the lock remove their temp file on every failure', async
   const script = `
     const { writeFileAtomic } = await import(${JSON.stringify(new URL('../../src/fs/atomic-write.ts', import.meta.url).href)});
     const { acquireInstanceLock } = await import(${JSON.stringify(new URL('../../src/state/instance-lock.ts', import.meta.url).href)});
+    const { systemClock } = await import(${JSON.stringify(new URL('../../src/clock/clock.ts', import.meta.url).href)});
     const dir = process.argv[1];
     try { writeFileAtomic(dir + '/state.json', 'x'.repeat(100)); console.log('atomic: written'); } catch (e) { console.log('atomic: ' + e.code); }
-    try { await acquireInstanceLock(dir + '/state.json.lock'); console.log('lock: taken'); } catch (e) { console.log('lock: ' + e.code); }
+    try { await acquireInstanceLock(dir + '/state.json.lock', { clock: systemClock }); console.log('lock: taken'); } catch (e) { console.log('lock: ' + e.code); }
   `;
   const full = tmp();
   const result = await sh(FULL, [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script, full]);
@@ -103,7 +105,7 @@ test('atomic writes and the lock remove their temp file on every failure', async
   assert.deepEqual(readdirSync(full), []);
   // And where writing works, both leave only their file.
   writeFileAtomic(join(full, 'state.json'), 'x');
-  const lock = await acquireInstanceLock(join(full, 'state.json.lock'));
+  const lock = await acquireInstanceLock(join(full, 'state.json.lock'), { clock: systemClock });
   assert.equal(lock.acquired, true);
   assert.deepEqual(readdirSync(full).sort(), ['state.json', 'state.json.lock']);
 });

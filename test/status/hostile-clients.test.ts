@@ -7,6 +7,7 @@ import { memoryLogger } from '../helpers/log-sink.js';
 import { get, json } from '../helpers/status-client.js';
 import { SocketFlood } from '../helpers/socket-flood.js';
 import { waitUntil } from '../helpers/wait.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 const TOKEN = 'status-token-0123456789abcdef';
 
@@ -20,7 +21,7 @@ const source: StatusSource = {
 
 async function serve(options: { token?: string; limits?: Partial<StatusLimits>; host?: string } = {}) {
   const { logger, events } = memoryLogger();
-  const server = new StatusServer({
+  const server = new StatusServer({ clock: systemClock,
     listen: { host: options.host ?? '127.0.0.1', port: 0, loopback: true },
     token: options.token,
     source,

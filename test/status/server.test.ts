@@ -8,6 +8,7 @@ import { closedByPeer, get, json, openEvents, rawSocket } from '../helpers/statu
 import { StatusMonitor } from '../../src/status/status-monitor.js';
 import { StatusServer, type StatusLimits, type StatusSource } from '../../src/status/server.js';
 import { DASHBOARD } from '../../src/status/dashboard.js';
+import { systemClock } from '../../src/clock/clock.js';
 
 const VERIFY_KEY = 'mirai-verify-key-SECRET';
 const TOKEN = 'status-token-0123456789abcdef';
@@ -239,7 +240,7 @@ test('a stalled event-stream reader is dropped once maxBufferedBytes is queued f
     view: () => ({ pad: 'x'.repeat(256 * 1024) }),
     subscribe: (listener) => ((notify = listener), () => {}),
   };
-  const server = new StatusServer({
+  const server = new StatusServer({ clock: systemClock,
     listen: { host: '127.0.0.1', port: 0, loopback: true },
     token: undefined,
     source,
@@ -296,7 +297,7 @@ test('an error while answering is a 500 and a status.error line, never a crash',
     view: () => ({}),
     subscribe: () => () => {},
   };
-  const server = new StatusServer({ listen: { host: '127.0.0.1', port: 0, loopback: true }, token: undefined, source, page: DASHBOARD, logger });
+  const server = new StatusServer({ clock: systemClock, listen: { host: '127.0.0.1', port: 0, loopback: true }, token: undefined, source, page: DASHBOARD, logger });
   const listening = await server.listen();
   t.after(() => server.close());
   assert.ok(listening.ok);

@@ -6,7 +6,7 @@ import { cronError, MIN_UPTIME_FOR_SCHEDULED_MS, RECHECK_MS, RestartSchedule, Re
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 import { reasonRules } from '../../src/supervisor/restart-reasons.js';
-import { VirtualTimers } from '../helpers/virtual-timers.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 // Cron expressions are in local time: these tests pin it (Node applies a TZ assignment at once).
 process.env.TZ = 'UTC';
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 const at = (iso: string) => Date.parse(iso);
 
 function setup(expression: string, wallStart: string) {
-  const timers = new VirtualTimers(0, at(wallStart));
+  const timers = new FakeClock(at(wallStart));
   const fired: { due: string; wall: string }[] = [];
   const schedule = new RestartSchedule({
     expression,
@@ -29,11 +29,11 @@ function setup(expression: string, wallStart: string) {
 test('every 4 hours: called exactly at each due time, never early', () => {
   const s = setup('0 */4 * * *', '2024-05-01T10:30:00Z');
   assert.equal(s.schedule.next()?.toISOString(), '2024-05-01T12:00:00.000Z');
-  s.timers.advanceTo(1.5 * HOUR - 1);
+  s.timers.advanceToSync(1.5 * HOUR - 1);
   assert.equal(s.fired.length, 0);
-  s.timers.advanceTo(1.5 * HOUR);
+  s.timers.advanceToSync(1.5 * HOUR);
   assert.deepEqual(s.fired, [{ due: '2024-05-01T12:00:00.000Z', wall: '2024-05-01T12:00:00.000Z' }]);
-  s.timers.advance(24 * HOUR);
+  s.timers.advanceSync(24 * HOUR);
   assert.deepEqual(
     s.fired.map((f) => f.due.slice(11, 16)),
     ['12:00', '16:00', '20:00', '00:00', '04:00', '08:00', '12:00'],
@@ -44,42 +44,42 @@ test('every 4 hours: called exactly at each due time, never early', () => {
 
 test('seconds too (6 fields), and @hourly', () => {
   const s = setup('*/10 * * * * *', '2024-05-01T10:00:05Z');
-  s.timers.advance(30_000);
+  s.timers.advanceSync(30_000);
   assert.deepEqual(s.fired.map((f) => f.due.slice(17, 19)), ['10', '20', '30']);
   const h = setup('@hourly', '2024-05-01T10:59:59Z');
-  h.timers.advance(1000);
+  h.timers.advanceSync(1000);
   assert.equal(h.fired.length, 1);
 });
 
 test('the wall clock jumps forward over two due times: one call, within a minute; then the regular times', () => {
   const s = setup('0 * * * *', '2024-05-01T10:10:00Z');
-  s.timers.advance(10 * 60_000); // 10:20
+  s.timers.advanceSync(10 * 60_000); // 10:20
   s.timers.jumpWall(2 * HOUR + 30 * 60_000); // 12:50: 11:00 and 12:00 passed unseen
-  s.timers.advance(RECHECK_MS);
+  s.timers.advanceSync(RECHECK_MS);
   assert.equal(s.fired.length, 1);
   assert.equal(s.fired[0]?.due, '2024-05-01T11:00:00.000Z');
-  s.timers.advance(HOUR);
+  s.timers.advanceSync(HOUR);
   assert.deepEqual(s.fired.map((f) => f.due.slice(11, 16)), ['11:00', '13:00']);
 });
 
 test('the wall clock goes back over a due time that already fired: not called again for it', () => {
   const s = setup('0 12 * * *', '2024-05-01T11:59:00Z');
-  s.timers.advance(60_000);
+  s.timers.advanceSync(60_000);
   assert.equal(s.fired.length, 1);
   s.timers.jumpWall(-30 * 60_000); // 11:30 again
-  s.timers.advance(HOUR);
+  s.timers.advanceSync(HOUR);
   assert.equal(s.fired.length, 1);
-  s.timers.advance(24 * HOUR);
+  s.timers.advanceSync(24 * HOUR);
   assert.deepEqual(s.fired.map((f) => f.due.slice(0, 16)), ['2024-05-01T12:00', '2024-05-02T12:00']);
 });
 
 test('stop: nothing more is called and no timer is left', () => {
   const s = setup('* * * * *', '2024-05-01T10:00:30Z');
-  s.timers.advance(30_000);
+  s.timers.advanceSync(30_000);
   assert.equal(s.fired.length, 1);
   s.schedule.stop();
   assert.equal(s.timers.pending(), 0);
-  s.timers.advance(HOUR);
+  s.timers.advanceSync(HOUR);
   assert.equal(s.fired.length, 1);
   assert.equal(s.schedule.next(), undefined);
 });
@@ -113,19 +113,19 @@ test('scheduleProblem: a schedule firing more often than every 10 minutes at any
 });
 
 test('a planned restart while the bot has been up less than 5 minutes is skipped and logged (no storm on top of other restarts)', () => {
-  const timers = new VirtualTimers(0, at('2024-05-01T03:50:00Z'));
+  const timers = new FakeClock(at('2024-05-01T03:50:00Z'));
   const log = memoryLogger('info');
   const handle = new FakeHandle(timers);
   const monitor = new RestartScheduleMonitor('*/10 * * * *', log.logger, timers);
   monitor.start(handle);
-  timers.advance(7 * 60_000); // 03:57
+  timers.advanceSync(7 * 60_000); // 03:57
   handle.spawn(); // just (re)started: by a crash, a probe, SIGHUP
-  timers.advance(3 * 60_000); // 04:00: up 3 min
+  timers.advanceSync(3 * 60_000); // 04:00: up 3 min
   assert.equal(handle.restarts.length, 0);
   const skipped = log.events('restart.planned').find((line) => line['skipped'] !== undefined);
   assert.deepEqual([skipped?.['due'], skipped?.['restarted'], skipped?.['skipped'], skipped?.['uptimeMs']], ['2024-05-01T04:00:00.000Z', false, 'recently-started', 3 * 60_000]);
   assert.match(String(skipped?.['msg']), /up only 3m \(less than 5m\)/);
-  timers.advance(10 * 60_000); // 04:10: up 13 min
+  timers.advanceSync(10 * 60_000); // 04:10: up 13 min
   assert.deepEqual(handle.restarts.map((r) => r.reason), ['scheduled']);
   assert.ok(MIN_UPTIME_FOR_SCHEDULED_MS === 5 * 60_000);
   monitor.stop();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { humanDuration, seconds } from '../../src/human-duration.js';
-import { hostPort } from '../../src/probes/host-port.js';
+import { formatHostPort } from '../../src/net/listen-address.js';
 
 test('durations for people: at most two units, no zero minor unit', () => {
   const cases: [number, string][] = [
@@ -17,8 +17,8 @@ test('seconds for reasons: one decimal below 10 s, whole seconds from 10 s', () 
 });
 
 test('host:port, an IPv6 address in brackets', () => {
-  assert.equal(hostPort('127.0.0.1', 8080), '127.0.0.1:8080');
-  assert.equal(hostPort('mirai.local', 1), 'mirai.local:1');
-  assert.equal(hostPort('::1', 6700), '[::1]:6700');
-  assert.equal(hostPort('fe80::1%eth0', 80), '[fe80::1%eth0]:80');
+  assert.equal(formatHostPort('127.0.0.1', 8080), '127.0.0.1:8080');
+  assert.equal(formatHostPort('mirai.local', 1), 'mirai.local:1');
+  assert.equal(formatHostPort('::1', 6700), '[::1]:6700');
+  assert.equal(formatHostPort('fe80::1%eth0', 80), '[fe80::1%eth0]:80');
 });

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../../clock/clock.js';
 import type { HealthReporter } from '../../health/types.js';
 import type { EventLog } from '../../log/events.js';
-import { formatListen, type ListenAddress } from './listen-address.js';
+import { formatListenAddress, type ListenAddress } from '../../net/listen-address.js';
 import { ReverseServer, type ConnectionInfo } from './server.js';
 import type { OneBotSignal } from './signals.js';
 
@@ -80,7 +80,7 @@ export class NapCatListener {
     if (options.handshakeTimeout !== undefined) limits.handshakeTimeout = options.handshakeTimeout;
     const log = options.logger;
     const server = new ReverseServer(
-      { address: options.listen, accessToken: options.accessToken, ...limits },
+      { address: options.listen, accessToken: options.accessToken, clock: options.clock, ...limits },
       {
         open: (info) => {
           const { id, selfId, role, path, remote } = info;
@@ -111,13 +111,13 @@ export class NapCatListener {
         return;
       }
       this.server = server;
-      const address = formatListen(bound);
+      const address = formatListenAddress(bound);
       log.emit('backend.listening', { probe, address }, `waiting for NapCat on ws://${address} (any path)`);
     } catch (error) {
       const raw = (error as { code?: unknown } | null)?.code;
       const code = typeof raw === 'string' ? raw : undefined;
       const reason = code === 'EADDRINUSE' ? 'the address is in use by another process' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-      const address = formatListen(options.listen);
+      const address = formatListenAddress(options.listen);
       const retryInMs = options.listenRetryMs ?? 5000;
       // Once per distinct error: the retries that follow say nothing new.
       if (!this.listenErrors.has(code ?? reason)) {

@@ -4,11 +4,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { integerOf, snippet } from '../untrusted.js';
-import type { ListenAddress } from './listen-address.js';
+import type { ListenAddress } from '../../net/listen-address.js';
 import { readSignal, type OneBotSignal } from './signals.js';
 import { PendingSockets, sourceOf, type DropCause } from '../../net/pending-sockets.js';
 import { SourceLog } from '../../net/source-log.js';
-import { systemClock, type Clock } from '../../clock/clock.js';
+import type { Clock } from '../../clock/clock.js';
 
 export interface ConnectionInfo {
   id: number;
@@ -48,7 +48,7 @@ export interface ReverseServerOptions {
   maxPending?: number;
   /** The same, per source address. Default 8. */
   maxPendingPerSource?: number;
-  clock?: Clock;
+  clock: Clock;
 }
 
 const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 426: 'Upgrade Required', 503: 'Service Unavailable' } as const;
@@ -78,7 +78,7 @@ export class ReverseServer {
     this.secret = options.accessToken ? digest(options.accessToken) : undefined;
     const handshakeTimeout = options.handshakeTimeout ?? 5000;
     this.handshakeTimeout = handshakeTimeout;
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock;
     this.refusals = new SourceLog(
       (source, reason, count) => this.on.refused(503, count > 1 ? `${reason} (${count} refused or cut from ${source} since the last report)` : reason, source),
       () => clock.now(),

@@ -4,12 +4,11 @@
 // the bot stopped reading (probes.link.stall).
 import { performance } from 'node:perf_hooks';
 import type { RestartReason } from '../../supervisor/restart-reasons.js';
-import { systemClock } from '../../clock/clock.js';
 import { seconds } from '../../human-duration.js';
-import { hostPort } from '../host-port.js';
+import { formatBotListen, formatHostPort, type BotListenSpec } from '../../net/listen-address.js';
 import { result, type ProbeResult, type Probe } from '../probe.js';
 import { type LinkQuery, type LinkSample, type LinkSampler, type TreeConnection, type TreeListener } from './link-sampler.js';
-import { formatListen, isListenedConnection, isServingListener, type ListenSpec } from './listen.js';
+import { isListenedConnection, isServingListener } from './listen.js';
 import { StallTracker, type Stall } from './stall-tracker.js';
 import type { TargetMatcher } from './target.js';
 
@@ -20,7 +19,7 @@ export interface LinkProbeOptions {
   /** The dialled link: which remote addresses are the backend (probes.link.target, backend.url). */
   matcher?: TargetMatcher | undefined;
   /** The listened link: the port the bot listens on (probes.link.listen). */
-  listen?: ListenSpec | undefined;
+  listen?: BotListenSpec | undefined;
   /** Unread bytes on a link, never shrinking, for longer than this = stalled (0 or absent: off). */
   stall?: number | undefined;
   /** No link (or no listener) seen for this long = link lost. */
@@ -28,7 +27,7 @@ export interface LinkProbeOptions {
   /** Monotonic time the window starts at (the bot's spawn): before any sample saw the link, it counts from here. */
   since: number;
   /** Monotonic milliseconds (the supervisor's clock). */
-  now?: () => number;
+  now: () => number;
   /** Wall-clock milliseconds, for the lastSeenAt evidence. */
   wallNow?: () => number;
   /** Names are looked up again on a miss at most this often. Default 10 s. */
@@ -75,7 +74,7 @@ export class LinkProbe implements Probe {
   private readonly stall: StallTracker | undefined;
 
   constructor(private readonly options: LinkProbeOptions) {
-    this.now = options.now ?? systemClock.now;
+    this.now = options.now;
     this.wallNow = options.wallNow ?? Date.now;
     this.lastRefresh = this.now();
     this.stall = options.stall ? new StallTracker(options.stall, options.stallConfirm) : undefined;
@@ -98,7 +97,7 @@ export class LinkProbe implements Probe {
     const { matcher, listen, grace } = this.options;
     const base: Record<string, unknown> = {
       ...(matcher ? { target: matcher.describe() } : {}),
-      ...(listen ? { listen: formatListen(listen) } : {}),
+      ...(listen ? { listen: formatBotListen(listen) } : {}),
     };
     const dialled = (c: TreeConnection) => matcher !== undefined && matcher.accepts(c.remoteAddress, c.remotePort);
     const listened = (c: TreeConnection) => listen !== undefined && isListenedConnection(listen, c.localAddress, c.localPort);
@@ -179,7 +178,7 @@ export class LinkProbe implements Probe {
     const notes: string[] = [];
     const other = sample.connections.filter((c) => !dialled(c) && !listened(c)).slice(0, 5);
     if (listen) {
-      const where = formatListen(listen);
+      const where = formatBotListen(listen);
       const missingListener = this.missing(this.listenerSeen, now);
       if (!listener && missingListener.forMs >= grace) {
         return result(this.name, 'unhealthy', `nothing of the bot listens on ${where} for ${seconds(missingListener.forMs)} (${missingListener.text})`, started, {
@@ -194,11 +193,11 @@ export class LinkProbe implements Probe {
           ...base,
           listening: listener !== undefined,
           ...this.evidence(missingLink),
-          otherConnections: other.map((c) => hostPort(c.remoteAddress, c.remotePort)),
+          otherConnections: other.map((c) => formatHostPort(c.remoteAddress, c.remotePort)),
         });
       }
       if (!listener) notes.push(`nothing listens on ${where} now; ${missingListener.text} (grace ${seconds(grace)})`);
-      else if (listenedLink) notes.push(`${where} linked from ${hostPort(listenedLink.remoteAddress, listenedLink.remotePort)} (pid ${listenedLink.pid})`);
+      else if (listenedLink) notes.push(`${where} linked from ${formatHostPort(listenedLink.remoteAddress, listenedLink.remotePort)} (pid ${listenedLink.pid})`);
       else notes.push(`listening on ${where}, no connection now; ${missingLink.text} (grace ${seconds(grace)})`);
     }
     if (matcher) {
@@ -208,22 +207,22 @@ export class LinkProbe implements Probe {
         return result(this.name, 'unhealthy', `no connection from the bot to ${target} for ${seconds(missingLink.forMs)} (${missingLink.text})`, started, {
           ...base,
           ...this.evidence(missingLink),
-          otherConnections: other.map((c) => hostPort(c.remoteAddress, c.remotePort)),
+          otherConnections: other.map((c) => formatHostPort(c.remoteAddress, c.remotePort)),
         });
       }
-      if (dialledLink) notes.push(`connected to ${hostPort(dialledLink.remoteAddress, dialledLink.remotePort)} (pid ${dialledLink.pid})`);
+      if (dialledLink) notes.push(`connected to ${formatHostPort(dialledLink.remoteAddress, dialledLink.remotePort)} (pid ${dialledLink.pid})`);
       else notes.push(`no connection to ${target} now; ${missingLink.text} (grace ${seconds(grace)})`);
     }
     const shown = dialledLink ?? listenedLink;
     return result(this.name, 'healthy', notes.join('; '), started, {
       ...base,
       // How many connections the bot holds on its listened port (one per NapCat account).
-      ...(listen ? { listenedLinks: new Set(sample.links.filter(listened).map((c) => hostPort(c.remoteAddress, c.remotePort))).size } : {}),
+      ...(listen ? { listenedLinks: new Set(sample.links.filter(listened).map((c) => formatHostPort(c.remoteAddress, c.remotePort))).size } : {}),
       ...(shown
         ? {
             connectionPid: shown.pid,
-            local: hostPort(shown.localAddress, shown.localPort),
-            remote: hostPort(shown.remoteAddress, shown.remotePort),
+            local: formatHostPort(shown.localAddress, shown.localPort),
+            remote: formatHostPort(shown.remoteAddress, shown.remotePort),
           }
         : {}),
     });

@@ -5,7 +5,7 @@
 // each in HOST byte order (so 127.0.0.1 reads "0100007F" on little-endian machines); ports are
 // plain hex numbers.
 import { endianness } from 'node:os';
-import { canonicalFromBytes16, canonicalFromBytes4 } from './ip.js';
+import { canonicalFromBytes16, canonicalFromBytes4 } from '../../net/ip.js';
 
 /** TCP states as the kernel numbers them (include/net/tcp_states.h). */
 export const TCP_ESTABLISHED = 0x01;

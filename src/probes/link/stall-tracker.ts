@@ -9,7 +9,7 @@
 // last `confirm` ms before it would be due are watched sample by sample (every ~20 ms), and one
 // shrink seen there is progress. A bot that reads shrinks its queue many times a second; the
 // longest stretch without a shrink measured on healthy bots under a flood is in bench/.
-import { hostPort } from '../host-port.js';
+import { formatHostPort } from '../../net/listen-address.js';
 import type { TreeConnection } from './link-sampler.js';
 
 /** How many queue sizes a stalled connection's evidence carries (spread over the run, first and last included). */
@@ -139,7 +139,7 @@ export function stallConfirmMs(stallMs: number): number {
 }
 
 function connectionKey(c: TreeConnection): string {
-  return `${hostPort(c.localAddress, c.localPort)} ← ${hostPort(c.remoteAddress, c.remotePort)}`;
+  return `${formatHostPort(c.localAddress, c.localPort)} ← ${formatHostPort(c.remoteAddress, c.remotePort)}`;
 }
 
 /** At most `count` items of `list`, evenly spread, the first and the last included. */

@@ -1,8 +1,8 @@
 // Where the bot's link should go, and which remote addresses count as "the backend".
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
-import { hostPort } from '../host-port.js';
-import { canonicalIp, isLoopback, isUnspecified } from './ip.js';
+import { formatHostPort } from '../../net/listen-address.js';
+import { canonicalIp, isLoopback, isUnspecified } from '../../net/ip.js';
 
 export interface LinkTarget {
   host: string;
@@ -62,7 +62,7 @@ export function linkTargets(config: LinkTargetConfig): LinkTarget[] {
 }
 
 export function formatTarget(target: { host: string; port: number }): string {
-  return hostPort(target.host, target.port);
+  return formatHostPort(target.host, target.port);
 }
 
 /** Resolves a name to its addresses (any spelling; canonicalized by the caller). */

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { ReverseRig, type RigOptions } from './reverse-rig.js';
 import { FakeNapCat, type FakeNapCatOptions } from '../../helpers/fake-napcat.js';
-import { VirtualTimers } from '../../helpers/virtual-timers.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const TOKEN = 'napcat-secret';
@@ -18,14 +18,14 @@ type Seen = Record<string, Event[] | undefined>;
 
 interface Setup {
   backend: ReverseRig;
-  timers: VirtualTimers;
+  timers: FakeClock;
   url: string;
   seen: Seen;
   napcat(options?: Partial<FakeNapCatOptions>): FakeNapCat;
 }
 
 async function setup(t: TestContext, options: RigOptions = {}): Promise<Setup> {
-  const timers = new VirtualTimers(1000);
+  const timers = new FakeClock(Date.UTC(2024, 4, 1), 1000);
   const backend = new ReverseRig(timers, { accessToken: TOKEN, ...options });
   const seen: Seen = {};
   const names = ['ready', 'down', 'blip', 'account-offline', 'account-online', 'connection', 'disconnection', 'refused', 'garbage', 'listening', 'listen-error'];
@@ -114,21 +114,21 @@ test('heartbeats stop on an open link: down exactly 2 × the interval after the 
   let seen = nextBeat(s.backend);
   fake.heartbeat();
   await seen;
-  s.timers.advance(5000);
+  s.timers.advanceSync(5000);
   seen = nextBeat(s.backend);
   fake.heartbeat(); // at 6000: deadline 16 000
   await seen;
-  s.timers.advanceTo(15_999);
+  s.timers.advanceToSync(15_999);
   assert.equal(seenCount(s.seen.down), 0);
   assert.equal(s.backend.isReady(), true);
-  s.timers.advanceTo(16_000);
+  s.timers.advanceToSync(16_000);
   assert.equal(seenCount(s.seen.down), 1);
   assert.deepEqual(s.seen.down?.[0], { cause: 'heartbeat-timeout', reason: 'no heartbeat for 10000ms (NapCat announced one every 5000ms)', silentMs: 10_000, at: 16_000 });
   assert.equal(s.backend.isReady(), false);
   assert.equal(s.backend.snapshot().connections, 1, 'the link itself stays open');
   // Heartbeats resume: ready again, with the time it was down.
   const ready = waitFor<Event>(s.backend, 'ready');
-  s.timers.advance(4000);
+  s.timers.advanceSync(4000);
   fake.heartbeat();
   assert.equal((await ready).downMs, 4000);
 });
@@ -144,7 +144,7 @@ test('NapCat drops and does not come back: down at the deadline with close code 
   fake.drop();
   assert.equal((await gone as { code: number }).code, 1006);
   assert.equal(s.backend.isReady(), false);
-  s.timers.advance(10_000);
+  s.timers.advanceSync(10_000);
   assert.equal(s.seen.down?.[0]?.cause, 'closed');
   assert.equal(s.seen.down?.[0]?.closeCode, 1006);
 });
@@ -159,13 +159,13 @@ test('NapCat drops and reconnects (its reconnectInterval): a blip, never down', 
   const back = fake.waitForOpen();
   fake.drop();
   await back;
-  s.timers.advance(3000);
+  s.timers.advanceSync(3000);
   const blip = waitFor<Event>(s.backend, 'blip');
   seen = nextBeat(s.backend);
   fake.heartbeat();
   await seen;
   assert.deepEqual(await blip, { closeCode: 1006, downMs: 3000, at: 4000 });
-  s.timers.advanceTo(13_999); // the reconnect's heartbeat at 4000 set the next deadline
+  s.timers.advanceToSync(13_999); // the reconnect's heartbeat at 4000 set the next deadline
   assert.equal(seenCount(s.seen.down), 0);
   assert.equal(fake.opens, 2);
 });
@@ -191,7 +191,7 @@ test('bot_offline: account-offline at once; online heartbeats on that link do no
   const back = fake.waitForOpen();
   fake.disconnect();
   await back;
-  s.timers.advance(2500);
+  s.timers.advanceSync(2500);
   fake.heartbeat();
   assert.deepEqual(await online, { offlineMs: 2500, selfId: SELF, at: 3500 });
 });
@@ -225,9 +225,9 @@ test('an absurd interval (1 ms) and a flood of heartbeats: one timer, down 2 s a
   await all;
   assert.equal(s.timers.armed - armedBefore, 1, 'the deadline timer is armed once, not per heartbeat');
   assert.equal(s.timers.pending(), 1);
-  s.timers.advance(1999);
+  s.timers.advanceSync(1999);
   assert.equal(seenCount(s.seen.down), 0);
-  s.timers.advance(1);
+  s.timers.advanceSync(1);
   assert.equal(seenCount(s.seen.down), 1);
   assert.equal(s.timers.pending(), 0, 'down: no timer until the next heartbeat');
 });
@@ -305,7 +305,7 @@ test('a port in use: listen-error (EADDRINUSE), retried until it is free', async
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const port = (holder.address() as { port: number }).port;
-  const timers = new VirtualTimers();
+  const timers = new FakeClock(Date.UTC(2024, 4, 1));
   const backend = new ReverseRig(timers, { listen: { host: '127.0.0.1', port }, listenRetryMs: 5000 });
   t.after(() => backend.stop());
   const errors: Event[] = [];
@@ -316,7 +316,7 @@ test('a port in use: listen-error (EADDRINUSE), retried until it is free', async
   assert.equal(backend.listeningOn(), undefined);
   await new Promise<void>((resolve) => holder.close(() => resolve()));
   const listening = waitFor(backend, 'listening');
-  timers.advance(5000);
+  timers.advanceSync(5000);
   await listening;
   assert.equal(backend.listeningOn()?.port, port);
 });

@@ -12,12 +12,12 @@ import { RestartScheduleMonitor } from '../../../src/supervisor/schedule.js';
 import { FakeHandle } from '../../helpers/fake-handle.js';
 import { FakeNapCat } from '../../helpers/fake-napcat.js';
 import { memoryLogger } from '../../helpers/log-sink.js';
-import { VirtualTimers } from '../../helpers/virtual-timers.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { waitFor } from '../../helpers/wait.js';
 import { ReverseRig } from './reverse-rig.js';
 
 test('NapCat down and its account kicked: reported as the onebot-reverse probe, the running bot is never restarted, backend.restart runs', async (t) => {
-  const timers = new VirtualTimers();
+  const timers = new FakeClock(Date.UTC(2024, 4, 1));
   const log = memoryLogger('info');
   const runs: number[] = [];
   const restarter = new BackendRestarter({
@@ -47,8 +47,8 @@ test('NapCat down and its account kicked: reported as the onebot-reverse probe, 
   const offline = waitFor(backend, 'account-offline');
   fake.kick();
   await offline;
-  timers.advance(10_000); // no heartbeat: down as well
-  timers.advance(30_000); // offline for `after`
+  timers.advanceSync(10_000); // no heartbeat: down as well
+  timers.advanceSync(30_000); // offline for `after`
   await new Promise((resolve) => setImmediate(resolve));
 
   assert.deepEqual(handle.reports.map((r) => [r.probe, r.verdict]), [
@@ -70,7 +70,7 @@ test('NapCat down and its account kicked: reported as the onebot-reverse probe, 
 
 test('createBackend for onebot-reverse: a monitor that is no start gate, without a poll', () => {
   const { logger } = memoryLogger();
-  const timers = new VirtualTimers();
+  const timers = new FakeClock(Date.UTC(2024, 4, 1));
   const config = resolveConfig({ command: ['x'], backend: { kind: 'onebot-reverse', listen: 9466, restart: { command: ['true'] } } });
   const backend = createBackend(config, { clock: timers });
   const monitor = backend?.monitor(new FakeHandle(timers).health, logger);
@@ -80,16 +80,16 @@ test('createBackend for onebot-reverse: a monitor that is no start gate, without
 });
 
 test('restart.schedule plug-in: a `scheduled` restart at each due time; none asked when no bot runs', () => {
-  const timers = new VirtualTimers(0, Date.parse('2024-05-01T03:54:00Z'));
+  const timers = new FakeClock(Date.parse('2024-05-01T03:54:00Z'));
   const log = memoryLogger('info');
   const handle = new FakeHandle(timers);
   const monitor = new RestartScheduleMonitor('*/30 * * * *', log.logger, timers);
   monitor.start(handle);
   handle.spawn();
-  timers.advance(6 * 60_000); // 04:00 (up 6 min: a bot up less than 5 min is not restarted)
+  timers.advanceSync(6 * 60_000); // 04:00 (up 6 min: a bot up less than 5 min is not restarted)
   assert.deepEqual(handle.restarts.map((r) => [r.reason, r.evidence]), [['scheduled', { due: '2024-05-01T04:00:00.000Z' }]]);
   handle.exit();
-  timers.advance(30 * 60_000); // 04:30, no bot
+  timers.advanceSync(30 * 60_000); // 04:30, no bot
   assert.equal(handle.restarts.length, 1);
   const lines = log.events('restart.planned').filter((line) => line['due'] !== undefined); // the first line, at start, names the next due time only
   assert.deepEqual(lines.map((l) => [l['due'], l['restarted'], l['next']]), [

@@ -7,6 +7,7 @@ import { ReverseServer, type ReverseServerHandlers, type ReverseServerOptions } 
 import { FakeNapCat } from '../../helpers/fake-napcat.js';
 import { SocketFlood } from '../../helpers/socket-flood.js';
 import { waitUntil } from '../../helpers/wait.js';
+import { systemClock } from '../../../src/clock/clock.js';
 
 const TOKEN = 'flood-secret';
 
@@ -20,7 +21,7 @@ async function serve(t: TestContext, options: Partial<ReverseServerOptions> = {}
     close: () => {},
     refused: (status, reason, remote) => void refused.push({ status, reason, remote }),
   };
-  const server = new ReverseServer({ address: { host: '127.0.0.1', port: 0 }, accessToken: TOKEN, ...options }, handlers);
+  const server = new ReverseServer({ address: { host: '127.0.0.1', port: 0 }, accessToken: TOKEN, clock: systemClock, ...options }, handlers);
   const { port } = await server.listen();
   t.after(() => server.close());
   return { server, port, refused, opened: () => opened };

@@ -4,13 +4,13 @@
 import { EventEmitter } from 'node:events';
 import { BackendMonitor } from '../../../src/backend/backend-monitor.js';
 import { NapCatListener, type NapCatListenerOptions } from '../../../src/backend/onebot-reverse/listener.js';
-import type { ListenAddress } from '../../../src/backend/onebot-reverse/listen-address.js';
+import type { ListenAddress } from '../../../src/net/listen-address.js';
 import { POLICIES } from '../../../src/backend/policy.js';
 import { linkedPeers, peersOk } from '../../../src/backend/readiness.js';
 import type { EventLog } from '../../../src/log/events.js';
 import { FakeHandle } from '../../helpers/fake-handle.js';
 import { memoryLogger } from '../../helpers/log-sink.js';
-import type { VirtualTimers } from '../../helpers/virtual-timers.js';
+import type { FakeClock } from '../../helpers/fake-clock.js';
 
 export type RigOptions = Partial<Omit<NapCatListenerOptions, 'clock' | 'logger' | 'health' | 'listen'>> & { listen?: ListenAddress; logger?: EventLog };
 
@@ -43,7 +43,7 @@ export class ReverseRig extends EventEmitter {
   readonly log: EventLog;
 
   constructor(
-    readonly timers: VirtualTimers,
+    readonly timers: FakeClock,
     options: RigOptions = {},
   ) {
     super();

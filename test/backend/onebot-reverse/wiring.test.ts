@@ -6,14 +6,14 @@ import { BackendRestarter } from '../../../src/backend/backend-restarter.js';
 import { logBackendRestarter } from '../../../src/backend/restarter-log.js';
 import { FakeNapCat } from '../../helpers/fake-napcat.js';
 import { memoryLogger } from '../../helpers/log-sink.js';
-import { VirtualTimers } from '../../helpers/virtual-timers.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { waitFor } from '../../helpers/wait.js';
 import { ReverseRig } from './reverse-rig.js';
 
 const TOKEN = 'wiring-secret';
 
 test('NapCat down, then its account kicked: the sink publishes down → ready → account-offline; every transition is logged once, no secret', async (t) => {
-  const timers = new VirtualTimers();
+  const timers = new FakeClock(Date.UTC(2024, 4, 1));
   const log = memoryLogger('debug');
   const backend = new ReverseRig(timers, { accessToken: TOKEN, logger: log.logger });
   const facts: string[] = [];
@@ -29,7 +29,7 @@ test('NapCat down, then its account kicked: the sink publishes down → ready �
   fake.heartbeat();
   await ready;
   fake.heartbeat(); // a second heartbeat logs nothing new
-  timers.advance(10_000); // no heartbeat for 2 × 5 s
+  timers.advanceSync(10_000); // no heartbeat for 2 × 5 s
   ready = waitFor(backend, 'ready');
   fake.heartbeat();
   await ready;
@@ -65,7 +65,7 @@ test('NapCat down, then its account kicked: the sink publishes down → ready �
 });
 
 test('restarter log lines: run, result with bounded output, give-up naming the human step, reset', async () => {
-  const timers = new VirtualTimers();
+  const timers = new FakeClock(Date.UTC(2024, 4, 1));
   const log = memoryLogger('debug');
   const restarter = new BackendRestarter({
     command: ['systemctl', 'restart', 'napcat'],
@@ -78,11 +78,11 @@ test('restarter log lines: run, result with bounded output, give-up naming the h
   logBackendRestarter(restarter, log.logger);
   restarter.report('account-offline');
   const result = waitFor(restarter, 'result');
-  timers.advance(1000);
+  timers.advanceSync(1000);
   await result;
-  timers.advance(1000);
+  timers.advanceSync(1000);
   restarter.report(undefined);
-  timers.advance(1000);
+  timers.advanceSync(1000);
   assert.deepEqual(log.records.map((r) => r.event), ['backend.restart.run', 'backend.restart', 'backend.restart.giveup', 'backend.restart.reset']);
   const line = log.events('backend.restart')[0]!;
   assert.deepEqual([line.level, line['exitCode'], line['output'], line['attempt'], line['problem']], ['warn', 1, 'Job failed\n', 1, 'account-offline']);

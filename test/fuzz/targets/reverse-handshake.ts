@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { ReverseServer, type ReverseServerHandlers } from '../../../src/backend/onebot-reverse/server.js';
 import { check, type FuzzTarget } from '../target.js';
+import { systemClock } from '../../../src/clock/clock.js';
 
 const TOKEN = 'fuzz-access-token-5c1e';
 const GOOD_SELF_ID = 424242;
@@ -130,7 +131,7 @@ export const reverseHandshake: FuzzTarget<Buffer> = {
   runs: 100,
   async: true,
   setUp: async () => {
-    server = new ReverseServer({ address: { host: '127.0.0.1', port: 0 }, accessToken: TOKEN, handshakeTimeout: 2000, maxPayload: 64 * 1024 }, handlers);
+    server = new ReverseServer({ address: { host: '127.0.0.1', port: 0 }, accessToken: TOKEN, clock: systemClock, handshakeTimeout: 2000, maxPayload: 64 * 1024 }, handlers);
     port = (await server.listen()).port;
     return async () => {
       await server?.close();

@@ -9,6 +9,7 @@ import { processStartTime } from '../../../src/process/proc-stat.js';
 import { FakeProc, tcpLine } from '../../helpers/fake-proc.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { spawnTree } from '../../process/spawn-tree.js';
+import { systemClock } from '../../../src/clock/clock.js';
 
 const MARKER = { name: 'BOT_WATCHDOG_TREE', value: 'tree-1' };
 const markerEnv = { [MARKER.name]: MARKER.value };
@@ -205,7 +206,7 @@ test('LinkProbe: a tree that is gone is not a lost link; unreadable sockets are 
   const r = await probe.check();
   assert.equal(r.verdict, 'misconfigured');
   assert.match(r.reason, /cannot read \/proc\/5\/fd \(EACCES\): run the watchdog as the bot's user or as root/);
-  const throwing = new LinkProbe({ sampler: { sample: () => { throw new Error('boom'); } }, matcher: await matcher(), grace: 10, since: 0 });
+  const throwing = new LinkProbe({ sampler: { sample: () => { throw new Error('boom'); } }, matcher: await matcher(), grace: 10, since: 0, now: systemClock.now });
   assert.equal((await throwing.check()).verdict, 'misconfigured', 'check() never throws');
 });
 

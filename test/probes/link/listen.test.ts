@@ -1,33 +1,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindingsOverlap, formatListen, isListenedConnection, isServingListener, listenPorts, parseListen, type ListenSpec } from '../../../src/probes/link/listen.js';
+import { formatBotListen, parseBotListen, type BotListenSpec } from '../../../src/net/listen-address.js';
+import { bindingsOverlap, isListenedConnection, isServingListener, listenPorts } from '../../../src/probes/link/listen.js';
 
-const spec = (value: string | number): ListenSpec => {
-  const parsed = parseListen(value);
+const spec = (value: string | number): BotListenSpec => {
+  const parsed = parseBotListen(value);
   assert.ok(typeof parsed !== 'string', `${value}: ${String(parsed)}`);
   return parsed;
 };
 
-test('parseListen: a port, ":port", "host:port", "[v6]:port"; anything else is a one-line error', () => {
-  assert.deepEqual(parseListen(2280), { host: undefined, port: 2280 });
-  assert.deepEqual(parseListen('2280'), { host: undefined, port: 2280 });
-  assert.deepEqual(parseListen(':2280'), { host: undefined, port: 2280 });
-  assert.deepEqual(parseListen('*:2280'), { host: undefined, port: 2280 });
-  assert.deepEqual(parseListen('0.0.0.0:2280'), { host: undefined, port: 2280 }, 'all addresses');
-  assert.deepEqual(parseListen('[::]:2280'), { host: undefined, port: 2280 });
-  assert.deepEqual(parseListen('127.0.0.1:2280'), { host: '127.0.0.1', port: 2280 });
-  assert.deepEqual(parseListen('[::1]:5140'), { host: '::1', port: 5140 });
-  assert.deepEqual(parseListen('[::ffff:127.0.0.1]:5140'), { host: '127.0.0.1', port: 5140 });
-  assert.deepEqual(parseListen('localhost:8080'), { host: 'loopback', port: 8080 });
+test('parseBotListen: a port, ":port", "host:port", "[v6]:port"; anything else is a one-line error', () => {
+  assert.deepEqual(parseBotListen(2280), { host: undefined, port: 2280 });
+  assert.deepEqual(parseBotListen('2280'), { host: undefined, port: 2280 });
+  assert.deepEqual(parseBotListen(':2280'), { host: undefined, port: 2280 });
+  assert.deepEqual(parseBotListen('*:2280'), { host: undefined, port: 2280 });
+  assert.deepEqual(parseBotListen('0.0.0.0:2280'), { host: undefined, port: 2280 }, 'all addresses');
+  assert.deepEqual(parseBotListen('[::]:2280'), { host: undefined, port: 2280 });
+  assert.deepEqual(parseBotListen('127.0.0.1:2280'), { host: '127.0.0.1', port: 2280 });
+  assert.deepEqual(parseBotListen('[::1]:5140'), { host: '::1', port: 5140 });
+  assert.deepEqual(parseBotListen('[::ffff:127.0.0.1]:5140'), { host: '127.0.0.1', port: 5140 });
+  assert.deepEqual(parseBotListen('localhost:8080'), { host: 'loopback', port: 8080 });
   for (const bad of [0, 65536, 1.5, -1, '', '0', '65536', 'x:1', '127.0.0.1', '127.0.0.1:', '::1:8080', '1.2.3:80', '127.0.0.1:80/ws']) {
-    const parsed = parseListen(bad);
+    const parsed = parseBotListen(bad);
     assert.equal(typeof parsed, 'string', `${JSON.stringify(bad)} must be refused`);
     assert.match(parsed as string, /^expected a port \(1-65535\) or "host:port"/);
   }
-  assert.equal(formatListen(spec(2280)), ':2280');
-  assert.equal(formatListen(spec('127.0.0.1:2280')), '127.0.0.1:2280');
-  assert.equal(formatListen(spec('[::1]:2280')), '[::1]:2280');
-  assert.equal(formatListen(spec('localhost:2280')), 'localhost:2280');
+  assert.equal(formatBotListen(spec(2280)), ':2280');
+  assert.equal(formatBotListen(spec('127.0.0.1:2280')), '127.0.0.1:2280');
+  assert.equal(formatBotListen(spec('[::1]:2280')), '[::1]:2280');
+  assert.equal(formatBotListen(spec('localhost:2280')), 'localhost:2280');
 });
 
 test('listened connections: the LOCAL end is the port (and the address, when one is given)', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { waitUntil } from '../../helpers/wait.js';
-import { canonicalIp } from '../../../src/probes/link/ip.js';
+import { canonicalIp } from '../../../src/net/ip.js';
 import { decodeHexAddress, parseProcNetTcp, TCP_ESTABLISHED, TCP_LISTEN } from '../../../src/probes/link/proc-net-tcp.js';
 
 test('canonicalIp: one spelling per address; IPv4-mapped IPv6 is its IPv4', () => {
