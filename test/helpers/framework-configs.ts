@@ -20,6 +20,8 @@ export function noneBotPreset(python: string, ports: { bot: number; watchdog: nu
   const config = presetConfig('nonebot2', { listenPort: ports.bot, command: [python, fixture('bots/nonebot2_bot.py')] }) as Config;
   config['env'] = { ...config['env'], HOST: '127.0.0.1', PORT: String(ports.bot), DRIVER: '~fastapi' };
   config['backend'] = { ...config['backend'], listen: `127.0.0.1:${ports.watchdog}` };
+  // The preset's restart.initialDelay (300 ms) kept, under the e2e helper's short maxDelay cap raised to match.
+  config['restart'] = { ...config['restart'], maxDelay: '1s' };
   return config;
 }
 
