@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LinkSampler, type TreeConnection } from '../../src/probes/link/link-probe.js';
 import { isSameProcess, processStartTime } from '../../src/process/proc-stat.js';
@@ -16,17 +15,10 @@ import { ReconnectingNapcat } from '../helpers/napcat-client.js';
 import { waitUntil } from '../helpers/wait.js';
 import { msSince, startWatchdog } from './bot-probe-helpers.js';
 import { PYTHON, requireBotRuntime, requireTool } from '../helpers/require-tool.js';
+import { freePort } from '../helpers/free-port.js';
 
 const STARTUP_GRACE_MS = 1500;
 
-/** A port nothing listens on now (the bot's port must be known before it starts, as in a config). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function botConfig(name: string, port: number, link: Record<string, unknown>): Record<string, unknown> {
   return {

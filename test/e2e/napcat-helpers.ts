@@ -1,20 +1,13 @@
 // Shared by the differential-verdict e2e tests: the real CLI, a listening fixture bot, and NapCat
 // as two WebSocket clients (one to the bot, one to the watchdog).
 import type { TestContext } from 'node:test';
-import net from 'node:net';
 import { botCommand } from '../helpers/listening-bot.js';
 import { FakeNapCat } from '../helpers/fake-napcat.js';
+import { freePort } from '../helpers/free-port.js';
 import { startWatchdog } from './bot-probe-helpers.js';
 
 export const LINK_GRACE_MS = 3000;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export async function setup(t: TestContext) {
   const botPort = await freePort();

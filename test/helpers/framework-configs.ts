@@ -1,17 +1,10 @@
 // Watchdog configs for the real-framework fixture bots, built from the presets `init` writes
 // (src/init/presets.ts): only the bot's command (its venv and the fixture), ports and the env the
 // fixture reads differ. Used by test/frameworks/ and bench/napcat-*.ts, bench/yirimirai.ts.
-import net from 'node:net';
 import { presetConfig } from '../../src/init/presets.js';
 import { fixture } from './watchdog-process.js';
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from './free-port.js';
 
 type Config = Record<string, any>;
 
