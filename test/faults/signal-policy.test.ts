@@ -11,19 +11,11 @@ import { events, node, noStackTrace, startWatchdog } from './fault-helpers.js';
 import { waitUntil } from '../helpers/wait.js';
 import { installSignalPolicy, SIGNAL_POLICY, type SignalHandlers } from '../../src/commands/signal-policy.js';
 import { EventEmitter } from 'node:events';
+import { alive } from '../helpers/alive.js';
 
 const IGNORED = Object.entries(SIGNAL_POLICY)
   .filter(([, action]) => action === 'ignore')
   .map(([signal]) => signal as NodeJS.Signals);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether `pid` catches (SigCgt) or ignores (SigIgn) `signal`, from /proc/<pid>/status. */
 function disposition(pid: number, signal: NodeJS.Signals): 'caught' | 'ignored' | 'default' {

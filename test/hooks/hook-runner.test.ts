@@ -10,6 +10,7 @@ import { createRedactor } from '../../src/log/redact.js';
 import { fixture } from '../helpers/watchdog-process.js';
 import { waitUntil } from '../helpers/wait.js';
 import { HttpSink } from './http-sink.js';
+import { alive } from '../helpers/alive.js';
 
 const node = process.execPath;
 const SECRET = 'VerY-SecreT-key-42';
@@ -41,15 +42,6 @@ function lines(file: string): Array<{ pid: number; env: Record<string, string>; 
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { pid: number; env: Record<string, string>; stdin: string });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('a command hook gets the event in BOT_WATCHDOG_* and as one JSON line on stdin, secrets scrubbed', async () => {

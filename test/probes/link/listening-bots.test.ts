@@ -11,6 +11,7 @@ import { NapcatClient } from '../../helpers/napcat-client.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { WsClient } from '../../helpers/ws-client.js';
 import { PYTHON, requireTool } from '../../helpers/require-tool.js';
+import { alive } from '../../helpers/alive.js';
 
 async function start(t: TestContext, name: string, env: Record<string, string> = {}): Promise<ListeningBot> {
   const bot = await startListeningBot(name, env);
@@ -33,15 +34,6 @@ function sampler(bot: ListeningBot): () => Extract<LinkSample, { kind: 'ok' }> {
     assert.equal(sample.kind, 'ok', JSON.stringify(sample));
     return sample as Extract<LinkSample, { kind: 'ok' }>;
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function refused(port: number): Promise<boolean> {
