@@ -94,7 +94,7 @@ export function worstApparentStall(samples: Sample[], intervalMs: number, phaseS
 
 /**
  * Replays the recorded queue through the real LinkProbe (virtual clock, listened link), checking
- * every `intervalMs` and again when the probe says a close look is due, as the monitor does; at
+ * every `intervalMs` and again when the probe says a close look is due, as the bot-probe runner does; at
  * every phase of the schedule (step 50 ms). Counts the close looks taken and the stalls declared.
  */
 export async function replayProbe(samples: Sample[], intervalMs: number, stallMs: number): Promise<{ closeLooks: number; fired: number }> {

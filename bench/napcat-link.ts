@@ -5,7 +5,7 @@
 // scale with it).
 // Run: node --import tsx bench/napcat-link.ts [--runs N]   (exits 1 if a target is missed)
 import { performance } from 'node:perf_hooks';
-import { BackendMonitor } from '../src/backend/backend-monitor.js';
+import { BackendWatcher } from '../src/backend/backend-watcher.js';
 import { NapCatListener } from '../src/backend/onebot-reverse/listener.js';
 import { POLICIES } from '../src/backend/policy.js';
 import { systemClock } from '../src/clock/clock.js';
@@ -85,7 +85,7 @@ async function once(scenario: Scenario): Promise<number> {
   const logger = createEventLog({ level: 'silent', format: 'json' });
   const sink = new HealthSink({ log: logger, clock, startupGrace: 0 });
   const listener = new NapCatListener({ listen: { host: '127.0.0.1', port: 0 }, clock, logger, health: sink });
-  const backend = new BackendMonitor({ policy: POLICIES['onebot-reverse'], listener: () => listener, interval: 1000, timeout: 1000, failureThreshold: 3, port: sink.port(), clock, logger });
+  const backend = new BackendWatcher({ policy: POLICIES['onebot-reverse'], listener: () => listener, interval: 1000, timeout: 1000, failureThreshold: 3, port: sink.port(), clock, logger });
   const fact = (type: Event) =>
     new Promise<number>((resolve) => {
       const off = sink.subscribe((update) => {

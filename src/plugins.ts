@@ -6,9 +6,9 @@ import { backendRuleOf } from './backend/policy.js';
 import type { HealthSink } from './health/health-sink.js';
 import { DEFAULT_RULE } from './health/probe-rules.js';
 import type { EventLog } from './log/events.js';
-import { botProbeRules, buildBotMonitors } from './monitors/bot-monitors.js';
+import { botProbeRules, buildBotProbes } from './bot-probes/build-bot-probes.js';
 import { StateWriter } from './state/state-writer.js';
-import type { BackendGate, Monitor } from './supervisor/types.js';
+import type { BackendGate, Plugin } from './supervisor/types.js';
 import { packageVersion } from './version.js';
 import { secretValues } from './config/secret-values.js';
 
@@ -19,9 +19,9 @@ import { secretValues } from './config/secret-values.js';
  * threshold, grace and restart reason is decided here, from the config, and applied by the sink.
  */
 export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clock: Clock, health: HealthSink): Promise<RunPlugins> {
-  const monitors: Monitor[] = [];
-  // First, so that it sees every report of the monitors started after it.
-  monitors.push(
+  const plugins: Plugin[] = [];
+  // First, so that it sees every report of the plug-ins started after it.
+  plugins.push(
     new StateWriter({
       file: config.state.file,
       configFile: config.configFile,
@@ -32,7 +32,7 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
       secrets: secretValues(config),
     }),
   );
-  if (config.status.listen !== undefined) monitors.push((await import('./status/status-monitor.js')).createStatusMonitor(config, logger, clock, monitors));
+  if (config.status.listen !== undefined) plugins.push((await import('./status/status-endpoint.js')).createStatusEndpoint(config, logger, clock, plugins));
   let gate: BackendGate | undefined;
   const backend = createBackend(config, { clock });
   if (backend) {
@@ -40,23 +40,23 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
     if (backend.pollProbe) health.setRule(backend.pollProbe.name, { ...DEFAULT_RULE, threshold: config.probes.backend.failureThreshold });
     // Whether the backend's outages, blips and relogins restart the bot: the kind's policy.
     health.setBackendRule(backendRuleOf(backend.policy));
-    const monitor = backend.monitor(health.port(), logger);
-    monitors.push(monitor);
-    if (backend.policy.gatesStart) gate = monitor;
+    const watcher = backend.watcher(health.port(), logger);
+    plugins.push(watcher);
+    if (backend.policy.gatesStart) gate = watcher;
   }
   // backend.restart, for every kind, fed by the backend's facts through the sink.
   if (config.backend.restart) {
-    const { createBackendRestartMonitor } = await import('./backend/backend-restart-monitor.js');
-    const restarter = createBackendRestartMonitor(config, logger, clock);
-    if (restarter) monitors.push(restarter);
+    const { createBackendRestart } = await import('./backend/backend-restart.js');
+    const restarter = createBackendRestart(config, logger, clock);
+    if (restarter) plugins.push(restarter);
   }
   // Planned restarts (reason `scheduled`).
   if (config.restart.schedule) {
-    const { RestartScheduleMonitor } = await import('./supervisor/schedule.js');
-    monitors.push(new RestartScheduleMonitor(config.restart.schedule, logger, clock));
+    const { ScheduledRestarts } = await import('./supervisor/schedule.js');
+    plugins.push(new ScheduledRestarts(config.restart.schedule, logger, clock));
   }
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
   for (const [probe, rule] of Object.entries(botProbeRules(config))) health.setRule(probe, rule);
-  monitors.push(...buildBotMonitors(config, logger, clock));
-  return { ...(gate ? { gate } : {}), monitors };
+  plugins.push(...buildBotProbes(config, logger, clock));
+  return { ...(gate ? { gate } : {}), plugins };
 }

@@ -5,7 +5,7 @@ import type { EventLog } from '../log/events.js';
 import { HttpProbe } from '../probes/http.js';
 import type { Probe } from '../probes/probe.js';
 import { TcpProbe } from '../probes/tcp.js';
-import { BackendMonitor, type BackendMonitorOptions } from './backend-monitor.js';
+import { BackendWatcher, type BackendWatcherOptions } from './backend-watcher.js';
 import { MiraiBotPresence } from './mirai/bot-presence.js';
 import { MiraiHttpProbe } from './mirai/mirai-http.js';
 import { MiraiWsProbe, openMiraiLink, type MiraiWsOptions } from './mirai/mirai-ws.js';
@@ -29,11 +29,11 @@ export interface Backend {
   /** What `bot-watchdog check` runs once, in order: the poll, then the WebSocket handshake when probes.websocket is on. */
   readonly oneShotProbes: readonly Probe[];
   /**
-   * The monitor of `run`: the supervisor's gate when the policy says so (starts wait until the
+   * The watcher of `run`: the supervisor's gate when the policy says so (starts wait until the
    * backend is ready), reporting results and facts into `port`. Logs `config.ignored` when
    * probes.websocket is on for a backend without a WebSocket.
    */
-  monitor(port: BackendHealthPort, logger: EventLog): BackendMonitor;
+  watcher(port: BackendHealthPort, logger: EventLog): BackendWatcher;
 }
 
 /** The protocol options of the configured backend, for its probes and its link. */
@@ -69,8 +69,8 @@ function kindOf(config: WatchdogConfig): Kind | undefined {
 }
 
 /**
- * The backend of `config` (undefined for backend.kind "none"): its probes and its monitor, with
- * the options built here once. `check` uses `oneShotProbes`, `run` uses `monitor()`.
+ * The backend of `config` (undefined for backend.kind "none"): its probes and its watcher, with
+ * the options built here once. `check` uses `oneShotProbes`, `run` uses `watcher()`.
  */
 export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backend | undefined {
   const kind = kindOf(config);
@@ -89,17 +89,17 @@ export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backen
       pollProbe: undefined,
       // NapCat's link cannot be checked once: `check` reads the running watchdog's verdict instead.
       oneShotProbes: [],
-      monitor(port, logger) {
+      watcher(port, logger) {
         // Loaded when it starts: the listener's server brings `ws`, which other configs never load.
         const listener = async () => new (await import('./onebot-reverse/listener.js')).NapCatListener({ listen, accessToken: kind.accessToken, clock, logger, health: port });
-        return new BackendMonitor({ policy, listener, interval, timeout, failureThreshold, port, clock, logger });
+        return new BackendWatcher({ policy, listener, interval, timeout, failureThreshold, port, clock, logger });
       },
     };
   }
 
   let pollProbe: Probe;
   let wsProbe: Probe | undefined;
-  let link: BackendMonitorOptions['link'];
+  let link: BackendWatcherOptions['link'];
   const liveness = { pingInterval: ws.pingInterval, pongTimeout: ws.pongTimeout, clock };
   switch (kind.kind) {
     case 'mirai': {
@@ -132,7 +132,7 @@ export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backen
     policy,
     pollProbe,
     oneShotProbes: wsProbe ? [pollProbe, wsProbe] : [pollProbe],
-    monitor(port, logger) {
+    watcher(port, logger) {
       if (ws.enabled && !link) {
         logger.emit(
           'config.ignored',
@@ -140,7 +140,7 @@ export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backen
           `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${config.backend.kind}"`,
         );
       }
-      return new BackendMonitor({ policy, poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, ...(link ? { link } : {}) });
+      return new BackendWatcher({ policy, poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, ...(link ? { link } : {}) });
     },
   };
 }

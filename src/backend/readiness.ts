@@ -13,7 +13,7 @@ export type { OutageEvidence } from '../health/types.js';
  * its driver reports — as a pure reducer: `reduce(state, event) → { state, effects }`. No clock,
  * no timers, no I/O: every event carries the time it happened (`at`, the clock's now()), and every
  * side effect (a log line, a result or a fact for the health sink, waking the waiting starts, the
- * waiting-log timer) is returned for the adapter (src/backend/backend-monitor.ts) to carry out.
+ * waiting-log timer) is returned for the adapter (src/backend/backend-watcher.ts) to carry out.
  * Whether a fact restarts the bot is the health sink's rule, from the kind's policy (policy.ts).
  *
  * The drivers differ in who dials: the watchdog polls (`poll`) and keeps one link (`link`, from

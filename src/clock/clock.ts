@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 export type TimerHandle = { readonly __timer: true };
 
 /**
- * The one source of time: the supervisor, monitors, probe loops, the backend link, kills and the
+ * The one source of time: the supervisor, plug-ins, probe loops, the backend link, kills and the
  * output scanner all take one, so that tests run them on virtual time (test/helpers/fake-clock.ts)
  * and never touch the real clock.
  */

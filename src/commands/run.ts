@@ -12,20 +12,20 @@ import { HealthSink } from '../health/health-sink.js';
 import { listenPorts } from '../probes/link/listen.js';
 import { waitForFreePorts } from '../process/port-holders.js';
 import { Supervisor } from '../supervisor/supervisor.js';
-import type { Monitor, BackendGate } from '../supervisor/types.js';
+import type { Plugin, BackendGate } from '../supervisor/types.js';
 import { installSignalPolicy } from './signal-policy.js';
 
 
 export interface RunPlugins {
   gate?: BackendGate;
-  monitors: Monitor[];
+  plugins: Plugin[];
 }
 
-/** Builds the plug-ins a config asks for (backend monitor, bot probes, state file). */
+/** Builds the plug-ins a config asks for (backend watcher, bot probes, state file). */
 export type PluginFactory = (config: WatchdogConfig, logger: EventLog, clock: Clock, health: HealthSink) => Promise<RunPlugins> | RunPlugins;
 
 /** `bot-watchdog run`: supervise the bot until a signal, the policy or the limit ends it. Resolves with the exit code. */
-export async function runCommand(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory, version: string): Promise<number> {
+export async function runCommand(config: WatchdogConfig, logger: EventLog, buildPlugins: PluginFactory, version: string): Promise<number> {
   if (process.pid === 1) {
     logger.emit('watchdog.pid1',
       { pid: process.pid },
@@ -47,18 +47,18 @@ export async function runCommand(config: WatchdogConfig, logger: EventLog, plugi
     return claim.exitCode;
   }
   try {
-    return await supervise(config, logger, plugins);
+    return await supervise(config, logger, buildPlugins);
   } finally {
     claim.lock.release();
   }
 }
 
-async function supervise(config: WatchdogConfig, logger: EventLog, plugins: PluginFactory): Promise<number> {
+async function supervise(config: WatchdogConfig, logger: EventLog, buildPlugins: PluginFactory): Promise<number> {
   const clock = systemClock;
   const platform = process.platform;
   // Every probe result flows through it; it alone asks the supervisor for restarts.
   const health = new HealthSink({ log: logger, clock, startupGrace: config.startup.grace });
-  const { gate, monitors } = await plugins(config, logger, clock, health);
+  const { gate, plugins } = await buildPlugins(config, logger, clock, health);
   // No EADDRINUSE crash loop: a start waits (up to stop.timeout) until nothing listens on the bot's port.
   const ports = listenPorts(config);
   const beforeSpawn =
@@ -89,7 +89,7 @@ async function supervise(config: WatchdogConfig, logger: EventLog, plugins: Plug
       ...(beforeSpawn ? { beforeSpawn } : {}),
       newMarker: newTreeMarker,
       startTimeOf: processStartTime,
-      monitors,
+      plugins,
       ...(gate ? { gate } : {}),
     },
   );

@@ -1,4 +1,4 @@
-import type { Monitor, StopRequest, SupervisorHandle, RunningChild } from '../supervisor/types.js';
+import type { Plugin, StopRequest, SupervisorHandle, RunningChild } from '../supervisor/types.js';
 import type { DemoLink, DemoMirai } from './demo-mirai.js';
 
 export interface BreakRecord {
@@ -25,7 +25,7 @@ export const BOT_PATH = '/all';
  * time silently: the bot then prints nothing, only its lost link shows), and tells what the
  * watchdog did: what it detected and how long after the break, and when the bot was back.
  */
-export class DemoNarrator implements Monitor {
+export class DemoNarrator implements Plugin {
   readonly name = 'demo';
   readonly breaks: BreakRecord[] = [];
   private readonly mirai: DemoMirai;

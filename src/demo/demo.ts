@@ -84,7 +84,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     say(`Every ${options.everyMs / 1000}s the demo breaks the bot's link; watch the watchdog catch it and bring the bot back. Ctrl-C ends the demo.`);
     const code = await runCommand(config, logger, async (cfg, log, clock, health) => {
       const plugins = await buildPlugins(cfg, log, clock, health);
-      return { ...plugins, monitors: [...plugins.monitors, narrator] };
+      return { ...plugins, plugins: [...plugins.plugins, narrator] };
     }, packageVersion());
     say(summary(narrator.breaks));
     if (interrupted && code !== 0 && code !== 130 && code !== 143) return interrupted === 'SIGINT' ? 130 : 143;

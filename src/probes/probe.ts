@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 
 /**
- * The one interface every probe implements. A probe checks one thing once; monitors run probes on
+ * The one interface every probe implements. A probe checks one thing once; plug-ins run probes on
  * intervals (or keep a connection open) and turn transitions into logs and restart requests, and
  * `bot-watchdog check` runs each configured probe once.
  */

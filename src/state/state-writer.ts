@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
 import type { HealthUpdate } from '../health/health-sink.js';
-import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
+import type { ChildExit, Plugin, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
 import { STATE_REFRESH_MS } from '../probes/recorded-verdict.js';
 import { createTextRedactor } from '../log/redact.js';
 import { bootId, identityOf } from './identity.js';
@@ -34,7 +34,7 @@ export interface StateWriterOptions {
  * time ("stopped") when the watchdog exits. The bot's pid, start time and tree marker are in it
  * from the moment it is spawned, so the next `run` can find the bot if this watchdog is killed.
  */
-export class StateWriter implements Monitor {
+export class StateWriter implements Plugin {
   readonly name = 'state-file';
   private handle: SupervisorHandle | undefined;
   private phase: WatchdogPhase = 'starting';

@@ -2,7 +2,7 @@ import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import { humanDuration } from '../human-duration.js';
 import { Cron } from 'croner';
 import type { EventLog } from '../log/events.js';
-import type { Monitor, SupervisorHandle } from './types.js';
+import type { Plugin, SupervisorHandle } from './types.js';
 
 /**
  * `restart.schedule`: a cron expression (5 fields, or 6 with seconds first; `@daily`, `@hourly`…)
@@ -151,7 +151,7 @@ export class RestartSchedule {
  * (ignored when no bot runs: a bot in backoff or waiting starts fresh anyway; skipped when the bot
  * has been up less than MIN_UPTIME_FOR_SCHEDULED_MS: it was just started anyway).
  */
-export class RestartScheduleMonitor implements Monitor {
+export class ScheduledRestarts implements Plugin {
   readonly name = 'schedule';
   private readonly schedule: RestartSchedule;
   private handle: SupervisorHandle | undefined;

@@ -11,7 +11,7 @@ import type {
   ChildHandle,
   Clock,
   KillTreeFn,
-  Monitor,
+  Plugin,
   RunningChild,
   SpawnSpec,
   StopRequest,
@@ -62,7 +62,7 @@ export interface SupervisorDeps {
   beforeSpawn?: (signal: AbortSignal) => Promise<unknown>;
   /** Where probe results go; it is the one that asks this supervisor for restarts. */
   health?: HealthSink;
-  monitors?: Monitor[];
+  plugins?: Plugin[];
 }
 
 /** What ended one run of the bot, and the stop that was asked for (with its evidence). */
@@ -165,18 +165,18 @@ export class Supervisor {
   }
 
   async run(): Promise<number> {
-    const monitors = this.deps.monitors ?? [];
-    if (monitors.length > 0 && !this.handle) throw new Error('monitors need a health sink');
-    for (const monitor of monitors) await monitor.start(this.handle as SupervisorHandle);
+    const plugins = this.deps.plugins ?? [];
+    if (plugins.length > 0 && !this.handle) throw new Error('plug-ins need a health sink');
+    for (const plugin of plugins) await plugin.start(this.handle as SupervisorHandle);
     try {
       return await this.loop();
     } finally {
       this.setState('exiting');
-      for (const monitor of monitors) {
+      for (const plugin of plugins) {
         try {
-          await monitor.stop();
+          await plugin.stop();
         } catch (error) {
-          this.log.emit('monitor.error',{ monitor: monitor.name, err: error }, 'a monitor failed to stop');
+          this.log.emit('monitor.error',{ monitor: plugin.name, err: error }, 'a plug-in failed to stop');
         }
       }
     }

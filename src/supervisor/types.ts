@@ -56,7 +56,7 @@ export interface StopRequest {
   evidence?: Record<string, unknown>;
 }
 
-/** Something that waits for the backend before the bot is started (the backend monitor). */
+/** Something that waits for the backend before the bot is started (the backend watcher). */
 export interface BackendGate {
   /** Resolves once the backend is ready; resolves early when `signal` aborts. Logs its own progress. */
   waitUntilReady(signal: AbortSignal): Promise<void>;
@@ -76,7 +76,7 @@ export interface SupervisorHandle {
 }
 
 /** A plug-in that runs beside the supervisor for its whole life. */
-export interface Monitor {
+export interface Plugin {
   readonly name: string;
   start(handle: SupervisorHandle): void | Promise<void>;
   stop(): void | Promise<void>;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { BackendMonitor, type BackendMonitorOptions } from '../../src/backend/backend-monitor.js';
+import { BackendWatcher, type BackendWatcherOptions } from '../../src/backend/backend-watcher.js';
 import type { LinkAttempt, LinkLoss, LinkSignal, WsConnection } from '../../src/backend/ws-connection.js';
 import type { Clock } from '../../src/clock/clock.js';
 import { HealthSink } from '../../src/health/health-sink.js';
@@ -132,14 +132,14 @@ export class FakePort implements BackendHealthPort {
   }
 }
 
-export function monitorHarness(options: { link?: false | BackendMonitorOptions['link']; linkAccount?: 'wait-for-relogin' | 'outage'; poll?: ScriptedPoll } = {}) {
+export function watcherHarness(options: { link?: false | BackendWatcherOptions['link']; linkAccount?: 'wait-for-relogin' | 'outage'; poll?: ScriptedPoll } = {}) {
   const clock = new FakeClock();
   const log = memoryLogger();
   const poll = options.poll ?? new ScriptedPoll();
   const link = new ScriptedLink(clock, options.linkAccount === 'outage' ? 'onebot-ws' : 'mirai-ws');
   const policy = options.linkAccount === 'outage' ? POLICIES.onebot : POLICIES.mirai;
   const port = new FakePort(clock, policy);
-  const monitor = new BackendMonitor({
+  const watcher = new BackendWatcher({
     policy,
     poll,
     interval: 1000,
@@ -160,5 +160,5 @@ export function monitorHarness(options: { link?: false | BackendMonitorOptions['
           },
         }),
   });
-  return { clock, log, poll, link, port, monitor, flush };
+  return { clock, log, poll, link, port, watcher, flush };
 }

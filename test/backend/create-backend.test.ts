@@ -44,18 +44,18 @@ test('the one-shot mirai probes pass against a live fake, and leave no session b
   assert.equal(fake.sessions(), 0);
 });
 
-test('the backend monitor exists for every kind but "none"; websocket on http/tcp is ignored with a warning', () => {
+test('the backend watcher exists for every kind but "none"; websocket on http/tcp is ignored with a warning', () => {
   const { logger, events } = memoryLogger();
   const clock = new FakeClock();
   const port = new FakePort(clock);
   assert.equal(createBackend(config({}), { clock }), undefined);
-  assert.ok(createBackend(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }), { clock })?.monitor(port, logger));
+  assert.ok(createBackend(config({ kind: 'mirai', url: 'http://h:8080', verifyKey: 'k' }), { clock })?.watcher(port, logger));
   assert.equal(events('config.ignored').length, 0);
-  assert.ok(createBackend(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }), { clock })?.monitor(port, logger));
+  assert.ok(createBackend(config({ kind: 'tcp', url: 'tcp://h:1' }, { websocket: { enabled: true } }), { clock })?.watcher(port, logger));
   assert.equal(events('config.ignored').length, 1);
 });
 
-test('one factory: the monitor polls with the very probe check runs, on the injected clock', async () => {
+test('one factory: the watcher polls with the very probe check runs, on the injected clock', async () => {
   const clock = new FakeClock();
   const onebot = { kind: 'onebot', url: 'http://127.0.0.1:1', accessToken: 't' };
   const withLink = createBackend(config(onebot), { clock });
@@ -72,8 +72,8 @@ test('one factory: the monitor polls with the very probe check runs, on the inje
     return Promise.resolve({ probe: 'onebot-http', verdict: 'unhealthy', reason: 'GET /get_status: connection refused', latencyMs: 0 });
   };
   const port = new FakePort(clock, backend.policy);
-  const monitor = backend.monitor(port, memoryLogger().logger);
-  void monitor.start();
+  const watcher = backend.watcher(port, memoryLogger().logger);
+  void watcher.start();
   await flush();
   assert.deepEqual(checks, [0]);
   await clock.advance(999);
@@ -81,7 +81,7 @@ test('one factory: the monitor polls with the very probe check runs, on the inje
   await clock.advance(1);
   assert.deepEqual(checks, [0, 1000], 'the next poll came 1 s of virtual time later');
   assert.deepEqual(port.verdicts('onebot-http'), ['unhealthy', 'unhealthy']);
-  await monitor.stop();
+  await watcher.stop();
 });
 
 test('the example watchdog.config.json watches Mirai with the WebSocket link, loadable without env vars', async () => {

@@ -74,7 +74,7 @@ for (const bot of BOTS) {
   });
 }
 
-test('with the mirai backend monitor on: the link target defaults to backend.url, and the watchdog\'s own link never counts', { skip: requireTool(...PYTHON) }, async (t) => {
+test('with the mirai backend watcher on: the link target defaults to backend.url, and the watchdog\'s own link never counts', { skip: requireTool(...PYTHON) }, async (t) => {
   const fake = await startFake(t);
   const botLinked = fake.waitForConnection((c) => c.path === '/all', 30_000);
   const run = startWatchdog(t, {
@@ -86,7 +86,7 @@ test('with the mirai backend monitor on: the link target defaults to backend.url
   const first = await botLinked;
   const spawn = await run.waitForEvent('child.spawn');
   const watchdogLink = fake.connections().find((c) => c.path !== '/all');
-  assert.ok(watchdogLink, 'the backend monitor keeps its own link to the same port');
+  assert.ok(watchdogLink, 'the backend watcher keeps its own link to the same port');
   const graceEnds = Date.parse(String(spawn.time)) + STARTUP_GRACE_MS;
   await waitUntil(() => Date.now() >= graceEnds, 20_000, 20);
 

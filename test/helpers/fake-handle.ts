@@ -1,4 +1,4 @@
-// A SupervisorHandle for monitor unit tests: a real health sink in front of a fake supervisor; the
+// A SupervisorHandle for plug-in unit tests: a real health sink in front of a fake supervisor; the
 // test emits spawn/exit and reads what the sink recorded and asked for.
 import { PassThrough } from 'node:stream';
 import type { Clock } from '../../src/clock/clock.js';

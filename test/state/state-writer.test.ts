@@ -13,7 +13,7 @@ function setup(file = join(mkdtempSync(join(tmpdir(), 'bw-writer-')), '.bot-watc
   const log = memoryLogger();
   let wall = Date.parse('2026-01-01T00:00:00.000Z');
   const writer = new StateWriter({ file, configFile: '/x/watchdog.config.json', command: ['bot', '--flag'], version: '9.9.9', logger: log.logger, clock: { ...systemClock, wallNow: () => wall } });
-  const h = harness(baseOptions(), { monitors: [writer] });
+  const h = harness(baseOptions(), { plugins: [writer] });
   const read = (): StateFile => {
     const result = readStateFile(file);
     assert.equal(result.status, 'ok', JSON.stringify(result));

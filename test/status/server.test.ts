@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 import { closedByPeer, get, json, openEvents, rawSocket } from '../helpers/status-client.js';
-import { StatusMonitor } from '../../src/status/status-monitor.js';
+import { StatusEndpoint } from '../../src/status/status-endpoint.js';
 import { StatusServer, type StatusLimits, type StatusSource } from '../../src/status/server.js';
 import { DASHBOARD } from '../../src/status/dashboard.js';
 import { systemClock } from '../../src/clock/clock.js';
@@ -16,7 +16,7 @@ const TOKEN = 'status-token-0123456789abcdef';
 async function endpoint(options: { token?: string; limits?: Partial<StatusLimits>; listen?: string | number } = {}) {
   const { logger, events } = memoryLogger();
   const handle = new FakeHandle();
-  const monitor = new StatusMonitor({
+  const statusEndpoint = new StatusEndpoint({
     clock: handle.clock,
     config: {
       status: { listen: options.listen ?? '127.0.0.1:0', ...(options.token ? { token: options.token } : {}) },
@@ -28,14 +28,14 @@ async function endpoint(options: { token?: string; limits?: Partial<StatusLimits
     logger,
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  await monitor.start(handle);
-  const port = monitor.address()?.port ?? 0;
-  return { handle, monitor, port, events, [Symbol.asyncDispose]: () => monitor.stop() };
+  await statusEndpoint.start(handle);
+  const port = statusEndpoint.address()?.port ?? 0;
+  return { handle, statusEndpoint, port, events, [Symbol.asyncDispose]: () => statusEndpoint.stop() };
 }
 
 test('routes: /healthz, /status, /metrics, the dashboard, HEAD; 404 and 405 as JSON', async (t) => {
-  const { handle, monitor, port } = await endpoint();
-  t.after(() => monitor.stop());
+  const { handle, statusEndpoint, port } = await endpoint();
+  t.after(() => statusEndpoint.stop());
   assert.ok(port > 0);
 
   let health = await get(port, '/healthz');
@@ -90,8 +90,8 @@ test('routes: /healthz, /status, /metrics, the dashboard, HEAD; 404 and 405 as J
 });
 
 test('/events: the whole view at once, then again on each change; the timeline shows a restart and its reason', async (t) => {
-  const { handle, monitor, port } = await endpoint({ limits: { updateIntervalMs: 10 } });
-  t.after(() => monitor.stop());
+  const { handle, statusEndpoint, port } = await endpoint({ limits: { updateIntervalMs: 10 } });
+  t.after(() => statusEndpoint.stop());
   const first = handle.spawn();
   const stream = await openEvents(port);
   t.after(() => stream.close());
@@ -114,8 +114,8 @@ test('/events: the whole view at once, then again on each change; the timeline s
 });
 
 test('secrets never leave: verifyKey in a probe reason or a stop is redacted in /status, /healthz, /events and /metrics', async (t) => {
-  const { handle, monitor, port } = await endpoint({ limits: { updateIntervalMs: 10 } });
-  t.after(() => monitor.stop());
+  const { handle, statusEndpoint, port } = await endpoint({ limits: { updateIntervalMs: 10 } });
+  t.after(() => statusEndpoint.stop());
   const child = handle.spawn();
   handle.events.emit('state', 'running');
   const reason = `GET /verify?verifyKey=${VERIFY_KEY}: code 1 (wrong key ${VERIFY_KEY})`;
@@ -136,8 +136,8 @@ test('secrets never leave: verifyKey in a probe reason or a stop is redacted in 
 });
 
 test('status.token: Bearer or Basic (token as the password), else 401 on every route; the token is never echoed', async (t) => {
-  const { monitor, port } = await endpoint({ token: TOKEN });
-  t.after(() => monitor.stop());
+  const { statusEndpoint, port } = await endpoint({ token: TOKEN });
+  t.after(() => statusEndpoint.stop());
   for (const path of ['/', '/healthz', '/status', '/metrics', '/events', '/nope']) {
     const reply = await get(port, path);
     assert.equal(reply.status, 401, path);
@@ -160,8 +160,8 @@ test('status.token: Bearer or Basic (token as the password), else 401 on every r
 });
 
 test('a slow client (headers never finished) is cut off by the headers timeout', async (t) => {
-  const { monitor, port } = await endpoint({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 400, timeoutCheckMs: 100 } });
-  t.after(() => monitor.stop());
+  const { statusEndpoint, port } = await endpoint({ limits: { headersTimeoutMs: 300, requestTimeoutMs: 400, timeoutCheckMs: 100 } });
+  t.after(() => statusEndpoint.stop());
   const socket = await rawSocket(port);
   const closed = closedByPeer(socket);
   socket.write('GET /status HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
@@ -171,8 +171,8 @@ test('a slow client (headers never finished) is cut off by the headers timeout',
 });
 
 test('garbage instead of HTTP gets 400 and a closed connection', async (t) => {
-  const { monitor, port } = await endpoint();
-  t.after(() => monitor.stop());
+  const { statusEndpoint, port } = await endpoint();
+  t.after(() => statusEndpoint.stop());
   const socket = await rawSocket(port);
   const closed = closedByPeer(socket);
   socket.write('\x00\x01\x02 not http at all\r\n\r\n');
@@ -184,8 +184,8 @@ test('garbage instead of HTTP gets 400 and a closed connection', async (t) => {
 });
 
 test('a flood of connections is capped: over maxConnections the oldest idle ones are closed, the rest still served', async (t) => {
-  const { monitor, port } = await endpoint({ limits: { maxConnections: 4 } });
-  t.after(() => monitor.stop());
+  const { statusEndpoint, port } = await endpoint({ limits: { maxConnections: 4 } });
+  t.after(() => statusEndpoint.stop());
   const sockets = await Promise.all(Array.from({ length: 10 }, () => rawSocket(port)));
   const closings = sockets.map((socket) => closedByPeer(socket).then(() => socket));
   // Six are closed by the server; wait for exactly those, then check four are still open and usable.
@@ -210,8 +210,8 @@ test('a flood of connections is capped: over maxConnections the oldest idle ones
 });
 
 test('event streams are capped (503 beyond), and a closed one frees its slot', async (t) => {
-  const { monitor, port } = await endpoint({ limits: { maxEventStreams: 2 } });
-  t.after(() => monitor.stop());
+  const { statusEndpoint, port } = await endpoint({ limits: { maxEventStreams: 2 } });
+  t.after(() => statusEndpoint.stop());
   const a = await openEvents(port);
   const b = await openEvents(port);
   t.after(() => (a.close(), b.close()));
@@ -274,16 +274,16 @@ test('a port in use is logged (status.failed) and the plug-in goes on without th
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.after(() => blocker.close());
   const port = (blocker.address() as AddressInfo).port;
-  const { handle, monitor, events } = await endpoint({ listen: `127.0.0.1:${port}` });
-  t.after(() => monitor.stop());
+  const { handle, statusEndpoint, events } = await endpoint({ listen: `127.0.0.1:${port}` });
+  t.after(() => statusEndpoint.stop());
   const [failed] = events('status.failed');
   assert.equal(failed?.code, 'EADDRINUSE');
   assert.equal(failed?.level, 'error');
   assert.match(String(failed?.msg), /port is in use; supervision goes on without it/);
-  assert.equal(monitor.address(), undefined);
+  assert.equal(statusEndpoint.address(), undefined);
   handle.spawn();
   handle.events.emit('restart', { reason: 'exited', attempt: 1, delayMs: 0 });
-  assert.match(await monitor.metrics.render(), /bot_watchdog_restarts_total\{reason="exited"\} 1/);
+  assert.match(await statusEndpoint.metrics.render(), /bot_watchdog_restarts_total\{reason="exited"\} 1/);
 });
 
 test('an error while answering is a 500 and a status.error line, never a crash', async (t) => {
@@ -310,8 +310,8 @@ test('an error while answering is a 500 and a status.error line, never a crash',
 });
 
 test('requests over the rate are answered 429; requests without the token cannot use up the budget of those with it', async (t) => {
-  const { monitor, port } = await endpoint({ token: TOKEN, limits: { requestsPerSecond: 0.001, burst: 3 } });
-  t.after(() => monitor.stop());
+  const { statusEndpoint, port } = await endpoint({ token: TOKEN, limits: { requestsPerSecond: 0.001, burst: 3 } });
+  t.after(() => statusEndpoint.stop());
   const statuses = [];
   for (let i = 0; i < 5; i++) statuses.push((await get(port, '/healthz')).status);
   assert.deepEqual(statuses, [401, 401, 401, 429, 429]);

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { HealthSink } from '../../src/health/health-sink.js';
 import type { ProbeRule } from '../../src/health/probe-rules.js';
 import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
-import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, Monitor, SpawnSpec } from '../../src/supervisor/types.js';
+import type { BackendGate, ChildExit, ChildHandle, KillTreeRequest, Plugin, SpawnSpec } from '../../src/supervisor/types.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 
@@ -83,7 +83,7 @@ export function harness(
     gate?: FakeGate;
     spawnError?: string;
     killIgnores?: boolean;
-    monitors?: Monitor[];
+    plugins?: Plugin[];
     /** killTree waits for this before it resolves */
     killHold?: Promise<void>;
     clock?: FakeClock;
@@ -123,7 +123,7 @@ export function harness(
     newMarker: () => ({ name: 'BOT_WATCHDOG_TREE', value: 'test' }),
     ...(extra.gate ? { gate: extra.gate } : {}),
     ...(extra.beforeSpawn ? { beforeSpawn: extra.beforeSpawn } : {}),
-    ...(extra.monitors ? { monitors: extra.monitors } : {}),
+    ...(extra.plugins ? { plugins: extra.plugins } : {}),
   });
   let exitCode: number | undefined;
   const done = supervisor.run().then((code) => (exitCode = code));

@@ -2,7 +2,7 @@
 // `scheduled` reason's rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cronError, MIN_UPTIME_FOR_SCHEDULED_MS, RECHECK_MS, RestartSchedule, RestartScheduleMonitor, scheduleProblem } from '../../src/supervisor/schedule.js';
+import { cronError, MIN_UPTIME_FOR_SCHEDULED_MS, RECHECK_MS, RestartSchedule, ScheduledRestarts, scheduleProblem } from '../../src/supervisor/schedule.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 import { reasonRules } from '../../src/supervisor/restart-reasons.js';
@@ -116,8 +116,8 @@ test('a planned restart while the bot has been up less than 5 minutes is skipped
   const timers = new FakeClock(at('2024-05-01T03:50:00Z'));
   const log = memoryLogger('info');
   const handle = new FakeHandle(timers);
-  const monitor = new RestartScheduleMonitor('*/10 * * * *', log.logger, timers);
-  monitor.start(handle);
+  const schedule = new ScheduledRestarts('*/10 * * * *', log.logger, timers);
+  schedule.start(handle);
   timers.advanceSync(7 * 60_000); // 03:57
   handle.spawn(); // just (re)started: by a crash, a probe, SIGHUP
   timers.advanceSync(3 * 60_000); // 04:00: up 3 min
@@ -128,7 +128,7 @@ test('a planned restart while the bot has been up less than 5 minutes is skipped
   timers.advanceSync(10 * 60_000); // 04:10: up 13 min
   assert.deepEqual(handle.restarts.map((r) => r.reason), ['scheduled']);
   assert.ok(MIN_UPTIME_FOR_SCHEDULED_MS === 5 * 60_000);
-  monitor.stop();
+  schedule.stop();
 });
 
 test('reason "scheduled": never counts toward the limit, whatever the policy, no backoff, waits for the backend as configured, never damped as a backend restart', () => {

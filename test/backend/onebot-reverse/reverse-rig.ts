@@ -1,8 +1,8 @@
-// NapCat's side of the one backend machine as a unit: the listener (driver), the backend monitor
+// NapCat's side of the one backend machine as a unit: the listener (driver), the backend watcher
 // (the one reducer), a real health sink; what they do is read back as the named events the tests
 // wait for. Tests may listen to the log: it is how people see it.
 import { EventEmitter } from 'node:events';
-import { BackendMonitor } from '../../../src/backend/backend-monitor.js';
+import { BackendWatcher } from '../../../src/backend/backend-watcher.js';
 import { NapCatListener, type NapCatListenerOptions } from '../../../src/backend/onebot-reverse/listener.js';
 import type { ListenAddress } from '../../../src/net/listen-address.js';
 import { POLICIES } from '../../../src/backend/policy.js';
@@ -39,7 +39,7 @@ const EVENTS: Record<string, [string, (f: Fields) => Fields]> = {
 export class ReverseRig extends EventEmitter {
   readonly handle: FakeHandle;
   readonly listener: NapCatListener;
-  readonly monitor: BackendMonitor;
+  readonly watcher: BackendWatcher;
   readonly log: EventLog;
 
   constructor(
@@ -51,7 +51,7 @@ export class ReverseRig extends EventEmitter {
     this.handle = new FakeHandle(timers, this.log);
     const { listen, logger: _logger, ...limits } = options;
     this.listener = new NapCatListener({ listen: listen ?? { host: '127.0.0.1', port: 0 }, ...limits, clock: timers, logger: this.log, health: this.handle.health });
-    this.monitor = new BackendMonitor({
+    this.watcher = new BackendWatcher({
       policy: POLICIES['onebot-reverse'],
       listener: () => this.listener,
       interval: 1000,
@@ -84,21 +84,21 @@ export class ReverseRig extends EventEmitter {
   }
 
   start(): Promise<void> {
-    return this.monitor.start();
+    return this.watcher.start();
   }
 
   stop(): Promise<void> {
-    return this.monitor.stop();
+    return this.watcher.stop();
   }
 
   /** NapCat is linked with fresh heartbeats (whatever its account says). */
   isReady(): boolean {
-    return peersOk(this.monitor.readiness, this.timers.now());
+    return peersOk(this.watcher.readiness, this.timers.now());
   }
 
   /** False only when NapCat said a QQ account is offline. */
   accountOnline(): boolean {
-    return Object.keys(this.monitor.readiness.accountOffline).length === 0;
+    return Object.keys(this.watcher.readiness.accountOffline).length === 0;
   }
 
   listeningOn(): ListenAddress | undefined {
@@ -106,7 +106,7 @@ export class ReverseRig extends EventEmitter {
   }
 
   snapshot(): { connections: number; account: string; selfId: number | undefined; garbageFrames: number; linked: number; listening: string | undefined } {
-    const state = this.monitor.readiness;
+    const state = this.watcher.readiness;
     const peers = Object.values(state.peers);
     const bound = this.listener.listeningOn();
     return {

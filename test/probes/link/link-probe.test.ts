@@ -475,7 +475,7 @@ test('LinkProbe stall: unread bytes that never shrink for longer than stall = li
     assert.equal((await at(ms, rx)).verdict, 'healthy', `${ms}`);
   }
   assert.equal((await at(7000, 150)).verdict, 'healthy');
-  assert.equal(probe.dueInMs(), 1001, 'the monitor checks again when the close look should begin');
+  assert.equal(probe.dueInMs(), 1001, 'the runner checks again when the close look should begin');
   assert.equal((await at(8000, 150)).verdict, 'healthy');
   // Due at 9001: from 8001 this check watches the link every 20 ms until then, and it never shrinks.
   const r = await at(8001, 4000);

@@ -5,7 +5,7 @@ import type { WatchdogConfig } from '../config/load-config.js';
 import { parseListenAddress } from '../net/listen-address.js';
 import { createRedactor } from '../log/redact.js';
 import { StateWriter } from '../state/state-writer.js';
-import type { Monitor, SupervisorHandle } from '../supervisor/types.js';
+import type { Plugin, SupervisorHandle } from '../supervisor/types.js';
 import { packageVersion } from '../version.js';
 import { DASHBOARD } from './dashboard.js';
 import { LiveStatus } from './live-status.js';
@@ -13,7 +13,7 @@ import { StatusMetrics } from './metrics.js';
 import { StatusServer, type StatusLimits } from './server.js';
 import { secretValues } from '../config/secret-values.js';
 
-export interface StatusMonitorOptions {
+export interface StatusEndpointOptions {
   config: Pick<WatchdogConfig, 'status' | 'state' | 'configFile' | 'command' | 'backend'>;
   logger: EventLog;
   clock: Clock;
@@ -37,7 +37,7 @@ export interface StatusMonitorOptions {
  * With `deriveBackend: false` the backend and the account come from the backend's facts, as the
  * health sink publishes them (outages, ready, the QQ account), not guessed from probe verdicts.
  */
-export class StatusMonitor implements Monitor {
+export class StatusEndpoint implements Plugin {
   readonly name = 'status';
   readonly metrics: StatusMetrics;
   readonly live: LiveStatus;
@@ -48,7 +48,7 @@ export class StatusMonitor implements Monitor {
   private listening: { url: string; port: number } | undefined;
   private offEvents: (() => void) | undefined;
 
-  constructor(private readonly options: StatusMonitorOptions) {
+  constructor(private readonly options: StatusEndpointOptions) {
     const { config, logger } = options;
     const listen = parseListenAddress(config.status.listen ?? 0);
     if ('problem' in listen) throw new Error(`status.listen: ${listen.problem}`); // validated with the config already
@@ -136,8 +136,8 @@ export class StatusMonitor implements Monitor {
  * The status plug-in (for a config with `status.listen`). `before`: the plug-ins built so far;
  * the state file's writer among them (started before this one) is the source of `/status`.
  */
-export function createStatusMonitor(config: WatchdogConfig, logger: EventLog, clock: Clock, before: readonly Monitor[] = []): StatusMonitor {
-  const stateWriter = before.find((monitor): monitor is StateWriter => monitor instanceof StateWriter);
+export function createStatusEndpoint(config: WatchdogConfig, logger: EventLog, clock: Clock, before: readonly Plugin[] = []): StatusEndpoint {
+  const stateWriter = before.find((plugin): plugin is StateWriter => plugin instanceof StateWriter);
   // Backend and account state come from the backend's facts (not guessed from probe verdicts).
-  return new StatusMonitor({ config, logger, clock, deriveBackend: false, ...(stateWriter ? { stateWriter } : {}) });
+  return new StatusEndpoint({ config, logger, clock, deriveBackend: false, ...(stateWriter ? { stateWriter } : {}) });
 }

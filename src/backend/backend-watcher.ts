@@ -2,7 +2,7 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { BackendHealthPort } from '../health/types.js';
 import type { EventLog } from '../log/events.js';
 import type { Probe } from '../probes/probe.js';
-import type { BackendGate, Monitor } from '../supervisor/types.js';
+import type { BackendGate, Plugin } from '../supervisor/types.js';
 import { LinkKeeper, type LinkKeeperOptions } from './link-keeper.js';
 import { ProbeLoop } from '../health/probe-loop.js';
 import type { NapCatListener } from './onebot-reverse/listener.js';
@@ -20,7 +20,7 @@ import {
   type ReadinessState,
 } from './readiness.js';
 
-export interface BackendMonitorOptions {
+export interface BackendWatcherOptions {
   /** The kind's policy (policy.ts). */
   policy: BackendPolicy;
   /** The HTTP (or TCP) poll: mirai-http, onebot-http, http, tcp; none when the backend dials us. */
@@ -53,9 +53,9 @@ export interface BackendMonitorOptions {
  * the waiting starts, and two timers on the injected clock (the waiting log, NapCat's deadline).
  *
  * As the supervisor's gate (kinds whose policy gates the start) it holds starts until ready; as a
- * monitor it runs beside the supervisor.
+ * plug-in it runs beside the supervisor.
  */
-export class BackendMonitor implements Monitor, BackendGate {
+export class BackendWatcher implements Plugin, BackendGate {
   readonly name = 'backend';
   private state: ReadinessState;
   private readonly loop: ProbeLoop | undefined;
@@ -66,7 +66,7 @@ export class BackendMonitor implements Monitor, BackendGate {
   private running = false;
   private listener: NapCatListener | undefined;
 
-  constructor(private readonly options: BackendMonitorOptions) {
+  constructor(private readonly options: BackendWatcherOptions) {
     const { interval, link, poll, listener } = options;
     const settings: ReadinessSettings = {
       policy: options.policy,

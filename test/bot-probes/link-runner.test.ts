@@ -3,8 +3,8 @@ import { linkRestartReason } from '../../src/probes/link/link-probe.js';
 import { test } from 'node:test';
 import type { Stats } from 'node:fs';
 import assert from 'node:assert/strict';
-import { linkMonitor } from '../../src/monitors/link-monitor.js';
-import { heartbeatMonitor } from '../../src/monitors/heartbeat-monitor.js';
+import { linkRunner } from '../../src/bot-probes/link-runner.js';
+import { heartbeatRunner } from '../../src/bot-probes/heartbeat-runner.js';
 import { flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { FakeProc, tcpLine } from '../helpers/fake-proc.js';
@@ -21,18 +21,18 @@ async function tick(t: Timers, ms: number, step = 10): Promise<void> {
 
 const target = [{ host: '127.0.0.1', port: 8080, from: 'probes.link.target' }];
 
-test('link monitor: watches each run of the bot in /proc; link gone for grace → link-lost with the evidence', async (t) => {
+test('link runner: watches each run of the bot in /proc; link gone for grace → link-lost with the evidence', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 500);
-  const monitor = linkMonitor({
+  const runner = linkRunner({
     targets: target, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: proc.root,
     matcher: { local: () => new Set() },
   });
   handle.sink.setRule('link', botProbeRule('link-lost', true, linkRestartReason));
-  await monitor.start(handle);
+  await runner.start(handle);
   // The FakeHandle numbers its bots from 1000.
   proc.add({ pid: 1000, ppid: 1, sockets: [77] }).net(1000, [tcpLine(0, '127.0.0.1:40000', '127.0.0.1:8080', 77)]);
   handle.spawn();
@@ -51,20 +51,20 @@ test('link monitor: watches each run of the bot in /proc; link gone for grace �
   assert.equal(restart.evidence?.['graceMs'], 1000);
   assert.equal(typeof restart.evidence?.['lastSeenAt'], 'string');
   assert.equal(log.events('probe.failed')[0]?.probe, 'link');
-  monitor.stop();
+  runner.stop();
 });
 
-test('link monitor, listened port with stall: a bot that stops reading → link-stalled; its listener gone → link-lost', async (t) => {
+test('link runner, listened port with stall: a bot that stops reading → link-stalled; its listener gone → link-lost', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 0);
-  const monitor = linkMonitor({
+  const runner = linkRunner({
     targets: [], listen: { host: undefined, port: 2280 }, stall: 1500, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: proc.root,
   });
   handle.sink.setRule('link', botProbeRule('link-lost', true, linkRestartReason));
-  await monitor.start(handle);
+  await runner.start(handle);
   const listener = tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 70, 0x0a);
   const link = (rx: number) => tcpLine(1, '127.0.0.1:2280', '127.0.0.1:45000', 71, 1, rx);
   proc.add({ pid: 1000, ppid: 1, sockets: [70, 71] }).net(1000, [listener, link(0)]);
@@ -100,26 +100,26 @@ test('link monitor, listened port with stall: a bot that stops reading → link-
   assert.ok(lost.at - diedAt <= 1000 + 20, `${lost.at - diedAt} ms after the listener went (grace 1000)`);
   assert.match(String(lost.evidence?.['detail']), /^nothing of the bot listens on :2280 for 1\.\ds/);
   assert.equal(lost.evidence?.['listening'], false);
-  monitor.stop();
+  runner.stop();
 });
 
-test('link monitor: without /proc it is off, with one probe.disabled warning', async () => {
+test('link runner: without /proc it is off, with one probe.disabled warning', async () => {
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger);
-  const monitor = linkMonitor({ targets: target, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: '/nonexistent-proc' });
+  const runner = linkRunner({ targets: target, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: '/nonexistent-proc' });
   const spawnListeners = handle.events.listenerCount('spawn');
   handle.sink.setRule('link', botProbeRule('link-lost', true, linkRestartReason));
-  await monitor.start(handle);
+  await runner.start(handle);
   handle.spawn();
   const disabled = log.events('probe.disabled');
   assert.equal(disabled.length, 1);
   assert.equal(disabled[0]?.probe, 'link');
   assert.equal(disabled[0]?.level, 'warn');
-  assert.equal(handle.events.listenerCount('spawn'), spawnListeners, 'the monitor does not follow runs');
-  monitor.stop();
+  assert.equal(handle.events.listenerCount('spawn'), spawnListeners, 'the runner does not follow runs');
+  runner.stop();
 });
 
-test('heartbeat monitor: a file that stops changing restarts the bot exactly maxAge after its last change', async (t) => {
+test('heartbeat runner: a file that stops changing restarts the bot exactly maxAge after its last change', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
   // The file system is simulated: real stat calls would finish at a random point of virtual time.
   let mtimeMs = Date.now();
@@ -127,9 +127,9 @@ test('heartbeat monitor: a file that stops changing restarts the bot exactly max
   const stat = async () => ({ isFile: () => true, isDirectory: () => false, mtimeMs }) as unknown as Stats;
   const file = '/srv/bot/bot.log';
   const handle = new FakeHandle();
-  const monitor = heartbeatMonitor({ file, maxAge: 1000, interval: 5000, clock: handle.clock, stat });
+  const runner = heartbeatRunner({ file, maxAge: 1000, interval: 5000, clock: handle.clock, stat });
   handle.sink.setRule('heartbeat', botProbeRule('heartbeat-stale'));
-  await monitor.start(handle);
+  await runner.start(handle);
   touch();
   handle.spawn();
   for (let i = 0; i < 20; i++) {
@@ -142,5 +142,5 @@ test('heartbeat monitor: a file that stops changing restarts the bot exactly max
   assert.equal(handle.restarts.length, 1, 'not at the next 5 s tick: exactly when the file turns stale');
   assert.ok(Math.abs(handle.restarts[0]!.at - (lastTouch + 1000)) <= 20, `${handle.restarts[0]!.at - lastTouch}`);
   assert.equal(handle.restarts[0]!.reason, 'heartbeat-stale');
-  monitor.stop();
+  runner.stop();
 });

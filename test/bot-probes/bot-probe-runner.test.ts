@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BotProbeMonitor } from '../../src/monitors/bot-probe-monitor.js';
+import { BotProbeRunner } from '../../src/bot-probes/bot-probe-runner.js';
 import { botProbeRule } from '../../src/health/probe-rules.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
 import { flush } from '../helpers/fake-clock.js';
@@ -33,12 +33,12 @@ test('unhealthy during startup.grace is reported "unknown" and does not count; r
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 1000);
   const { probe } = settable();
-  const monitor = new BotProbeMonitor({
+  const runner = new BotProbeRunner({
     name: 'fake', interval: 300, timeout: 100, clock: handle.clock,
     probeFor: () => probe, dueIn: () => 0,
   });
   handle.sink.setRule('fake', botProbeRule('heartbeat-stale'));
-  await monitor.start(handle);
+  await runner.start(handle);
   handle.spawn();
   await flush();
   await tick(t, 990);
@@ -57,26 +57,26 @@ test('unhealthy during startup.grace is reported "unknown" and does not count; r
   assert.equal(failed.length, 1);
   assert.equal(failed[0]?.file, '/x');
   assert.equal(handle.reports.at(-1)?.verdict, 'unhealthy');
-  monitor.stop();
+  runner.stop();
 });
 
 test('a probe that will turn unhealthy before the next tick is checked again exactly then', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const handle = new FakeHandle();
   const { probe, state } = settable('fake', 'healthy');
-  const monitor = new BotProbeMonitor({
+  const runner = new BotProbeRunner({
     name: 'fake', interval: 5000, timeout: 1000,
     clock: handle.clock, probeFor: () => probe, dueIn: () => 250,
   });
   handle.sink.setRule('fake', botProbeRule('heartbeat-stale'));
-  await monitor.start(handle);
+  await runner.start(handle);
   handle.spawn();
   await flush();
   state.verdict = 'unhealthy';
   await tick(t, 300);
   assert.equal(handle.restarts.length, 1);
   assert.ok((handle.restarts[0]?.at as number) <= 260, `at ${handle.restarts[0]?.at}`);
-  monitor.stop();
+  runner.stop();
 });
 
 test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() false disables it', async (t) => {
@@ -84,11 +84,11 @@ test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() fa
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger);
   const { probe, state } = settable('fake', 'healthy');
-  const monitor = new BotProbeMonitor({
+  const runner = new BotProbeRunner({
     name: 'fake', interval: 100, timeout: 50, clock: handle.clock, probeFor: () => probe,
   });
   handle.sink.setRule('fake', botProbeRule('link-lost'));
-  await monitor.start(handle);
+  await runner.start(handle);
   await tick(t, 500);
   assert.equal(state.calls.length, 0, 'no bot, no checks');
   handle.spawn();
@@ -103,13 +103,13 @@ test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() fa
   await tick(t, 500);
   assert.equal(handle.restarts.length, 0);
   assert.equal(log.events('probe.misconfigured').length, 1);
-  monitor.stop();
+  runner.stop();
   const calls = state.calls.length;
   await tick(t, 500);
   assert.equal(state.calls.length, calls, 'stop() ends the checks');
 
   const off = settable();
-  const disabled = new BotProbeMonitor({
+  const disabled = new BotProbeRunner({
     name: 'off', interval: 100, timeout: 50, clock: handle.clock, setup: () => false, probeFor: () => off.probe,
   });
   handle.sink.setRule('off', botProbeRule('link-lost'));

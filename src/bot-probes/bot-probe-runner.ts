@@ -1,12 +1,12 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { HealthPort } from '../health/health-sink.js';
 import type { Probe, ProbeResult } from '../probes/probe.js';
-import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
+import type { Plugin, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { ProbeLoop } from '../health/probe-loop.js';
 import { followRuns } from './follow-runs.js';
 import { toHealthResult } from './to-health-result.js';
 
-export interface BotProbeMonitorOptions<P extends Probe> {
+export interface BotProbeRunnerOptions<P extends Probe> {
   /** The probe's name (its results, logs and rule in the health sink). */
   name: string;
   /** Time between checks. */
@@ -14,13 +14,13 @@ export interface BotProbeMonitorOptions<P extends Probe> {
   /** A check that takes longer counts as unhealthy. */
   timeout: number;
   clock: Clock;
-  /** Runs once in start(); false disables the monitor (it has logged why). */
+  /** Runs once in start(); false disables the runner (it has logged why). */
   setup?: () => boolean | Promise<boolean>;
   /** The probe for one run of the bot. */
   probeFor: (child: RunningChild) => P;
   /**
    * Milliseconds until this probe's verdict can turn unhealthy (e.g. maxAge − file age). When
-   * that is sooner than the next interval, the monitor checks again exactly then, so detection
+   * that is sooner than the next interval, the runner checks again exactly then, so detection
    * does not wait for the next tick.
    */
   dueIn?: (result: ProbeResult, probe: P) => number | undefined;
@@ -34,17 +34,17 @@ interface Armed {
 
 /**
  * Runs one interval probe against each run of the bot: armed on `spawn`, disarmed on `exit`.
- * Every result goes to the health sink, whose rule for this probe (src/monitors/bot-monitors.ts:
- * threshold 1, startup.grace, the restart reason) decides; the monitor only asks the sink when
+ * Every result goes to the health sink, whose rule for this probe (src/bot-probes/build-bot-probes.ts:
+ * threshold 1, startup.grace, the restart reason) decides; the runner only asks the sink when
  * the grace ends, to check again exactly then.
  */
-export class BotProbeMonitor<P extends Probe> implements Monitor {
+export class BotProbeRunner<P extends Probe> implements Plugin {
   readonly name: string;
   private health: HealthPort | undefined;
   private armed: Armed | undefined;
   private unfollow: (() => void) | undefined;
 
-  constructor(private readonly options: BotProbeMonitorOptions<P>) {
+  constructor(private readonly options: BotProbeRunnerOptions<P>) {
     this.name = options.name;
   }
 

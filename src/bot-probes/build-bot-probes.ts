@@ -5,24 +5,24 @@ import { botProbeRule, type ProbeRule } from '../health/probe-rules.js';
 import { linkRestartReason } from '../probes/link/link-probe.js';
 import { listenPorts } from '../probes/link/listen.js';
 import { linkTargets } from '../probes/link/target.js';
-import type { Monitor } from '../supervisor/types.js';
-import { heartbeatMonitor } from './heartbeat-monitor.js';
-import { linkMonitor } from './link-monitor.js';
-import { OutputMonitor } from './output-monitor.js';
+import type { Plugin } from '../supervisor/types.js';
+import { heartbeatRunner } from './heartbeat-runner.js';
+import { linkRunner } from './link-runner.js';
+import { OutputWatcher } from './output-watcher.js';
 
 /**
- * The monitors that watch the bot itself (issue 4), each independent of the others and of the
+ * The bot probes that watch the bot itself (issue 4), each independent of the others and of the
  * backend: heartbeat file, the bot's own link to the backend, output patterns and silence.
  */
-export function buildBotMonitors(config: WatchdogConfig, logger: EventLog, clock: Clock): Monitor[] {
-  const monitors: Monitor[] = [];
+export function buildBotProbes(config: WatchdogConfig, logger: EventLog, clock: Clock): Plugin[] {
+  const plugins: Plugin[] = [];
   const { heartbeat, link, output } = config.probes;
   if (heartbeat) {
-    monitors.push(heartbeatMonitor({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, clock }));
+    plugins.push(heartbeatRunner({ file: heartbeat.file, maxAge: heartbeat.maxAge, interval: heartbeat.interval, clock }));
   }
   if (link?.enabled) {
-    monitors.push(
-      linkMonitor({
+    plugins.push(
+      linkRunner({
         targets: linkTargets(config),
         listen: listenPorts(config)[0],
         stall: link.stall,
@@ -33,9 +33,9 @@ export function buildBotMonitors(config: WatchdogConfig, logger: EventLog, clock
       }),
     );
   }
-  const outputMonitor = new OutputMonitor({ patterns: output.patterns, silence: output.silence, clock });
-  if (outputMonitor.active) monitors.push(outputMonitor);
-  return monitors;
+  const outputWatcher = new OutputWatcher({ patterns: output.patterns, silence: output.silence, clock });
+  if (outputWatcher.active) plugins.push(outputWatcher);
+  return plugins;
 }
 
 /**

@@ -5,9 +5,9 @@ import { LinkProbe, LinkSampler } from '../probes/link/link-probe.js';
 import { formatBotListen, type BotListenSpec } from '../net/listen-address.js';
 import { stallConfirmMs } from '../probes/link/stall-tracker.js';
 import { formatTarget, TargetMatcher, type LinkTarget, type MatcherOptions } from '../probes/link/target.js';
-import { BotProbeMonitor } from './bot-probe-monitor.js';
+import { BotProbeRunner } from './bot-probe-runner.js';
 
-export interface LinkMonitorOptions {
+export interface LinkRunnerOptions {
   /** Dialled links: where the bot connects to (may be empty when `listen` is set). */
   targets: LinkTarget[];
   /** The listened link: the port the bot listens on (probes.link.listen). */
@@ -28,10 +28,10 @@ export interface LinkMonitorOptions {
  * restarted with reason link-lost; unread bytes that never shrink for `stall` = link-stalled.
  * Linux only: without /proc the probe is off, with one probe.disabled warning.
  */
-export function linkMonitor(options: LinkMonitorOptions): BotProbeMonitor<LinkProbe> {
+export function linkRunner(options: LinkRunnerOptions): BotProbeRunner<LinkProbe> {
   const { logger, targets, listen } = options;
   let matcher: TargetMatcher | undefined;
-  return new BotProbeMonitor({
+  return new BotProbeRunner({
     name: 'link',
     interval: options.interval,
     // A check may take a close look at a stalling link (stall-tracker.ts) before it answers.

@@ -2,7 +2,7 @@ import type { Clock } from '../clock/clock.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import type { HealthUpdate } from '../health/health-sink.js';
 import type { EventLog } from '../log/events.js';
-import type { Monitor, SupervisorHandle } from '../supervisor/types.js';
+import type { Plugin, SupervisorHandle } from '../supervisor/types.js';
 import { BackendRestarter, type BackendRestarterOptions } from './backend-restarter.js';
 import { logBackendRestarter } from './restarter-log.js';
 
@@ -11,7 +11,7 @@ import { logBackendRestarter } from './restarter-log.js';
  * publishes them — `down` from a confirmed outage until the backend is ready again,
  * `account-offline` while an account is offline. A blip is no problem.
  */
-export class BackendRestartMonitor implements Monitor {
+export class BackendRestart implements Plugin {
   readonly name = 'backend-restart';
   private down = false;
   private readonly offline = new Set<string>();
@@ -58,12 +58,12 @@ export class BackendRestartMonitor implements Monitor {
 }
 
 /** The plug-in for a config with `backend.restart` (undefined without). */
-export function createBackendRestartMonitor(
+export function createBackendRestart(
   config: WatchdogConfig,
   log: EventLog,
   clock: Clock,
   run?: BackendRestarterOptions['run'],
-): BackendRestartMonitor | undefined {
+): BackendRestart | undefined {
   const restart = config.backend.restart;
   if (!restart || config.backend.kind === 'none') return undefined;
   const restarter = new BackendRestarter({
@@ -73,5 +73,5 @@ export function createBackendRestartMonitor(
     clock,
     ...(run ? { run } : {}),
   });
-  return new BackendRestartMonitor(restarter, log);
+  return new BackendRestart(restarter, log);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OutputMonitor } from '../../src/monitors/output-monitor.js';
+import { OutputWatcher } from '../../src/bot-probes/output-watcher.js';
 import { botProbeRule } from '../../src/health/probe-rules.js';
 import type { FakeHandle as Handle } from '../helpers/fake-handle.js';
 import { EXIT } from '../../src/exit-codes.js';
@@ -18,7 +18,7 @@ async function tick(t: Timers, ms: number, step = 10): Promise<void> {
   }
 }
 
-/** The rules the composition root sets for the output probes (src/monitors/bot-monitors.ts). */
+/** The rules the composition root sets for the output probes (src/bot-probes/build-bot-probes.ts). */
 function outputRules(handle: Handle): void {
   handle.sink.setRule('output-pattern', botProbeRule('output-match', false));
   handle.sink.setRule('output-silence', botProbeRule('output-silent', false));
@@ -30,9 +30,9 @@ test('a line matching a pattern restarts at once, even during startup.grace, wit
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 60_000);
-  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, clock: handle.clock });
+  const watcher = new OutputWatcher({ patterns: PATTERNS, silence: 0, clock: handle.clock });
   outputRules(handle);
-  monitor.start(handle);
+  watcher.start(handle);
   const child = handle.spawn();
   child.stdout.write('bot: connected\n\x1b[31m[ERROR]\x1b[0m WebSocket 通道意外');
   await flush();
@@ -65,31 +65,31 @@ test('a line matching a pattern restarts at once, even during startup.grace, wit
   assert.equal(handle.restarts.length, 2);
   assert.equal(handle.restarts[1]?.evidence?.['stream'], 'stderr');
   assert.equal((handle.restarts[1]?.evidence?.['line'] as string).length, 301, 'long lines are cut for the logs');
-  monitor.stop();
+  watcher.stop();
 });
 
 test('a prompt-like unfinished line matches after a short idle', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: ['请输入验证码'], silence: 0, clock: handle.clock, idleMs: 100 });
+  const watcher = new OutputWatcher({ patterns: ['请输入验证码'], silence: 0, clock: handle.clock, idleMs: 100 });
   outputRules(handle);
-  monitor.start(handle);
+  watcher.start(handle);
   handle.spawn().stdout.write('请输入验证码: ');
   await tick(t, 90);
   assert.equal(handle.restarts.length, 0);
   await tick(t, 20);
   assert.equal(handle.restarts.length, 1);
   assert.equal(handle.restarts[0]?.evidence?.['partial'], true);
-  monitor.stop();
+  watcher.stop();
 });
 
 test('silence: no output for `silence` after startup.grace restarts with the evidence; a chatty bot never is', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const log = memoryLogger();
   const handle = new FakeHandle(mockTimersClock(), log.logger, 3000);
-  const monitor = new OutputMonitor({ patterns: [], silence: 1000, clock: handle.clock });
+  const watcher = new OutputWatcher({ patterns: [], silence: 1000, clock: handle.clock });
   outputRules(handle);
-  monitor.start(handle);
+  watcher.start(handle);
   // Silent from the start: not before startup.grace ends.
   handle.spawn();
   await tick(t, 2990);
@@ -122,23 +122,23 @@ test('silence: no output for `silence` after startup.grace restarts with the evi
   handle.exit();
   await tick(t, 5000, 100);
   assert.equal(handle.restarts.length, 2);
-  monitor.stop();
+  watcher.stop();
 });
 
 test('off when there are no patterns and silence is 0', () => {
   const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: [], silence: 0, clock: handle.clock });
-  assert.equal(monitor.active, false);
+  const watcher = new OutputWatcher({ patterns: [], silence: 0, clock: handle.clock });
+  assert.equal(watcher.active, false);
   const spawnListeners = handle.events.listenerCount('spawn');
   outputRules(handle);
-  monitor.start(handle);
-  assert.equal(handle.events.listenerCount('spawn'), spawnListeners, 'an inactive monitor does not follow runs');
+  watcher.start(handle);
+  assert.equal(handle.events.listenerCount('spawn'), spawnListeners, 'an inactive watcher does not follow runs');
 });
 
 test('through the supervisor: an output-match restart has the same backoff and restart.limit as an exit', async () => {
   const clock = new FakeClock();
-  const monitor = new OutputMonitor({ patterns: PATTERNS, silence: 0, clock });
-  const h = harness(baseOptions({ restart: { limit: { count: 2, window: 600_000 } } as never }), { monitors: [monitor], clock, rules: { 'output-pattern': botProbeRule('output-match', false) } });
+  const watcher = new OutputWatcher({ patterns: PATTERNS, silence: 0, clock });
+  const h = harness(baseOptions({ restart: { limit: { count: 2, window: 600_000 } } as never }), { plugins: [watcher], clock, rules: { 'output-pattern': botProbeRule('output-match', false) } });
   await h.flush();
   for (let run = 0; run < 3; run++) {
     h.last().stdout.write('WebSocket 通道意外关闭。code: 1006, reason: \n');
@@ -162,9 +162,9 @@ test('through the supervisor: an output-match restart has the same backoff and r
 
 test('issue 17.11: a 70,000-byte line of "a" ending in "!" does not match a$ (cut at 64 KiB); a short one does', async () => {
   const handle = new FakeHandle();
-  const monitor = new OutputMonitor({ patterns: ['a$'], silence: 0, clock: handle.clock });
+  const watcher = new OutputWatcher({ patterns: ['a$'], silence: 0, clock: handle.clock });
   outputRules(handle);
-  monitor.start(handle);
+  watcher.start(handle);
   const child = handle.spawn();
   child.stdout.write(`${'a'.repeat(69_999)}!\n`);
   child.stdout.write('still fine!\n');
@@ -173,5 +173,5 @@ test('issue 17.11: a 70,000-byte line of "a" ending in "!" does not match a$ (cu
   child.stdout.write('aaa\n');
   await flush();
   assert.equal(handle.restarts.length, 1);
-  monitor.stop();
+  watcher.stop();
 });

@@ -1,8 +1,8 @@
 import type { Clock } from '../clock/clock.js';
 import { HeartbeatFileProbe, type HeartbeatFileOptions } from '../probes/heartbeat-file.js';
-import { BotProbeMonitor } from './bot-probe-monitor.js';
+import { BotProbeRunner } from './bot-probe-runner.js';
 
-export interface HeartbeatMonitorOptions {
+export interface HeartbeatRunnerOptions {
   file: string;
   maxAge: number;
   interval: number;
@@ -16,7 +16,7 @@ export interface HeartbeatMonitorOptions {
  * hung (the sink's rule restarts it with reason heartbeat-stale). Checked every `interval`, and again exactly when
  * the file would turn stale, so detection comes within maxAge plus one stat.
  */
-export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMonitor<HeartbeatFileProbe> {
+export function heartbeatRunner(options: HeartbeatRunnerOptions): BotProbeRunner<HeartbeatFileProbe> {
   // One probe for every run: what it learnt about the file's versions (clock-step guards) stays valid.
   const probe = new HeartbeatFileProbe({
     file: options.file,
@@ -25,7 +25,7 @@ export function heartbeatMonitor(options: HeartbeatMonitorOptions): BotProbeMoni
     wallNow: () => options.clock.wallNow(),
     ...(options.stat ? { stat: options.stat } : {}),
   });
-  return new BotProbeMonitor({
+  return new BotProbeRunner({
     name: 'heartbeat',
     interval: options.interval,
     // A stat that hangs (a dead network file system) is as bad as a stale file, but give it time.

@@ -3,10 +3,10 @@ import { compileOutputPattern, type OutputPattern } from '../child/output-patter
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { HealthVerdict } from '../health/types.js';
 import type { Evidence } from '../log/events.js';
-import type { Monitor, RunningChild, SupervisorHandle } from '../supervisor/types.js';
+import type { Plugin, RunningChild, SupervisorHandle } from '../supervisor/types.js';
 import { followRuns } from './follow-runs.js';
 
-export interface OutputMonitorOptions {
+export interface OutputWatcherOptions {
   /** JavaScript regular expressions (validated by the config); a line matching one = restart now. */
   patterns: string[];
   /** No output at all (stdout or stderr) for this long = hung; 0 = off. Silence waits out the sink's startup grace. */
@@ -36,7 +36,7 @@ interface Armed {
  * during startup.grace: a printed failure is not a slow start), and watches for silence (reason
  * output-silent, after startup.grace).
  */
-export class OutputMonitor implements Monitor {
+export class OutputWatcher implements Plugin {
   readonly name = 'output';
   private readonly patterns: OutputPattern[];
   private readonly clock: Clock;
@@ -45,7 +45,7 @@ export class OutputMonitor implements Monitor {
   private unfollow: (() => void) | undefined;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly options: OutputMonitorOptions) {
+  constructor(private readonly options: OutputWatcherOptions) {
     this.patterns = options.patterns.map((source) => compileOutputPattern(source));
     this.clock = options.clock;
   }

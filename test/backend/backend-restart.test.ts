@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBackendRestartMonitor } from '../../src/backend/backend-restart-monitor.js';
+import { createBackendRestart } from '../../src/backend/backend-restart.js';
 import { resolveConfig } from '../../src/config/load-config.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
@@ -17,14 +17,14 @@ function setup(kind: 'mirai' | 'onebot' | 'onebot-reverse' = 'mirai') {
   const restart = { command: ['systemctl', 'restart', 'mirai'], after: '30s', cooldown: '10m' };
   const backend = kind === 'onebot-reverse' ? { kind, listen: 9466, restart } : { kind, url: 'http://127.0.0.1:8080', ...(kind === 'mirai' ? { verifyKey: 'k' } : {}), restart };
   const config = resolveConfig({ command: ['x'], backend });
-  const monitor = createBackendRestartMonitor(config, log.logger, clock, async () => (runs.push(clock.now()), ok));
-  assert.ok(monitor);
-  monitor.start(handle);
-  return { log, clock, runs, monitor, sink: handle.sink };
+  const plugin = createBackendRestart(config, log.logger, clock, async () => (runs.push(clock.now()), ok));
+  assert.ok(plugin);
+  plugin.start(handle);
+  return { log, clock, runs, plugin, sink: handle.sink };
 }
 
 test('backend.restart: runs `after` into an outage the backend\'s facts report (through the health sink, not the log), at most once per cooldown; not after a recovery', async () => {
-  const { log, clock, runs, monitor, sink } = setup();
+  const { log, clock, runs, plugin, sink } = setup();
   // A log line is for people: it feeds nothing.
   log.logger.emit('backend.down', { probe: 'mirai-http', lastReason: 'connection refused' }, 'down');
   await clock.advance(60_000);
@@ -47,23 +47,23 @@ test('backend.restart: runs `after` into an outage the backend\'s facts report (
   sink.fact({ type: 'ready', probe: 'mirai-ws' });
   await clock.advance(60_000);
   assert.equal(runs.length, 1);
-  monitor.stop();
+  plugin.stop();
 });
 
 test('backend.restart: an account offline for `after` runs it too; a blip or a link fact changes nothing; none without the key', async () => {
-  const { log, clock, runs, monitor, sink } = setup('onebot');
+  const { log, clock, runs, plugin, sink } = setup('onebot');
   sink.fact({ type: 'blip', probe: 'onebot-ws', lostAt: 0, evidence: { probe: 'onebot-ws', lastReason: 'closed' } });
   sink.fact({ type: 'account-offline', probe: 'onebot-ws', evidence: { probe: 'onebot-ws', type: 'heartbeat' } });
   await clock.advance(30_000);
   assert.deepEqual(runs, [30_000]);
   assert.equal(log.events('backend.restart.run')[0]?.problem, 'account-offline');
-  monitor.stop();
+  plugin.stop();
   const without = resolveConfig({ command: ['x'], backend: { kind: 'mirai', url: 'http://127.0.0.1:8080', verifyKey: 'k' } });
-  assert.equal(createBackendRestartMonitor(without, log.logger, clock), undefined);
+  assert.equal(createBackendRestart(without, log.logger, clock), undefined);
 });
 
 test('backend.restart for onebot-reverse too: one account of several offline is enough; all back online stops it', async () => {
-  const { clock, runs, monitor, sink } = setup('onebot-reverse');
+  const { clock, runs, plugin, sink } = setup('onebot-reverse');
   const offline = (account: number) => ({ type: 'account-offline' as const, probe: 'onebot-reverse', account, evidence: { probe: 'onebot-reverse', type: 'bot_offline' } });
   const online = (account: number) => ({ type: 'account-online' as const, probe: 'onebot-reverse', account, evidence: { probe: 'onebot-reverse', type: 'heartbeat' } });
   sink.fact(offline(1));
@@ -74,5 +74,5 @@ test('backend.restart for onebot-reverse too: one account of several offline is 
   sink.fact(online(2));
   await clock.advance(600_000);
   assert.equal(runs.length, 1);
-  monitor.stop();
+  plugin.stop();
 });

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BackendRestarter } from '../../../src/backend/backend-restarter.js';
-import { BackendRestartMonitor } from '../../../src/backend/backend-restart-monitor.js';
+import { BackendRestart } from '../../../src/backend/backend-restart.js';
 import { createBackend } from '../../../src/backend/create-backend.js';
-import { BackendMonitor } from '../../../src/backend/backend-monitor.js';
+import { BackendWatcher } from '../../../src/backend/backend-watcher.js';
 import { backendRuleOf, POLICIES } from '../../../src/backend/policy.js';
 import { resolveConfig } from '../../../src/config/load-config.js';
-import { RestartScheduleMonitor } from '../../../src/supervisor/schedule.js';
+import { ScheduledRestarts } from '../../../src/supervisor/schedule.js';
 import { FakeHandle } from '../../helpers/fake-handle.js';
 import { FakeNapCat } from '../../helpers/fake-napcat.js';
 import { memoryLogger } from '../../helpers/log-sink.js';
@@ -30,7 +30,7 @@ test('NapCat down and its account kicked: reported as the onebot-reverse probe, 
   const backend = new ReverseRig(timers, { logger: log.logger });
   const { handle } = backend;
   handle.sink.setBackendRule(backendRuleOf(POLICIES['onebot-reverse']));
-  const restarts = new BackendRestartMonitor(restarter, log.logger);
+  const restarts = new BackendRestart(restarter, log.logger);
   restarts.start(handle);
   handle.spawn();
   await backend.start();
@@ -68,14 +68,14 @@ test('NapCat down and its account kicked: reported as the onebot-reverse probe, 
   );
 });
 
-test('createBackend for onebot-reverse: a monitor that is no start gate, without a poll', () => {
+test('createBackend for onebot-reverse: a watcher that is no start gate, without a poll', () => {
   const { logger } = memoryLogger();
   const timers = new FakeClock(Date.UTC(2024, 4, 1));
   const config = resolveConfig({ command: ['x'], backend: { kind: 'onebot-reverse', listen: 9466, restart: { command: ['true'] } } });
   const backend = createBackend(config, { clock: timers });
-  const monitor = backend?.monitor(new FakeHandle(timers).health, logger);
-  assert.ok(monitor instanceof BackendMonitor);
-  assert.equal(monitor.gatesStart, false);
+  const watcher = backend?.watcher(new FakeHandle(timers).health, logger);
+  assert.ok(watcher instanceof BackendWatcher);
+  assert.equal(watcher.gatesStart, false);
   assert.equal(backend?.pollProbe, undefined);
 });
 
@@ -83,8 +83,8 @@ test('restart.schedule plug-in: a `scheduled` restart at each due time; none ask
   const timers = new FakeClock(Date.parse('2024-05-01T03:54:00Z'));
   const log = memoryLogger('info');
   const handle = new FakeHandle(timers);
-  const monitor = new RestartScheduleMonitor('*/30 * * * *', log.logger, timers);
-  monitor.start(handle);
+  const schedule = new ScheduledRestarts('*/30 * * * *', log.logger, timers);
+  schedule.start(handle);
   handle.spawn();
   timers.advanceSync(6 * 60_000); // 04:00 (up 6 min: a bot up less than 5 min is not restarted)
   assert.deepEqual(handle.restarts.map((r) => [r.reason, r.evidence]), [['scheduled', { due: '2024-05-01T04:00:00.000Z' }]]);
@@ -96,6 +96,6 @@ test('restart.schedule plug-in: a `scheduled` restart at each due time; none ask
     ['2024-05-01T04:00:00.000Z', true, '2024-05-01T04:30:00.000Z'],
     ['2024-05-01T04:30:00.000Z', false, '2024-05-01T05:00:00.000Z'],
   ]);
-  monitor.stop();
+  schedule.stop();
   assert.equal(timers.pending(), 0);
 });
