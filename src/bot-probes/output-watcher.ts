@@ -96,6 +96,7 @@ export class OutputWatcher implements Plugin {
       armed.detach.push(
         scanStream(child[stream], {
           stream,
+          clock: this.clock,
           ...(onChunk ? { onChunk } : {}),
           ...(onLine ? { onLine } : {}),
           ...(this.options.idleMs === undefined ? {} : { idleMs: this.options.idleMs }),

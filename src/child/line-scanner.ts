@@ -2,6 +2,7 @@
 // it is given (the relay passes the same chunks through untouched), keeps at most maxLineBytes
 // of an unfinished line, and decodes a line once, when it is complete.
 import type { Readable } from 'node:stream';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 
 export interface ScannedLine {
   /** The line as text: UTF-8 decoded, ANSI escape sequences and a trailing CR removed. */
@@ -30,6 +31,8 @@ export function isCut(line: ScannedLine): boolean {
 
 export interface LineScannerOptions {
   stream: 'stdout' | 'stderr';
+  /** Times the idle wait for an unfinished line. */
+  clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   /** An unfinished line is scanned after this long without more output. Default 100 ms. */
   idleMs?: number;
   /** Bytes of one line kept for scanning; the rest of a longer line is skipped. Default 64 KiB. */
@@ -48,6 +51,7 @@ export function stripAnsi(text: string): string {
 
 export class LineScanner {
   private readonly stream: 'stdout' | 'stderr';
+  private readonly clock: LineScannerOptions['clock'];
   private readonly idleMs: number;
   private readonly maxLineBytes: number;
   /** Bytes of the unfinished line (at most maxLineBytes). */
@@ -57,7 +61,7 @@ export class LineScanner {
   private overflow = false;
   /** The unfinished line was already scanned as partial and nothing was added since. */
   private partialScanned = false;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimer: TimerHandle | undefined;
   private lastDataAt = 0;
   private disposed = false;
 
@@ -66,6 +70,7 @@ export class LineScanner {
     options: LineScannerOptions,
   ) {
     this.stream = options.stream;
+    this.clock = options.clock;
     this.idleMs = options.idleMs ?? 100;
     this.maxLineBytes = options.maxLineBytes ?? 64 * 1024;
   }
@@ -96,7 +101,7 @@ export class LineScanner {
 
   dispose(): void {
     this.disposed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.clock.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     this.pending = [];
     this.pendingBytes = 0;
@@ -146,19 +151,18 @@ export class LineScanner {
    * `lastDataAt`, and the timer, when it fires early, waits for the rest.
    */
   private armIdle(): void {
-    this.lastDataAt = Date.now();
+    this.lastDataAt = this.clock.now();
     if (!this.idleTimer) this.startIdleTimer(this.idleMs);
   }
 
   private startIdleTimer(ms: number): void {
-    this.idleTimer = setTimeout(() => {
+    this.idleTimer = this.clock.setTimeout(() => {
       this.idleTimer = undefined;
       if (this.disposed || this.partialScanned || (this.pendingBytes === 0 && !this.overflow)) return;
-      const quietFor = Date.now() - this.lastDataAt;
+      const quietFor = this.clock.now() - this.lastDataAt;
       if (quietFor < this.idleMs) this.startIdleTimer(this.idleMs - quietFor);
       else this.emit(true);
-    }, ms);
-    this.idleTimer.unref?.();
+    }, ms, { unref: true });
   }
 }
 

@@ -3,35 +3,27 @@ import assert from 'node:assert/strict';
 import { BotProbeRunner } from '../../src/bot-probes/bot-probe-runner.js';
 import { botProbeRule } from '../../src/health/probe-rules.js';
 import type { Probe, ProbeResult, Verdict } from '../../src/probes/probe.js';
-import { flush } from '../helpers/fake-clock.js';
+import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
-import { mockTimersClock } from '../helpers/mock-timers-clock.js';
 
-/** A probe whose verdict the test sets; counts its checks and records when they ran. */
+/** A probe whose verdict the test sets; counts its checks. */
 function settable(name = 'fake', initial: Verdict = 'unhealthy') {
-  const state = { verdict: initial, details: { file: '/x', ageMs: 0, maxAgeMs: 1000 } as Record<string, unknown>, calls: [] as number[] };
+  const state = { verdict: initial, details: { file: '/x', ageMs: 0, maxAgeMs: 1000 } as Record<string, unknown>, checks: 0 };
   const probe: Probe = {
     name,
     check: async (): Promise<ProbeResult> => {
-      state.calls.push(Date.now());
+      state.checks++;
       return { probe: name, verdict: state.verdict, reason: `it is ${state.verdict}`, latencyMs: 0, details: { ...state.details } };
     },
   };
   return { probe, state };
 }
 
-async function tick(t: { mock: { timers: { tick(ms: number): void } } }, ms: number, step = 10): Promise<void> {
-  for (let done = 0; done < ms; done += step) {
-    t.mock.timers.tick(Math.min(step, ms - done));
-    await flush();
-  }
-}
-
-test('unhealthy during startup.grace is reported "unknown" and does not count; right after it, a restart with the evidence', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+test('unhealthy during startup.grace is reported "unknown" and does not count; right after it, a restart with the evidence', async () => {
+  const clock = new FakeClock(0);
   const log = memoryLogger();
-  const handle = new FakeHandle(mockTimersClock(), log.logger, 1000);
+  const handle = new FakeHandle(clock, log.logger, 1000);
   const { probe } = settable();
   const runner = new BotProbeRunner({
     name: 'fake', interval: 300, timeout: 100, clock: handle.clock,
@@ -41,14 +33,14 @@ test('unhealthy during startup.grace is reported "unknown" and does not count; r
   await runner.start(handle);
   handle.spawn();
   await flush();
-  await tick(t, 990);
+  await clock.advanceInSteps(990);
   assert.equal(handle.restarts.length, 0);
   const checks = handle.reports.filter((r) => r.verdict !== 'unknown');
   assert.equal(handle.reports[0]?.verdict, 'unknown', 'the run is announced to the sink at its spawn');
   assert.ok(checks.length >= 3, JSON.stringify(handle.reports));
   assert.ok(checks.every((r) => r.verdict === 'starting' && /^starting \(startup\.grace\): it is unhealthy$/.test(r.reason ?? '')));
   assert.equal(log.events('probe.failed').length, 0);
-  await tick(t, 20);
+  await clock.advanceInSteps(20);
   assert.equal(handle.restarts.length, 1, 'checked again exactly when startup.grace ends, not at the next 300 ms tick');
   assert.ok((handle.restarts[0]?.at as number) < 1100, `at ${handle.restarts[0]?.at}`);
   assert.deepEqual(handle.restarts[0]?.reason, 'heartbeat-stale');
@@ -60,9 +52,9 @@ test('unhealthy during startup.grace is reported "unknown" and does not count; r
   runner.stop();
 });
 
-test('a probe that will turn unhealthy before the next tick is checked again exactly then', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
-  const handle = new FakeHandle();
+test('a probe that will turn unhealthy before the next tick is checked again exactly then', async () => {
+  const clock = new FakeClock(0);
+  const handle = new FakeHandle(clock);
   const { probe, state } = settable('fake', 'healthy');
   const runner = new BotProbeRunner({
     name: 'fake', interval: 5000, timeout: 1000,
@@ -73,40 +65,40 @@ test('a probe that will turn unhealthy before the next tick is checked again exa
   handle.spawn();
   await flush();
   state.verdict = 'unhealthy';
-  await tick(t, 300);
+  await clock.advanceInSteps(300);
   assert.equal(handle.restarts.length, 1);
   assert.ok((handle.restarts[0]?.at as number) <= 260, `at ${handle.restarts[0]?.at}`);
   runner.stop();
 });
 
-test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() false disables it', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() false disables it', async () => {
+  const clock = new FakeClock(0);
   const log = memoryLogger();
-  const handle = new FakeHandle(mockTimersClock(), log.logger);
+  const handle = new FakeHandle(clock, log.logger);
   const { probe, state } = settable('fake', 'healthy');
   const runner = new BotProbeRunner({
     name: 'fake', interval: 100, timeout: 50, clock: handle.clock, probeFor: () => probe,
   });
   handle.sink.setRule('fake', botProbeRule('link-lost'));
   await runner.start(handle);
-  await tick(t, 500);
-  assert.equal(state.calls.length, 0, 'no bot, no checks');
+  await clock.advanceInSteps(500);
+  assert.equal(state.checks, 0, 'no bot, no checks');
   handle.spawn();
-  await tick(t, 500);
-  const during = state.calls.length;
+  await clock.advanceInSteps(500);
+  const during = state.checks;
   assert.ok(during >= 5);
   handle.exit();
-  await tick(t, 500);
-  assert.equal(state.calls.length, during, 'no checks between runs');
+  await clock.advanceInSteps(500);
+  assert.equal(state.checks, during, 'no checks between runs');
   state.verdict = 'misconfigured';
   handle.spawn();
-  await tick(t, 500);
+  await clock.advanceInSteps(500);
   assert.equal(handle.restarts.length, 0);
   assert.equal(log.events('probe.misconfigured').length, 1);
   runner.stop();
-  const calls = state.calls.length;
-  await tick(t, 500);
-  assert.equal(state.calls.length, calls, 'stop() ends the checks');
+  const checks = state.checks;
+  await clock.advanceInSteps(500);
+  assert.equal(state.checks, checks, 'stop() ends the checks');
 
   const off = settable();
   const disabled = new BotProbeRunner({
@@ -115,7 +107,7 @@ test('armed on spawn, disarmed on exit; misconfigured never restarts; setup() fa
   handle.sink.setRule('off', botProbeRule('link-lost'));
   await disabled.start(handle);
   handle.spawn();
-  await tick(t, 300);
-  assert.equal(off.state.calls.length, 0);
+  await clock.advanceInSteps(300);
+  assert.equal(off.state.checks, 0);
   disabled.stop();
 });

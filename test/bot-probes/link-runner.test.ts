@@ -5,28 +5,19 @@ import type { Stats } from 'node:fs';
 import assert from 'node:assert/strict';
 import { linkRunner } from '../../src/bot-probes/link-runner.js';
 import { heartbeatRunner } from '../../src/bot-probes/heartbeat-runner.js';
-import { flush } from '../helpers/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { FakeProc, tcpLine } from '../helpers/fake-proc.js';
 import { memoryLogger } from '../helpers/log-sink.js';
-import { mockTimersClock } from '../helpers/mock-timers-clock.js';
-
-type Timers = { mock: { timers: { tick(ms: number): void } } };
-async function tick(t: Timers, ms: number, step = 10): Promise<void> {
-  for (let done = 0; done < ms; done += step) {
-    t.mock.timers.tick(Math.min(step, ms - done));
-    await flush();
-  }
-}
 
 const target = [{ host: '127.0.0.1', port: 8080, from: 'probes.link.target' }];
 
 test('link runner: watches each run of the bot in /proc; link gone for grace → link-lost with the evidence', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
+  const clock = new FakeClock(1_700_000_000_000);
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   const log = memoryLogger();
-  const handle = new FakeHandle(mockTimersClock(), log.logger, 500);
+  const handle = new FakeHandle(clock, log.logger, 500);
   const runner = linkRunner({
     targets: target, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: proc.root,
     matcher: { local: () => new Set() },
@@ -36,13 +27,13 @@ test('link runner: watches each run of the bot in /proc; link gone for grace →
   // The FakeHandle numbers its bots from 1000.
   proc.add({ pid: 1000, ppid: 1, sockets: [77] }).net(1000, [tcpLine(0, '127.0.0.1:40000', '127.0.0.1:8080', 77)]);
   handle.spawn();
-  await tick(t, 3000, 50);
+  await clock.advanceInSteps(3000, 50);
   assert.equal(handle.restarts.length, 0, 'linked: never restarted');
   assert.ok(handle.reports.some((r) => r.probe === 'link' && r.verdict === 'healthy' && /connected to 127\.0\.0\.1:8080 \(pid 1000\)/.test(r.reason ?? '')));
 
-  const lostAt = Date.now();
+  const lostAt = clock.now();
   proc.net(1000, [tcpLine(0, '127.0.0.1:40000', '127.0.0.1:8080', 77, 0x08)]); // CLOSE_WAIT: deaf
-  await tick(t, 1500, 10);
+  await clock.advanceInSteps(1500, 10);
   assert.equal(handle.restarts.length, 1);
   const restart = handle.restarts[0]!;
   assert.equal(restart.reason, 'link-lost');
@@ -55,11 +46,11 @@ test('link runner: watches each run of the bot in /proc; link gone for grace →
 });
 
 test('link runner, listened port with stall: a bot that stops reading → link-stalled; its listener gone → link-lost', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
+  const clock = new FakeClock(1_700_000_000_000);
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   const log = memoryLogger();
-  const handle = new FakeHandle(mockTimersClock(), log.logger, 0);
+  const handle = new FakeHandle(clock, log.logger, 0);
   const runner = linkRunner({
     targets: [], listen: { host: undefined, port: 2280 }, stall: 1500, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: proc.root,
   });
@@ -72,12 +63,12 @@ test('link runner, listened port with stall: a bot that stops reading → link-s
   // Reading: the queue goes up and down.
   for (let i = 0; i < 10; i++) {
     proc.net(1000, [listener, link(i % 2 === 1 ? 0 : 500)]);
-    await tick(t, 300, 10);
+    await clock.advanceInSteps(300, 10);
   }
   assert.equal(handle.restarts.length, 0, 'a bot that reads is never stalled');
-  const stoppedAt = Date.now();
+  const stoppedAt = clock.now();
   proc.net(1000, [listener, link(900)]);
-  await tick(t, 2200, 10);
+  await clock.advanceInSteps(2200, 10);
   assert.equal(handle.restarts.length, 1);
   const stalled = handle.restarts[0]!;
   assert.equal(stalled.reason, 'link-stalled');
@@ -90,10 +81,10 @@ test('link runner, listened port with stall: a bot that stops reading → link-s
   // The next run: the server task dies, the process lives on.
   proc.add({ pid: 1001, ppid: 1, sockets: [80, 81] }).net(1001, [tcpLine(0, '0.0.0.0:2280', '0.0.0.0:0', 80, 0x0a), tcpLine(1, '127.0.0.1:2280', '127.0.0.1:45002', 81)]);
   handle.spawn();
-  await tick(t, 900, 10);
-  const diedAt = Date.now();
+  await clock.advanceInSteps(900, 10);
+  const diedAt = clock.now();
   proc.net(1001, []);
-  await tick(t, 1500, 10);
+  await clock.advanceInSteps(1500, 10);
   assert.equal(handle.restarts.length, 2);
   const lost = handle.restarts[1]!;
   assert.equal(lost.reason, 'link-lost');
@@ -105,7 +96,7 @@ test('link runner, listened port with stall: a bot that stops reading → link-s
 
 test('link runner: without /proc it is off, with one probe.disabled warning', async () => {
   const log = memoryLogger();
-  const handle = new FakeHandle(mockTimersClock(), log.logger);
+  const handle = new FakeHandle(new FakeClock(), log.logger);
   const runner = linkRunner({ targets: target, grace: 1000, interval: 300, logger: log.logger, clock: handle.clock, procRoot: '/nonexistent-proc' });
   const spawnListeners = handle.events.listenerCount('spawn');
   handle.sink.setRule('link', botProbeRule('link-lost', true, linkRestartReason));
@@ -119,26 +110,26 @@ test('link runner: without /proc it is off, with one probe.disabled warning', as
   runner.stop();
 });
 
-test('heartbeat runner: a file that stops changing restarts the bot exactly maxAge after its last change', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_700_000_000_000 });
+test('heartbeat runner: a file that stops changing restarts the bot exactly maxAge after its last change', async () => {
+  const clock = new FakeClock(1_700_000_000_000);
   // The file system is simulated: real stat calls would finish at a random point of virtual time.
-  let mtimeMs = Date.now();
-  const touch = () => (mtimeMs = Date.now());
+  let mtimeMs = clock.wallNow();
+  const touch = () => (mtimeMs = clock.wallNow());
   const stat = async () => ({ isFile: () => true, isDirectory: () => false, mtimeMs }) as unknown as Stats;
   const file = '/srv/bot/bot.log';
-  const handle = new FakeHandle();
+  const handle = new FakeHandle(clock);
   const runner = heartbeatRunner({ file, maxAge: 1000, interval: 5000, clock: handle.clock, stat });
   handle.sink.setRule('heartbeat', botProbeRule('heartbeat-stale'));
   await runner.start(handle);
   touch();
   handle.spawn();
   for (let i = 0; i < 20; i++) {
-    await tick(t, 200, 20);
+    await clock.advanceInSteps(200, 20);
     touch();
   }
   assert.equal(handle.restarts.length, 0);
-  const lastTouch = Date.now();
-  await tick(t, 1500, 10);
+  const lastTouch = clock.now();
+  await clock.advanceInSteps(1500, 10);
   assert.equal(handle.restarts.length, 1, 'not at the next 5 s tick: exactly when the file turns stale');
   assert.ok(Math.abs(handle.restarts[0]!.at - (lastTouch + 1000)) <= 20, `${handle.restarts[0]!.at - lastTouch}`);
   assert.equal(handle.restarts[0]!.reason, 'heartbeat-stale');

@@ -7,16 +7,7 @@ import { EXIT } from '../../src/exit-codes.js';
 import { FakeClock, flush } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
-import { mockTimersClock } from '../helpers/mock-timers-clock.js';
 import { baseOptions, harness } from '../supervisor/harness.js';
-
-type Timers = { mock: { timers: { tick(ms: number): void } } };
-async function tick(t: Timers, ms: number, step = 10): Promise<void> {
-  for (let done = 0; done < ms; done += step) {
-    t.mock.timers.tick(Math.min(step, ms - done));
-    await flush();
-  }
-}
 
 /** The rules the composition root sets for the output probes (src/bot-probes/build-bot-probes.ts). */
 function outputRules(handle: Handle): void {
@@ -26,10 +17,10 @@ function outputRules(handle: Handle): void {
 
 const PATTERNS = ['WebSocket 通道意外关闭', '无法连接到 mirai'];
 
-test('a line matching a pattern restarts at once, even during startup.grace, with the line as evidence; once per run', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+test('a line matching a pattern restarts at once, even during startup.grace, with the line as evidence; once per run', async () => {
+  const clock = new FakeClock(0);
   const log = memoryLogger();
-  const handle = new FakeHandle(mockTimersClock(), log.logger, 60_000);
+  const handle = new FakeHandle(clock, log.logger, 60_000);
   const watcher = new OutputWatcher({ patterns: PATTERNS, silence: 0, clock: handle.clock });
   outputRules(handle);
   watcher.start(handle);
@@ -68,33 +59,33 @@ test('a line matching a pattern restarts at once, even during startup.grace, wit
   watcher.stop();
 });
 
-test('a prompt-like unfinished line matches after a short idle', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
-  const handle = new FakeHandle();
+test('a prompt-like unfinished line matches after a short idle', async () => {
+  const clock = new FakeClock(0);
+  const handle = new FakeHandle(clock);
   const watcher = new OutputWatcher({ patterns: ['请输入验证码'], silence: 0, clock: handle.clock, idleMs: 100 });
   outputRules(handle);
   watcher.start(handle);
   handle.spawn().stdout.write('请输入验证码: ');
-  await tick(t, 90);
+  await clock.advanceInSteps(90);
   assert.equal(handle.restarts.length, 0);
-  await tick(t, 20);
+  await clock.advanceInSteps(20);
   assert.equal(handle.restarts.length, 1);
   assert.equal(handle.restarts[0]?.evidence?.['partial'], true);
   watcher.stop();
 });
 
-test('silence: no output for `silence` after startup.grace restarts with the evidence; a chatty bot never is', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+test('silence: no output for `silence` after startup.grace restarts with the evidence; a chatty bot never is', async () => {
+  const clock = new FakeClock(0);
   const log = memoryLogger();
-  const handle = new FakeHandle(mockTimersClock(), log.logger, 3000);
+  const handle = new FakeHandle(clock, log.logger, 3000);
   const watcher = new OutputWatcher({ patterns: [], silence: 1000, clock: handle.clock });
   outputRules(handle);
   watcher.start(handle);
   // Silent from the start: not before startup.grace ends.
   handle.spawn();
-  await tick(t, 2990);
+  await clock.advanceInSteps(2990);
   assert.equal(handle.restarts.length, 0);
-  await tick(t, 20);
+  await clock.advanceInSteps(20);
   assert.equal(handle.restarts.length, 1);
   assert.equal(handle.restarts[0]?.reason, 'output-silent');
   assert.deepEqual(handle.restarts[0]?.evidence, {
@@ -106,13 +97,13 @@ test('silence: no output for `silence` after startup.grace restarts with the evi
   const child = handle.spawn();
   for (let i = 0; i < 100; i++) {
     (i % 2 ? child.stderr : child.stdout).write(`tick ${i}\n`);
-    await tick(t, 200, 50);
+    await clock.advanceInSteps(200, 50);
   }
   assert.equal(handle.restarts.length, 1);
-  const lastOutput = Date.now() - 200;
-  await tick(t, 790);
+  const lastOutput = clock.now() - 200;
+  await clock.advanceInSteps(790);
   assert.equal(handle.restarts.length, 1);
-  await tick(t, 20);
+  await clock.advanceInSteps(20);
   assert.equal(handle.restarts.length, 2);
   assert.ok(Math.abs((handle.restarts[1]?.at as number) - (lastOutput + 1000)) <= 10);
   assert.equal(handle.restarts[1]?.evidence?.['lastOutputAt'], new Date(lastOutput).toISOString());
@@ -120,7 +111,7 @@ test('silence: no output for `silence` after startup.grace restarts with the evi
 
   // Its run ends: no silence restart afterwards.
   handle.exit();
-  await tick(t, 5000, 100);
+  await clock.advanceInSteps(5000, 100);
   assert.equal(handle.restarts.length, 2);
   watcher.stop();
 });

@@ -4,11 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { completeUtf8Length, isCut, LineScanner, scanStream, stripAnsi, type ScannedLine } from '../../src/child/line-scanner.js';
 import { relayOutput } from '../../src/child/output-relay.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 function collect(options: Partial<ConstructorParameters<typeof LineScanner>[1]> = {}) {
   const lines: ScannedLine[] = [];
-  const scanner = new LineScanner((line) => lines.push(line), { stream: 'stdout', ...options });
-  return { scanner, lines, texts: () => lines.map((l) => l.text) };
+  const clock = new FakeClock();
+  const scanner = new LineScanner((line) => lines.push(line), { stream: 'stdout', clock, ...options });
+  return { scanner, lines, clock, texts: () => lines.map((l) => l.text) };
 }
 
 test('lines split across chunks, CRLF, multi-byte characters split mid-sequence, ANSI colours removed for matching', () => {
@@ -26,24 +28,23 @@ test('stripAnsi removes CSI, OSC and two-byte escapes and keeps everything else'
   assert.equal(stripAnsi('plain 文字'), 'plain 文字');
 });
 
-test('an unfinished line is scanned after idleMs (a prompt), and again whole once finished', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
-  const { scanner, lines } = collect({ idleMs: 100 });
+test('an unfinished line is scanned after idleMs (a prompt), and again whole once finished', () => {
+  const { scanner, lines, clock } = collect({ idleMs: 100 });
   scanner.push('Enter the QQ password: ');
-  t.mock.timers.tick(99);
+  clock.advanceSync(99);
   assert.equal(lines.length, 0);
-  t.mock.timers.tick(1);
+  clock.advanceSync(1);
   assert.deepEqual(lines, [{ text: 'Enter the QQ password: ', stream: 'stdout', partial: true, truncated: false }]);
-  t.mock.timers.tick(1000);
+  clock.advanceSync(1000);
   assert.equal(lines.length, 1, 'not again while nothing new arrives');
   scanner.push('ok\nnext');
   assert.deepEqual(lines[1], { text: 'Enter the QQ password: ok', stream: 'stdout', partial: false, truncated: false });
   // More output before idleMs postpones the partial scan.
-  t.mock.timers.tick(60);
+  clock.advanceSync(60);
   scanner.push(' part');
-  t.mock.timers.tick(60);
+  clock.advanceSync(60);
   assert.equal(lines.length, 2);
-  t.mock.timers.tick(40);
+  clock.advanceSync(40);
   assert.deepEqual(lines[2]?.text, 'next part');
   scanner.dispose();
   scanner.push('after dispose\n');
@@ -74,7 +75,7 @@ test('flush() scans the last unfinished line when the stream ends (once)', () =>
 test('a listener that throws does not reach the stream', () => {
   const scanner = new LineScanner(() => {
     throw new Error('bug');
-  }, { stream: 'stderr' });
+  }, { stream: 'stderr', clock: new FakeClock() });
   assert.doesNotThrow(() => scanner.push('x\n'));
   scanner.dispose();
 });
@@ -91,7 +92,7 @@ test('beside the relay: every byte passes through unchanged, in order, while eve
   relayOutput(source, sink);
   const lines: string[] = [];
   let bytesSeen = 0;
-  const detach = scanStream(source, { stream: 'stdout', onLine: (l) => lines.push(l.text), onChunk: (n) => (bytesSeen += n) });
+  const detach = scanStream(source, { stream: 'stdout', clock: new FakeClock(), onLine: (l) => lines.push(l.text), onChunk: (n) => (bytesSeen += n) });
   const text = Buffer.concat([Buffer.from('\x1b[32mgreen 绿色\x1b[0m\nline two\n'), randomBytes(5000), Buffer.from('\npartial-no-newline')]);
   for (let i = 0; i < text.length; ) {
     const size = 1 + Math.floor(Math.random() * 700);
@@ -131,11 +132,10 @@ test('completeUtf8Length drops only an unfinished sequence at the end', () => {
   for (const [bytes, length] of cases) assert.equal(completeUtf8Length(Uint8Array.from(bytes)), length, JSON.stringify(bytes));
 });
 
-test('an unfinished line seen idle is cut (no line end yet); at the end of the stream it is whole and scanned again', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
-  const { scanner, lines } = collect({ idleMs: 100 });
+test('an unfinished line seen idle is cut (no line end yet); at the end of the stream it is whole and scanned again', () => {
+  const { scanner, lines, clock } = collect({ idleMs: 100 });
   scanner.push('last words');
-  t.mock.timers.tick(100);
+  clock.advanceSync(100);
   scanner.flush();
   scanner.flush();
   assert.deepEqual(lines.map((l) => [l.text, isCut(l)]), [['last words', true], ['last words', false]]);

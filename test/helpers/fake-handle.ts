@@ -9,7 +9,7 @@ import type { RestartReason } from '../../src/supervisor/restart-reasons.js';
 import { SupervisorEvents } from '../../src/supervisor/supervisor-events.js';
 import type { RunningChild, SupervisorHandle, SupervisorState } from '../../src/supervisor/types.js';
 import { memoryLogger } from './log-sink.js';
-import { mockTimersClock } from './mock-timers-clock.js';
+import { FakeClock } from './fake-clock.js';
 
 export class FakeHandle implements SupervisorHandle, RestartTarget {
   readonly events = new SupervisorEvents();
@@ -27,9 +27,8 @@ export class FakeHandle implements SupervisorHandle, RestartTarget {
 
   readonly clock: Clock;
 
-  /** `clock`: a Clock, or a wall-clock function (monotonic time follows it; timers are the global ones). */
-  constructor(clock: Clock | (() => number) = mockTimersClock(), logger: EventLog = memoryLogger().logger, startupGrace = 0) {
-    this.clock = typeof clock === 'function' ? { ...mockTimersClock(), now: clock, wallNow: clock } : clock;
+  constructor(clock: Clock = new FakeClock(), logger: EventLog = memoryLogger().logger, startupGrace = 0) {
+    this.clock = clock;
     this.sink = new HealthSink({ log: logger, clock: this.clock, startupGrace });
     this.sink.attach(this);
     this.health = this.sink.port();

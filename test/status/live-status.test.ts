@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { createRedactor } from '../../src/log/redact.js';
 import { StateWriter } from '../../src/state/state-writer.js';
@@ -11,16 +12,13 @@ import { memoryLogger } from '../helpers/log-sink.js';
 import { sampleState } from '../state/sample-state.js';
 
 function setup(backendKind = 'mirai', options: { deriveBackend?: boolean } = {}) {
-  let wall = Date.parse('2026-05-01T10:00:00.000Z');
-  let mono = 1000;
-  const now = () => wall;
-  const advance = (ms: number) => {
-    wall += ms;
-    mono += ms;
-  };
-  const handle = new FakeHandle(now);
+  const clock = new FakeClock(Date.parse('2026-05-01T10:00:00.000Z'), 1000);
+  const now = () => clock.wallNow();
+  const mono = () => clock.now();
+  const advance = (ms: number) => clock.advanceSync(ms);
+  const handle = new FakeHandle(clock);
   const writer = new StateWriter({ file: '/x/state.json', configFile: undefined, command: ['bot'], version: '0.0.0', logger: memoryLogger().logger, clock: handle.clock, persist: () => {} });
-  const metrics = new StatusMetrics({ backendKind, now, monotonic: () => mono });
+  const metrics = new StatusMetrics({ backendKind, now, monotonic: mono });
   const live = new LiveStatus({ snapshot: () => writer.snapshot(), stateFile: '/x/state.json', backendKind, metrics, redact: createRedactor([]), now, ...options });
   writer.start(handle);
   live.start(handle);

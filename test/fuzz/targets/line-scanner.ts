@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { completeUtf8Length, LineScanner, stripAnsi, type ScannedLine } from '../../../src/child/line-scanner.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { check, type FuzzTarget } from '../target.js';
 
 /** Bytes that matter to a line reader, and text whose UTF-8 a chunk boundary can split. */
@@ -39,7 +40,7 @@ function expected(data: Buffer, maxLineBytes: number): Pick<ScannedLine, 'text' 
 function scan({ data, cuts, maxLineBytes }: Case): ScannedLine[] {
   const lines: ScannedLine[] = [];
   // No idle scans here (a day): only whole lines, and the last one at the end of the stream.
-  const scanner = new LineScanner((line) => lines.push(line), { stream: 'stdout', idleMs: 86_400_000, maxLineBytes });
+  const scanner = new LineScanner((line) => lines.push(line), { stream: 'stdout', clock: new FakeClock(), idleMs: 86_400_000, maxLineBytes });
   let at = 0;
   for (const cut of [...cuts, data.length]) {
     if (cut > at) scanner.push(data.subarray(at, cut));
