@@ -29,10 +29,10 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export interface StatusMetricsOptions {
   /** `backend.kind`: the backend and account series carry it as the `backend` label; none with "none". */
   backendKind: string;
-  /** Wall-clock milliseconds, for timestamps (injectable for tests). */
-  now?: () => number;
-  /** Monotonic milliseconds, for the uptime (a clock step must not change it). */
-  monotonic?: () => number;
+  /** Wall-clock milliseconds, for timestamps (the injected clock's `wallNow`). */
+  now: () => number;
+  /** Monotonic milliseconds, for the uptime (a clock step must not change it): the clock's `now`. */
+  monotonic: () => number;
 }
 
 /**
@@ -57,8 +57,8 @@ export class StatusMetrics {
   private botSince: number | undefined;
 
   constructor(options: StatusMetricsOptions) {
-    this.now = options.now ?? Date.now;
-    this.monotonic = options.monotonic ?? (() => performance.now());
+    this.now = options.now;
+    this.monotonic = options.monotonic;
     this.backendKind = options.backendKind;
     const registry = new Registry();
     this.registry = registry;
@@ -105,7 +105,7 @@ export class StatusMetrics {
         });
       }
     }
-    processMetrics(registers, name);
+    processMetrics(registers, name, this.now);
   }
 
   /** The bot was spawned just now. */
@@ -161,8 +161,8 @@ export class StatusMetrics {
  * Not prom-client's default metrics: those sample the event loop's delay on a 10 ms timer all
  * the time, a cost an idle sidecar should not pay.
  */
-function processMetrics(registers: RegistryType[], name: (suffix: string) => string): void {
-  const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
+function processMetrics(registers: RegistryType[], name: (suffix: string) => string, now: () => number): void {
+  const startSeconds = Math.round(now() / 1000 - process.uptime());
   const cpu: CounterType = new Counter({
     name: name('process_cpu_seconds_total'),
     help: 'CPU time (user and system) the watchdog process has used, in seconds',

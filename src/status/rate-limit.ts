@@ -9,7 +9,8 @@ export class RateLimit {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
+    /** Monotonic milliseconds (the injected clock's `now`). */
+    private readonly now: () => number,
   ) {
     this.tokens = burst;
     this.last = now();
@@ -36,7 +37,7 @@ export class KeyedRateLimit {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number,
     private readonly maxKeys = 256,
   ) {}
 

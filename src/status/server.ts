@@ -7,7 +7,7 @@ import { createHostCheck } from './host-check.js';
 import { KeyedRateLimit, RateLimit } from './rate-limit.js';
 import { PendingSockets, sourceOf, type DropCause } from '../net/pending-sockets.js';
 import { SourceLog } from '../net/source-log.js';
-import type { Clock } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 
 /** What the endpoint serves; each call is cheap and never throws on its own data. */
 export interface StatusSource {
@@ -80,8 +80,8 @@ export interface StatusServerOptions {
   page: StatusPage;
   logger: EventLog;
   limits?: Partial<StatusLimits>;
-  /** Times the cut of connections left unanswered. */
-  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /** Times the cut of connections left unanswered, the rate limits and the event streams. */
+  clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
 }
 
 const ROUTES = new Set(['/', '/healthz', '/status', '/metrics', '/events']);
@@ -112,8 +112,8 @@ export class StatusServer {
   private readonly refusals: SourceLog;
   private readonly streams = new Set<ServerResponse>();
   private unsubscribe: (() => void) | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private flushTimer: TimerHandle | undefined;
+  private keepAliveTimer: TimerHandle | undefined;
   private lastFlush = 0;
   private closed = false;
 
@@ -124,14 +124,15 @@ export class StatusServer {
     const { requestsPerSecond, burst } = this.limits;
     // Each source has its budget, and requests without the token have their own: guessing cannot
     // lock Prometheus out, nor one client's flood another client.
-    this.allowed = new KeyedRateLimit(requestsPerSecond, burst);
-    this.refused = new KeyedRateLimit(requestsPerSecond, burst);
-    this.allowedInAll = new RateLimit(requestsPerSecond * 4, burst * 4);
-    this.refusedInAll = new RateLimit(requestsPerSecond * 4, burst * 4);
+    const now = () => options.clock.now();
+    this.allowed = new KeyedRateLimit(requestsPerSecond, burst, now);
+    this.refused = new KeyedRateLimit(requestsPerSecond, burst, now);
+    this.allowedInAll = new RateLimit(requestsPerSecond * 4, burst * 4, now);
+    this.refusedInAll = new RateLimit(requestsPerSecond * 4, burst * 4, now);
     this.refusals = new SourceLog(
       (source, reason, count) =>
         options.logger.emit('status.refused', { remote: source, reason, count }, `status endpoint: ${reason} (from ${source}${count > 1 ? `, ${count} times since the last line` : ''})`),
-      () => performance.now(),
+      now,
     );
     // Slowloris: connections not being answered are bounded per source and in all, and the oldest
     // goes first; Node's own maxConnections would refuse the newcomer (the health probe) instead.
@@ -208,8 +209,8 @@ export class StatusServer {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe?.();
-    clearTimeout(this.flushTimer);
-    clearInterval(this.keepAliveTimer);
+    this.options.clock.clearTimeout(this.flushTimer);
+    this.options.clock.clearTimeout(this.keepAliveTimer);
     for (const stream of this.streams) stream.end();
     this.streams.clear();
     this.pending.clear();
@@ -317,10 +318,10 @@ export class StatusServer {
 
   private scheduleFlush(): void {
     if (this.streams.size === 0 || this.flushTimer || this.closed) return;
-    const wait = Math.max(0, this.lastFlush + this.limits.updateIntervalMs - performance.now());
-    this.flushTimer = setTimeout(() => {
+    const wait = Math.max(0, this.lastFlush + this.limits.updateIntervalMs - this.options.clock.now());
+    this.flushTimer = this.options.clock.setTimeout(() => {
       this.flushTimer = undefined;
-      this.lastFlush = performance.now();
+      this.lastFlush = this.options.clock.now();
       if (this.streams.size === 0) return;
       try {
         const frame = `data: ${JSON.stringify(this.options.source.view())}\n\n`;
@@ -328,20 +329,20 @@ export class StatusServer {
       } catch (error) {
         this.logError('events', error);
       }
-    }, wait);
-    this.flushTimer.unref();
+    }, wait, { unref: true });
   }
 
   private startKeepAlive(): void {
     if (this.keepAliveTimer) return;
-    this.keepAliveTimer = setInterval(() => {
+    this.keepAliveTimer = this.options.clock.setTimeout(() => {
+      this.keepAliveTimer = undefined;
       for (const stream of [...this.streams]) this.write(stream, ': keep-alive\n\n');
-    }, this.limits.keepAliveCommentMs);
-    this.keepAliveTimer.unref();
+      if (this.streams.size > 0 && !this.closed) this.startKeepAlive();
+    }, this.limits.keepAliveCommentMs, { unref: true });
   }
 
   private stopKeepAlive(): void {
-    clearInterval(this.keepAliveTimer);
+    this.options.clock.clearTimeout(this.keepAliveTimer);
     this.keepAliveTimer = undefined;
   }
 

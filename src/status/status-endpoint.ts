@@ -56,7 +56,7 @@ export class StatusEndpoint implements Plugin {
       ? undefined
       : new StateWriter({ file: config.state.file, configFile: config.configFile, command: config.command, version: packageVersion(), logger, clock: options.clock, persist: () => {} });
     this.state = options.stateWriter ?? (this.ownState as StateWriter);
-    this.metrics = new StatusMetrics({ backendKind: config.backend.kind });
+    this.metrics = new StatusMetrics({ backendKind: config.backend.kind, now: () => options.clock.wallNow(), monotonic: () => options.clock.now() });
     const redact = createRedactor(secretValues(config));
     this.live = new LiveStatus({
       snapshot: () => this.state.snapshot(),

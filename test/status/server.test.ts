@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeHandle } from '../helpers/fake-handle.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 import { closedByPeer, get, json, openEvents, rawSocket } from '../helpers/status-client.js';
@@ -15,7 +16,8 @@ const TOKEN = 'status-token-0123456789abcdef';
 
 async function endpoint(options: { token?: string; limits?: Partial<StatusLimits>; listen?: string | number } = {}) {
   const { logger, events } = memoryLogger();
-  const handle = new FakeHandle();
+  // Real sockets, real time: the endpoint's timers (rate limits, event frames) run on the system clock.
+  const handle = new FakeHandle(systemClock);
   const statusEndpoint = new StatusEndpoint({
     clock: handle.clock,
     config: {
@@ -320,4 +322,29 @@ test('requests over the rate are answered 429; requests without the token cannot
   assert.deepEqual(authorized, [200, 200, 200, 429]);
   const limited = await get(port, '/status', { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(limited.headers['retry-after'], '1');
+});
+
+test('the rate limit refills on the injected clock, not on performance.now()', async (t) => {
+  const { logger } = memoryLogger();
+  const clock = new FakeClock();
+  const source: StatusSource = {
+    status: () => ({}),
+    health: () => ({ healthy: true }),
+    metrics: async () => ({ contentType: 'text/plain', body: '' }),
+    view: () => ({}),
+    subscribe: () => () => {},
+  };
+  const server = new StatusServer({ clock, listen: { host: '127.0.0.1', port: 0, loopback: true }, token: undefined, source, page: DASHBOARD, logger, limits: { requestsPerSecond: 1, burst: 2 } });
+  const listening = await server.listen();
+  t.after(() => server.close());
+  assert.ok(listening.ok);
+  const statuses = async (n: number) => {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push((await get(listening.port, '/healthz')).status);
+    return out;
+  };
+  assert.deepEqual(await statuses(3), [200, 200, 429]);
+  assert.deepEqual(await statuses(1), [429], 'real time passing refills nothing');
+  clock.advanceSync(1000);
+  assert.deepEqual(await statuses(2), [200, 429], 'one second of the clock: one more request');
 });
