@@ -138,7 +138,7 @@ export function createProgram(setExit: (code: number) => void): CommandType {
     .addHelpText('after', '\nExamples:\n  bot-watchdog init                    # in the bot\'s folder\n  bot-watchdog init --preset langbot')
     .action(async (options: { preset?: (typeof PRESET_NAMES)[number]; force?: boolean }) => {
       const { initCommand } = await import('./commands/init.js');
-      setExit(initCommand({ ...(options.preset ? { preset: options.preset } : {}), force: options.force === true }));
+      setExit(initCommand({ preset: options.preset, force: options.force === true }));
     });
 
   program
@@ -161,8 +161,8 @@ export function createProgram(setExit: (code: number) => void): CommandType {
       const { demoCommand } = await import('./demo/demo.js');
       setExit(await demoCommand({
         everyMs: options.every,
-        ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-        ...(options.logFormat ? { logFormat: options.logFormat } : {}),
+        logLevel: options.logLevel,
+        logFormat: options.logFormat,
       }));
     });
 
@@ -211,7 +211,7 @@ async function run(command: string[], options: RunOptions): Promise<number> {
   const { loadConfig } = await import('./config/load-config.js');
   let config;
   try {
-    config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), command });
+    config = loadConfig({ configFile: options.config, command });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const line of error.problems) process.stderr.write(`${line}\n`);

@@ -58,5 +58,5 @@ export async function buildPlugins(config: WatchdogConfig, logger: EventLog, clo
   // The bot itself: heartbeat file, its link to the backend, output patterns and silence.
   for (const [probe, rule] of Object.entries(botProbeRules(config))) health.setRule(probe, rule);
   plugins.push(...buildBotProbes(config, logger, clock));
-  return { ...(gate ? { gate } : {}), plugins };
+  return { gate, plugins };
 }

@@ -71,7 +71,7 @@ export function createBackendRestart(
     after: restart.after,
     cooldown: restart.cooldown,
     clock,
-    ...(run ? { run } : {}),
+    run,
   });
   return new BackendRestart(restarter, log);
 }

@@ -47,7 +47,7 @@ function kindOf(config: WatchdogConfig): Kind | undefined {
   const { backend } = config;
   if (backend.kind === 'onebot-reverse') {
     if (backend.listen === undefined) return undefined;
-    return { kind: 'onebot-reverse', listen: backend.listen, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
+    return { kind: 'onebot-reverse', listen: backend.listen, accessToken: backend.accessToken };
   }
   if (backend.kind === 'none' || backend.url === undefined) return undefined;
   const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
@@ -59,7 +59,7 @@ function kindOf(config: WatchdogConfig): Kind | undefined {
       return { kind: 'mirai', http, ws: { ...http, ...wsUrl } };
     }
     case 'onebot': {
-      const http = { url: backend.url, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
+      const http = { url: backend.url, accessToken: backend.accessToken };
       return { kind: 'onebot', http, ws: { ...http, ...wsUrl } };
     }
     case 'http':
@@ -140,7 +140,7 @@ export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backen
           `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${config.backend.kind}"`,
         );
       }
-      return new BackendWatcher({ policy, poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, ...(link ? { link } : {}) });
+      return new BackendWatcher({ policy, poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, link });
     },
   };
 }

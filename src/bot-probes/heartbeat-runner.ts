@@ -23,7 +23,7 @@ export function heartbeatRunner(options: HeartbeatRunnerOptions): BotProbeRunner
     maxAge: options.maxAge,
     now: () => options.clock.now(),
     wallNow: () => options.clock.wallNow(),
-    ...(options.stat ? { stat: options.stat } : {}),
+    stat: options.stat,
   });
   return new BotProbeRunner({
     name: 'heartbeat',

@@ -65,9 +65,9 @@ export function linkRunner(options: LinkRunnerOptions): BotProbeRunner<LinkProbe
     probeFor: (child) =>
       new LinkProbe({
         sampler: new LinkSampler({
-          root: { pid: child.pid, ...(child.startTime === undefined ? {} : { startTime: child.startTime }) },
+          root: { pid: child.pid, startTime: child.startTime },
           marker: child.marker,
-          ...(options.procRoot ? { procRoot: options.procRoot } : {}),
+          procRoot: options.procRoot,
         }),
         matcher,
         listen,

@@ -97,10 +97,10 @@ export class OutputWatcher implements Plugin {
         scanStream(child[stream], {
           stream,
           clock: this.clock,
-          ...(onChunk ? { onChunk } : {}),
-          ...(onLine ? { onLine } : {}),
-          ...(this.options.idleMs === undefined ? {} : { idleMs: this.options.idleMs }),
-          ...(this.options.maxLineBytes === undefined ? {} : { maxLineBytes: this.options.maxLineBytes }),
+          onChunk,
+          onLine,
+          idleMs: this.options.idleMs,
+          maxLineBytes: this.options.maxLineBytes,
         }),
       );
     }

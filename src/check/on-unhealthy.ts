@@ -34,11 +34,11 @@ export interface ActionOptions {
 export async function runAction(command: string, options: ActionOptions): Promise<ActionResult> {
   const result = await runProcess({
     command: [options.shell ?? '/bin/sh', '-c', command],
-    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    ...(options.env !== undefined ? { env: options.env } : {}),
+    cwd: options.cwd,
+    env: options.env,
     timeoutMs: options.timeoutMs,
     tailBytes: ACTION_OUTPUT_LIMIT,
-    ...(options.platform ? { platform: options.platform } : {}),
+    platform: options.platform,
   });
   return {
     command,

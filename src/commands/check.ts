@@ -48,7 +48,7 @@ export async function checkCommand(options: CheckCommandOptions, io: Io = proces
 async function check(options: CheckCommandOptions, startedAt: number): Promise<{ report: CheckReport; redact: (text: string) => string }> {
   let config;
   try {
-    config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
+    config = loadConfig({ configFile: options.config, requireCommand: false });
   } catch (error) {
     if (error instanceof ConfigError) return { report: cannotCheck(error.problems, startedAt), redact: scrubCredentials };
     throw error;
@@ -66,11 +66,11 @@ async function check(options: CheckCommandOptions, startedAt: number): Promise<{
   // Each result is scrubbed as it comes: the --on-unhealthy action's environment gets the reasons too.
   const probes = (await buildProbes(config, systemClock, options.only)).map((probe) => scrubbedProbe(probe, redact));
   const report = await runCheck(probes, {
-    ...(options.only ? { only: options.only } : {}),
+    only: options.only,
     timeoutMs: options.timeout,
-    ...(memoryFile === undefined ? {} : { memoryFile }),
+    memoryFile,
     failures: options.failures,
-    ...(options.onUnhealthy === undefined ? {} : { onUnhealthy: options.onUnhealthy }),
+    onUnhealthy: options.onUnhealthy,
     cooldownMs: options.cooldown,
     actionTimeoutMs: options.actionTimeout,
   }, { clock: systemClock });

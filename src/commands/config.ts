@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.js';
  */
 export function configCommand(options: { config?: string }): number {
   try {
-    const config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
+    const config = loadConfig({ configFile: options.config, requireCommand: false });
     process.stdout.write(`${JSON.stringify(effectiveConfig(config), null, 2)}\n`);
     return 0;
   } catch (error) {

@@ -86,11 +86,11 @@ async function supervise(config: WatchdogConfig, logger: EventLog, buildPlugins:
       clock,
       logger,
       health,
-      ...(beforeSpawn ? { beforeSpawn } : {}),
+      beforeSpawn,
       newMarker: newTreeMarker,
       startTimeOf: processStartTime,
       plugins,
-      ...(gate ? { gate } : {}),
+      gate,
     },
   );
 

@@ -33,7 +33,7 @@ async function status(
 ): Promise<{ report: StatusReport; exitCode: number; secrets: (string | undefined)[] }> {
   let config;
   try {
-    config = loadConfig({ ...(options.config === undefined ? {} : { configFile: options.config }), requireCommand: false });
+    config = loadConfig({ configFile: options.config, requireCommand: false });
   } catch (error) {
     if (error instanceof ConfigError) return { report: emptyStatusReport(null, error.problems.join('\n')), exitCode: STATUS_EXIT.UNKNOWN, secrets: [] };
     throw error;

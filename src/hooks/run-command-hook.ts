@@ -32,8 +32,8 @@ export async function runCommandHook(run: CommandHookRun): Promise<HookOutcome> 
     timeoutMs: run.timeoutMs,
     killGraceMs: 0,
     tailBytes: TAIL_BYTES,
-    ...(run.signal ? { signal: run.signal } : {}),
-    ...(run.platform ? { platform: run.platform } : {}),
+    signal: run.signal,
+    platform: run.platform,
   });
   if (result.timedOut) return { ok: false, timedOut: true, reason: `no exit within ${run.timeoutMs}ms: killed` };
   const how = describeRun(result, program);

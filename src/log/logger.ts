@@ -40,7 +40,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const dropped: EventName = 'log.dropped';
   const sink = createLineSink({
     target: options.target ?? stderrTarget(),
-    ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
+    maxBufferedBytes: options.maxBufferedBytes,
     droppedLine: (count) =>
       format(
         `${JSON.stringify({

@@ -17,7 +17,7 @@ export class HttpProbe implements Probe {
   async check(signal?: AbortSignal): Promise<ProbeResult> {
     const watch = stopwatch(this.clock);
     const target = displayUrl(this.url);
-    const answer = await httpRequest(this.url, { clock: this.clock, ...(signal ? { signal } : {}) });
+    const answer = await httpRequest(this.url, { clock: this.clock, signal });
     if (!answer.ok) return watch.result(this.name, 'unhealthy', answer.reason, { url: target });
     const verdict = answer.status >= 200 && answer.status < 300 ? 'healthy' : 'unhealthy';
     return watch.result(this.name, verdict, `HTTP ${answer.status}`, { url: target, status: answer.status });

@@ -182,8 +182,8 @@ export function runProcess(spec: RunSpec): Promise<RunResult> {
   const tail = new OutputTail(spec.tailBytes ?? 4096);
   const child = startProcess({
     command: spec.command,
-    ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
-    ...(spec.env !== undefined ? { env: spec.env } : {}),
+    cwd: spec.cwd,
+    env: spec.env,
     stdin: spec.input === undefined ? 'ignore' : 'pipe',
     platform,
   });

@@ -65,7 +65,7 @@ export class StatusEndpoint implements Plugin {
       metrics: this.metrics,
       redact,
       now: () => options.clock.wallNow(),
-      ...(options.deriveBackend === undefined ? {} : { deriveBackend: options.deriveBackend }),
+      deriveBackend: options.deriveBackend,
       onError: (error) => logger.emit('status.error', { where: 'update', error: (error as Error).message }, `status endpoint: ${(error as Error).message}`),
     });
     this.server = new StatusServer({
@@ -74,7 +74,7 @@ export class StatusEndpoint implements Plugin {
       logger,
       page: DASHBOARD,
       clock: options.clock,
-      ...(options.limits ? { limits: options.limits } : {}),
+      limits: options.limits,
       source: {
         status: () => this.live.status(),
         health: () => this.live.health(),
@@ -139,5 +139,5 @@ export class StatusEndpoint implements Plugin {
 export function createStatusEndpoint(config: WatchdogConfig, logger: EventLog, clock: Clock, before: readonly Plugin[] = []): StatusEndpoint {
   const stateWriter = before.find((plugin): plugin is StateWriter => plugin instanceof StateWriter);
   // Backend and account state come from the backend's facts (not guessed from probe verdicts).
-  return new StatusEndpoint({ config, logger, clock, deriveBackend: false, ...(stateWriter ? { stateWriter } : {}) });
+  return new StatusEndpoint({ config, logger, clock, deriveBackend: false, stateWriter });
 }

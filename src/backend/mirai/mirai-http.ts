@@ -56,7 +56,7 @@ export class MiraiHttpProbe implements Probe {
   async check(signal?: AbortSignal): Promise<ProbeResult> {
     const watch = stopwatch(this.clock);
     const { url, qq } = this.options;
-    const call = (path: string) => httpRequest(joinUrl(url, path), { clock: this.clock, ...(signal ? { signal } : {}) });
+    const call = (path: string) => httpRequest(joinUrl(url, path), { clock: this.clock, signal });
     const fail = (answer: Extract<MiraiAnswer, { ok: false }>, details: Record<string, unknown> = {}) =>
       watch.result(this.name, answer.verdict, answer.reason, { ...details, ...(answer.code === undefined ? {} : { miraiCode: answer.code }) });
 
@@ -85,7 +85,7 @@ export class MiraiHttpProbe implements Probe {
   /** verify + bind + release. Undefined when all went well, else why not. */
   private async verifyAndRelease(qq: number, signal: AbortSignal | undefined): Promise<Extract<MiraiAnswer, { ok: false }> | undefined> {
     const { url, verifyKey } = this.options;
-    const post = (path: string, json: unknown) => httpRequest(joinUrl(url, path), { method: 'POST', json, clock: this.clock, ...(signal ? { signal } : {}) });
+    const post = (path: string, json: unknown) => httpRequest(joinUrl(url, path), { method: 'POST', json, clock: this.clock, signal });
     const verified = judgeMiraiHttp(await post('/verify', { verifyKey }), 'POST /verify', qq);
     if (!verified.ok) return verified;
     const sessionKey = verified.body['session'];

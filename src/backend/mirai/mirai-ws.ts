@@ -86,7 +86,7 @@ export async function resolveMiraiQq(
   clock: Clock,
 ): Promise<{ qq: number } | { verdict: Verdict; reason: string }> {
   if (options.qq !== undefined) return { qq: options.qq };
-  const answer = judgeMiraiHttp(await httpRequest(joinUrl(options.url, '/botList'), { clock, ...(signal ? { signal } : {}) }), 'GET /botList', undefined, displayUrl(options.url));
+  const answer = judgeMiraiHttp(await httpRequest(joinUrl(options.url, '/botList'), { clock, signal }), 'GET /botList', undefined, displayUrl(options.url));
   if (!answer.ok) return { verdict: answer.verdict, reason: answer.reason };
   const bots = Array.isArray(answer.body['data']) ? answer.body['data'].map(integerOf).filter((b): b is number => b !== undefined) : [];
   if (bots.length === 1) return { qq: bots[0] as number };
@@ -102,7 +102,7 @@ export async function openMiraiLink(options: MiraiWsOptions, link: LinkOptions, 
   const connection = new WsConnection(miraiWsTarget(options, resolved.qq), miraiProtocol(resolved.qq, options.presence), link);
   const outcome = await connection.open({
     ...(open.timeout === undefined ? {} : { timeout: Math.max(1, open.timeout - watch.elapsedMs()) }),
-    ...(open.signal ? { signal: open.signal } : {}),
+    signal: open.signal,
   });
   return outcome.verdict === 'healthy' ? { result: outcome, connection } : { result: outcome };
 }

@@ -28,7 +28,7 @@ export class OneBotHttpProbe implements Probe {
     const answer = await httpRequest(joinUrl(this.options.url, '/get_status'), {
       headers: oneBotHeaders(this.options.accessToken),
       clock,
-      ...(signal ? { signal } : {}),
+      signal,
     });
     if (!answer.ok) return watch.result(this.name, 'unhealthy', `${what}: ${answer.reason}`);
     if (answer.status !== 200) {

@@ -103,7 +103,7 @@ export class LinkProbe implements Probe {
     const listened = (c: TreeConnection) => listen !== undefined && isListenedConnection(listen, c.localAddress, c.localPort);
     const query: LinkQuery = {
       accept: (c) => dialled(c) || listened(c),
-      ...(listen ? { listener: (l: TreeListener) => isServingListener(listen, l.address, l.port) } : {}),
+      listener: listen ? (l: TreeListener) => isServingListener(listen, l.address, l.port) : undefined,
       complete: (links, listeners) => (!matcher || links.some(dialled)) && (!listen || (listeners.length > 0 && links.some(listened))),
     };
     let sample: LinkSample;

@@ -96,7 +96,7 @@ export class LinkSampler {
     const find = this.options.findTree ?? findTree;
     const members = find(this.options.root, {
       procRoot: this.procRoot,
-      ...(this.options.marker ? { marker: this.options.marker } : {}),
+      marker: this.options.marker,
     });
     if (members.length === 0) return { kind: 'gone' };
 
