@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import { humanDuration } from '../human-duration.js';
 import { Cron } from 'croner';
 import type { EventLog } from '../log/events.js';
@@ -91,7 +91,7 @@ export interface RestartScheduleOptions {
   /** Called once per due time (a clock that jumped over several due times: once). */
   onDue: (due: Date) => void;
   /** The watchdog's one Clock: croner computes the due times, the clock's wall time and timers wait for them. */
-  clock?: Clock;
+  clock: Clock;
 }
 
 export class RestartSchedule {
@@ -104,7 +104,7 @@ export class RestartSchedule {
 
   constructor(private readonly options: RestartScheduleOptions) {
     this.cron = new Cron(options.expression, { paused: true });
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock;
   }
 
   start(): void {
@@ -159,7 +159,7 @@ export class ScheduledRestarts implements Plugin {
   constructor(
     expression: string,
     private readonly logger: EventLog,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
   ) {
     this.schedule = new RestartSchedule({ expression, onDue: (due) => this.onDue(due), clock });
   }
