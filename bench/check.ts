@@ -1,6 +1,6 @@
 // Start-to-exit time of a one-shot `bot-watchdog check` (the real CLI, built code), against
 // `node -e 0` as the floor: what Docker HEALTHCHECK, a Kubernetes exec probe or cron pay per run.
-// Run: npm run build && node --import tsx bench/check.ts   (exits 1 if the target is missed)
+// Run: npm run build && node --import tsx bench/check.ts [--runs N]   (exits 1 if the target is missed)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -8,9 +8,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** A check (nothing cached: every run reads and validates its config) takes at most 1.3× `node -e 0` (median). */
+/**
+ * A check (nothing cached: every run reads and validates its config) takes at most 1.3× `node -e 0` (median).
+ * Rows without a target break the gap down: what an empty ES module, a one-command commander CLI
+ * and `bot-watchdog --version` (commander and the CLI's definition, nothing else) cost on the same
+ * machine in the same runs — the floor any ES-module CLI on commander starts from.
+ */
 export const TARGET = { floorRatio: 1.3 };
-const RUNS = 15;
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 && Number(process.argv[runsArg + 1]) > 0 ? Number(process.argv[runsArg + 1]) : 15;
 const BIN = fileURLToPath(new URL('../bin/bot-watchdog.js', import.meta.url));
 
 export interface CheckBenchRow {
@@ -25,6 +31,8 @@ export interface CheckBenchRow {
   target: boolean;
   /** Median over the floor's median (1 for the floor). */
   ratio: number;
+  /** Mean CPU time over the floor's (1 for the floor), when CPU times are known. */
+  cpuRatio: number | undefined;
 }
 
 interface Project {
@@ -70,11 +78,39 @@ function time(args: string[], cwd: string): Sample {
   return { wallMs, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
 }
 
-function row(name: string, samples: Sample[], floorMs: number | undefined, target = false): CheckBenchRow {
+function row(name: string, samples: Sample[], floor: CheckBenchRow | undefined, target = false): CheckBenchRow {
   const sorted = samples.map((s) => s.wallMs).sort((a, b) => a - b);
   const cpu = samples.every((s) => s.cpuMs !== undefined) ? samples.reduce((sum, s) => sum + s.cpuMs!, 0) / samples.length : undefined;
   const medianMs = sorted[sorted.length >> 1]!;
-  return { name, runs: samples.length, cpuMs: cpu, medianMs, minMs: sorted[0]!, maxMs: sorted[sorted.length - 1]!, target, ratio: medianMs / (floorMs ?? medianMs) };
+  const floorCpu = floor ? floor.cpuMs : cpu;
+  return {
+    name,
+    runs: samples.length,
+    cpuMs: cpu,
+    medianMs,
+    minMs: sorted[0]!,
+    maxMs: sorted[sorted.length - 1]!,
+    target,
+    ratio: medianMs / (floor?.medianMs ?? medianMs),
+    cpuRatio: cpu === undefined || !floorCpu ? undefined : cpu / floorCpu,
+  };
+}
+
+/** The floor's parts: an empty ES module, and a one-command CLI on the repo's commander (ESM, as bin/ is). */
+function floorScripts(dir: string): { emptyModule: string; commanderCli: string } {
+  const emptyModule = join(dir, 'empty.mjs');
+  const commanderCli = join(dir, 'commander-cli.mjs');
+  writeFileSync(emptyModule, '');
+  const commander = fileURLToPath(new URL('../node_modules/commander/index.js', import.meta.url));
+  writeFileSync(
+    commanderCli,
+    `import { createRequire } from 'node:module';\n` +
+      `const { Command } = createRequire(import.meta.url)(${JSON.stringify(commander)});\n` +
+      `const program = new Command().name('cli').version('1.0.0');\n` +
+      `program.command('check').option('--only <probe>').action(() => {});\n` +
+      `program.parse(process.argv);\n`,
+  );
+  return { emptyModule, commanderCli };
 }
 
 /** Runs the floor and the checks in turn, run by run, so that all see the same machine load. */
@@ -84,22 +120,20 @@ export function benchCheck(runs = RUNS): CheckBenchRow[] {
   const qchatgpt = project({ backend: { kind: 'mirai', url: 'http://127.0.0.1:8080', verifyKey: 'yirimirai', qq: 123456789 } });
   try {
     const check = (p: Project) => [BIN, 'check', '--config', p.config, '--only', 'heartbeat'];
-    const floor: Sample[] = [];
-    const heartbeat: Sample[] = [];
-    const withBackend: Sample[] = [];
-    // Warm the machine's file cache; nothing of bot-watchdog's is cached between runs.
-    time(check(plain), plain.dir);
-    for (let i = 0; i < runs; i++) {
-      floor.push(time(['-e', '0'], plain.dir));
-      heartbeat.push(time(check(plain), plain.dir));
-      withBackend.push(time(check(qchatgpt), qchatgpt.dir));
-    }
-    const floorRow = row('`node -e 0` (the floor)', floor, undefined);
-    return [
-      floorRow,
-      row('`check --only heartbeat`, config with a heartbeat only', heartbeat, floorRow.medianMs, true),
-      row('`check --only heartbeat`, QChatGPT config (Mirai backend + heartbeat)', withBackend, floorRow.medianMs, true),
+    const { emptyModule, commanderCli } = floorScripts(plain.dir);
+    const runsOf: Array<{ name: string; args: string[]; cwd: string; target: boolean; samples: Sample[] }> = [
+      { name: '`node -e 0` (the floor)', args: ['-e', '0'], cwd: plain.dir, target: false, samples: [] },
+      { name: 'an empty ES module (`node empty.mjs`)', args: [emptyModule], cwd: plain.dir, target: false, samples: [] },
+      { name: 'commander, a one-command ES-module CLI, `--version`', args: [commanderCli, '--version'], cwd: plain.dir, target: false, samples: [] },
+      { name: '`bot-watchdog --version` (commander and the CLI, no command run)', args: [BIN, '--version'], cwd: plain.dir, target: false, samples: [] },
+      { name: '`check --only heartbeat`, config with a heartbeat only', args: check(plain), cwd: plain.dir, target: true, samples: [] },
+      { name: '`check --only heartbeat`, QChatGPT config (Mirai backend + heartbeat)', args: check(qchatgpt), cwd: qchatgpt.dir, target: true, samples: [] },
     ];
+    // Warm the machine's file cache; nothing of bot-watchdog's is cached between runs.
+    for (const r of runsOf) time(r.args, r.cwd);
+    for (let i = 0; i < runs; i++) for (const r of runsOf) r.samples.push(time(r.args, r.cwd));
+    const floorRow = row(runsOf[0]!.name, runsOf[0]!.samples, undefined);
+    return [floorRow, ...runsOf.slice(1).map((r) => row(r.name, r.samples, floorRow, r.target))];
   } finally {
     rmSync(plain.dir, { recursive: true, force: true });
     rmSync(qchatgpt.dir, { recursive: true, force: true });
@@ -108,14 +142,15 @@ export function benchCheck(runs = RUNS): CheckBenchRow[] {
 
 export function formatTable(rows: CheckBenchRow[]): string {
   const lines = [
-    '| run | runs | median ms | × the floor | min ms | max ms | CPU ms (mean) | target |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| run | runs | median ms | × the floor | min ms | max ms | CPU ms (mean) | CPU × the floor | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const over = r === rows[0] ? '' : r.ratio.toFixed(2);
     const target = r.target ? `at most ${TARGET.floorRatio}×: ${r.ratio <= TARGET.floorRatio ? 'met' : 'MISSED'}` : '';
     const cpu = r.cpuMs === undefined ? '' : r.cpuMs.toFixed(0);
-    lines.push(`| ${r.name} | ${r.runs} | ${r.medianMs.toFixed(0)} | ${over} | ${r.minMs.toFixed(0)} | ${r.maxMs.toFixed(0)} | ${cpu} | ${target} |`);
+    const cpuOver = r === rows[0] || r.cpuRatio === undefined ? '' : r.cpuRatio.toFixed(2);
+    lines.push(`| ${r.name} | ${r.runs} | ${r.medianMs.toFixed(0)} | ${over} | ${r.minMs.toFixed(0)} | ${r.maxMs.toFixed(0)} | ${cpu} | ${cpuOver} | ${target} |`);
   }
   return lines.join('\n');
 }

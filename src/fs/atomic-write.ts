@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -17,7 +16,10 @@ export interface AtomicWriteOptions {
  */
 export function writeFileAtomic(path: string, text: string, options: AtomicWriteOptions = {}): void {
   ensureFolder(dirname(path), options.dirMode ?? 0o700);
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // pid and a random part: unique between processes, and against a temp file a crashed process
+  // with the same pid left behind ('wx' refuses to write through it). Not a secret: Math.random
+  // spares a one-shot `check` the load of node:crypto.
+  const temp = `${path}.${process.pid}.${Math.random().toString(16).slice(2, 10)}.tmp`;
   try {
     writeFileSync(temp, text, { mode: options.mode ?? 0o600, flag: 'wx' });
     renameSync(temp, path);

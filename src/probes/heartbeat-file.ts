@@ -57,6 +57,12 @@ export class HeartbeatFileProbe implements Probe {
   private readonly readdir: (path: string) => Promise<string[]>;
   /** The version (mtime) last seen, when it was first and last seen, and when the one before was last seen. */
   private version: { key: string; firstSeen: number; lastSeen: number; previousLastSeen: number | undefined } | undefined;
+  /**
+   * When the bot being watched was started (monotonic ms, the `now` clock), or undefined (a
+   * one-shot check). A bot is never blamed for time before it ran: it has maxAge from its start
+   * to write the file, however old the last run left it.
+   */
+  runStartedAt: number | undefined;
 
   constructor(private readonly options: HeartbeatFileOptions) {
     this.now = options.now;
@@ -78,6 +84,11 @@ export class HeartbeatFileProbe implements Probe {
       const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
       if (code === 'ENOENT') {
         const what = isPattern(file) ? `no file matches ${file}` : `${file} does not exist`;
+        const upMs = this.upMs(seenAt);
+        if (upMs !== undefined && upMs < maxAge) {
+          // A new run that has not written it yet (the last run's file was removed, or never made).
+          return result(this.name, 'healthy', `${what} yet: this run of the bot began ${seconds(upMs)} ago`, started, { file, exists: false, silentMs: Math.round(upMs), maxAgeMs: maxAge });
+        }
         return result(this.name, 'unhealthy', what, started, { file, exists: false, maxAgeMs: maxAge });
       }
       const why = MISCONFIGURED_CODES[code] ?? (error as Error).message;
@@ -91,23 +102,34 @@ export class HeartbeatFileProbe implements Probe {
     }
 
     const age = this.ageOf(`${path}\0${stats.mtimeMs}`, stats.mtimeMs, seenAt);
+    // Silent since the later of the file's last change and the bot's start.
+    const upMs = this.upMs(seenAt);
+    const silentMs = upMs === undefined ? age.ms : Math.min(age.ms, upMs);
     const details = {
       file: path,
       ...(path === file ? {} : { pattern: file }),
       ageMs: Math.round(age.ms),
+      ...(silentMs < age.ms ? { silentMs: Math.round(silentMs) } : {}),
       maxAgeMs: maxAge,
       mtime: new Date(stats.mtimeMs).toISOString(),
       ...(age.note ? { clock: age.note } : {}),
     };
-    const text = `${path} was last changed ${seconds(age.ms)} ago${age.note ? ` (${age.note})` : ''}`;
-    return result(this.name, age.ms >= maxAge ? 'unhealthy' : 'healthy', age.ms >= maxAge ? `${text}, more than maxAge ${seconds(maxAge)}` : text, started, details);
+    let text = `${path} was last changed ${seconds(age.ms)} ago${age.note ? ` (${age.note})` : ''}`;
+    if (silentMs < age.ms) text += `, before this run of the bot began ${seconds(silentMs)} ago`;
+    const stale = silentMs >= maxAge;
+    return result(this.name, stale ? 'unhealthy' : 'healthy', stale ? `${text}, more than maxAge ${seconds(maxAge)}` : text, started, details);
   }
 
-  /** Milliseconds until a file of this age goes stale. */
+  /** Milliseconds until the bot, silent this long, goes stale. */
   static dueInMs(details: Record<string, unknown> | undefined): number | undefined {
-    const age = details?.['ageMs'];
+    const silent = details?.['silentMs'] ?? details?.['ageMs'];
     const maxAge = details?.['maxAgeMs'];
-    return typeof age === 'number' && typeof maxAge === 'number' ? maxAge - age : undefined;
+    return typeof silent === 'number' && typeof maxAge === 'number' ? maxAge - silent : undefined;
+  }
+
+  /** How long the watched run of the bot has been up at `now`; undefined for a one-shot check. */
+  private upMs(now: number): number | undefined {
+    return this.runStartedAt === undefined ? undefined : Math.max(0, now - this.runStartedAt);
   }
 
   /** The file, or for a pattern the most recently changed regular file that matches (ENOENT if none). */

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { createRequire } from 'node:module';
 import { humanDuration } from '../human-duration.js';
-import { Cron } from 'croner';
+import type { Cron } from 'croner';
 import type { EventLog } from '../log/events.js';
 import type { Plugin, SupervisorHandle } from './types.js';
 
@@ -34,6 +35,18 @@ export const MIN_UPTIME_FOR_SCHEDULED_MS = MIN_SCHEDULE_INTERVAL_MS / 2;
 const GAP_HORIZON_MS = 2 * 24 * 3_600_000;
 const GAP_SAMPLE_RUNS = 2 * 24 * 6 + 2;
 
+let cronClass: typeof Cron | undefined;
+
+/**
+ * croner, loaded the first time a schedule is read: a config without `restart.schedule` (and every
+ * `check`, which validates the config on each run) does not pay for it. Its CommonJS build, through
+ * require: the same class as its ES build.
+ */
+function newCron(expression: string): Cron {
+  cronClass ??= (createRequire(import.meta.url)('croner') as typeof import('croner')).Cron;
+  return new cronClass(expression, { paused: true });
+}
+
 /**
  * What is wrong with `restart.schedule` (the config error's text after the field name), or
  * undefined: not a cron expression, never fires, or fires more often than MIN_SCHEDULE_INTERVAL_MS
@@ -42,7 +55,7 @@ const GAP_SAMPLE_RUNS = 2 * 24 * 6 + 2;
 export function scheduleProblem(expression: string, from = new Date()): string | undefined {
   const problem = cronError(expression);
   if (problem) return `expected a cron expression like "0 4 * * *" (${problem})`;
-  const gap = shortestGap(new Cron(expression, { paused: true }), from);
+  const gap = shortestGap(newCron(expression), from);
   if (gap && gap.ms < MIN_SCHEDULE_INTERVAL_MS) {
     return (
       `fires every ${humanDuration(gap.ms)} (${gap.at.toISOString()}, then ${new Date(gap.at.getTime() + gap.ms).toISOString()}): ` +
@@ -71,7 +84,7 @@ function shortestGap(cron: Cron, from: Date): { ms: number; at: Date } | undefin
 /** Why `expression` is not a cron expression, or undefined when it is one. */
 export function cronError(expression: string): string | undefined {
   try {
-    const cron = new Cron(expression, { paused: true });
+    const cron = newCron(expression);
     if (cron.nextRun() === null) return 'the cron expression never fires';
     return undefined;
   } catch (error) {
@@ -103,7 +116,7 @@ export class RestartSchedule {
   private running = false;
 
   constructor(private readonly options: RestartScheduleOptions) {
-    this.cron = new Cron(options.expression, { paused: true });
+    this.cron = newCron(options.expression);
     this.clock = options.clock;
   }
 

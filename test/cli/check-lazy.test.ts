@@ -13,14 +13,15 @@ import { BIN, fixture } from '../helpers/watchdog-process.js';
 
 function checkImports(args: string[], cwd: string): { status: number | null; imports: string[] } {
   const run = spawnSync(process.execPath, ['--import', fixture('trace-imports/register.mjs'), BIN, 'check', ...args], { cwd, encoding: 'utf8' });
-  const imports = run.stderr.split('\n').filter((l) => l.startsWith('import ')).map((l) => l.slice(7));
+  const lines = run.stderr.split('\n');
+  const imports = [...lines.filter((l) => l.startsWith('import ')).map((l) => l.slice(7)), ...lines.filter((l) => l.startsWith('builtin ')).map((l) => l.slice(8))];
   return { status: run.status, imports };
 }
 
 // (log/redact.js, small and without dependencies, scrubs check's output: it may load. So may the
 // event catalogue's names, log/events.js: the config's validation names hook events. backend.listen
 // is parsed by net/listen-address.js, outside dist/backend/.)
-test('a check loads neither pino nor the supervisor nor zod (nothing cached: every run validates)', () => {
+test('a check loads neither pino nor the supervisor nor croner nor node:crypto (nothing cached: every run validates)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bw-lazy-'));
   const config = join(dir, 'watchdog.config.json');
   writeFileSync(config, JSON.stringify({ command: ['python3', 'main.py'] }));
@@ -29,7 +30,7 @@ test('a check loads neither pino nor the supervisor nor zod (nothing cached: eve
 
   const run = checkImports(['--config', config, '--only', 'bot-process'], dir);
   assert.equal(run.status, 0);
-  for (const heavy of ['/node_modules/zod/', '/node_modules/pino', '/node_modules/execa/', '/node_modules/ws/', '/dist/supervisor/supervisor.js', '/dist/log/logger.js', '/dist/log/line-sink.js', '/dist/log/pretty.js', '/dist/backend/']) {
+  for (const heavy of ['node:crypto', '/node_modules/croner/', '/node_modules/pino', '/node_modules/execa/', '/node_modules/ws/', '/dist/supervisor/supervisor.js', '/dist/log/logger.js', '/dist/log/line-sink.js', '/dist/log/pretty.js', '/dist/backend/']) {
     assert.deepEqual(run.imports.filter((url) => url.includes(heavy)), [], `${heavy} was loaded`);
   }
 });

@@ -207,3 +207,42 @@ test('config: the heartbeat file (pattern or not) is resolved against the config
   const probes = await (await import('../../src/probes/build-probes.js')).buildProbes(config, systemClock);
   assert.deepEqual(probes.map((p) => p.name), ['heartbeat'], 'bot-watchdog check runs the heartbeat probe');
 });
+
+test('a new run of the bot has maxAge from its start: a file the last run left behind does not count against it', async (t) => {
+  const file = join(tmp(t), 'bot.log');
+  writeFileSync(file, 'x');
+  const { probe, clock, advance } = probeOn(file, 3000);
+  setMtime(file, clock.wall - 10_000); // written by the run before, 10 s ago
+  probe.runStartedAt = clock.mono - 1000; // this run began 1 s ago and has not written yet
+  let r = await probe.check();
+  assert.equal(r.verdict, 'healthy', r.reason);
+  assert.equal(r.details?.['ageMs'], 10_000, 'the file age is still reported');
+  assert.equal(r.details?.['silentMs'], 1000);
+  assert.match(r.reason, /before this run of the bot began 1\.0s ago/);
+  assert.equal(HeartbeatFileProbe.dueInMs(r.details), 2000, 'due maxAge after the start');
+  advance(2000);
+  r = await probe.check();
+  assert.equal(r.verdict, 'unhealthy', 'silent for maxAge since its start: stale');
+  assert.match(r.reason, /more than maxAge 3\.0s/);
+  // The run writes: its own change counts from then on.
+  probe.runStartedAt = clock.mono - 500;
+  setMtime(file, clock.wall - 100);
+  r = await probe.check();
+  assert.equal(r.verdict, 'healthy');
+  assert.equal(r.details?.['silentMs'], undefined, 'the file is newer than the run: its age is the silence');
+  assert.equal(r.details?.['ageMs'], 100);
+});
+
+test('a new run has maxAge from its start to create a missing file; then a missing file is stale', async (t) => {
+  const file = join(tmp(t), 'bot.log');
+  const { probe, clock, advance } = probeOn(file, 3000);
+  probe.runStartedAt = clock.mono - 500;
+  let r = await probe.check();
+  assert.equal(r.verdict, 'healthy', r.reason);
+  assert.match(r.reason, /bot\.log does not exist yet: this run of the bot began 0\.5s ago/);
+  assert.equal(HeartbeatFileProbe.dueInMs(r.details), 2500);
+  advance(2500);
+  r = await probe.check();
+  assert.equal(r.verdict, 'unhealthy');
+  assert.match(r.reason, /bot\.log does not exist$/);
+});
