@@ -4,7 +4,7 @@
 // test/probes/heartbeat-file.test.ts.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixture } from '../helpers/watchdog-process.js';
@@ -14,13 +14,14 @@ import { events, node, noStackTrace, noZombie, startWatchdog, Trees } from './fa
 const MAX_AGE_MS = 1000;
 const isRoot = process.getuid?.() === 0;
 
-function heartbeatBot(t: TestContext, mode: string) {
+function heartbeatBot(t: TestContext, mode: string, startDelayMs = 0, before?: (file: string) => void) {
   const root = mkdtempSync(join(tmpdir(), 'bw-fault-hb-'));
   const dir = join(root, 'logs');
   mkdirSync(dir);
   const file = join(dir, 'bot.log');
+  before?.(file);
   const run = startWatchdog(t, {
-    command: [node, fixture('bots/heartbeat-faults.mjs'), file, mode],
+    command: [node, fixture('bots/heartbeat-faults.mjs'), file, mode, '100', String(startDelayMs)],
     startup: { grace: '300ms' },
     probes: { heartbeat: { file, maxAge: `${MAX_AGE_MS}ms`, interval: '100ms' } },
     restart: { limit: { count: 0, window: '1m' } },
@@ -55,6 +56,22 @@ test('heartbeat file deleted (and no longer written): heartbeat-stale restart, t
   await quietFor(3 * MAX_AGE_MS);
   assert.equal(events(run, 'child.stop').length, 1);
   await noZombie(run);
+  noStackTrace(run);
+});
+
+test('a bot that starts slower than startup.grace, beside a heartbeat file left an hour ago: left alone, it has maxAge from its start', async (t) => {
+  // startup.grace 300 ms, maxAge 1 s; the file is an hour old; the bot's first touch comes after 700 ms.
+  const old = (file: string) => {
+    writeFileSync(file, '');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(file, hourAgo, hourAgo);
+  };
+  const { run } = heartbeatBot(t, 'none', 700, old);
+  await run.waitForEvent('child.spawn');
+  await run.waitForStdout(/heartbeat-faults: ready \d+\n/);
+  await quietFor(3 * MAX_AGE_MS);
+  assert.equal(events(run, 'child.stop').length, 0, 'no restart of the slow starter');
+  assert.equal(events(run, 'probe.failed').length, 0);
   noStackTrace(run);
 });
 
