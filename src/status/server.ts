@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '../log/events.js';
 import type { ParsedListenAddress } from '../net/listen-address.js';
@@ -141,7 +141,7 @@ export class StatusServer {
       // Node answers a slow request 408 at headersTimeout/requestTimeout (checked every
       // timeoutCheckMs); this cuts the rest, giving Node's check up to a second to answer first.
       deadlineMs: this.limits.requestTimeoutMs + Math.min(2 * this.limits.timeoutCheckMs, 1000),
-      onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause)),
+      onDrop: (_socket, source, cause) => this.refusals.note(source, DROP_REASONS[cause]),
       clock: options.clock,
     });
     this.server = createServer(
@@ -163,7 +163,7 @@ export class StatusServer {
       // Garbage, oversized headers, a timeout: answer if the socket still can, and let it go.
       if (socket.writable && !socket.destroyed) {
         const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       }
       socket.destroy();
     });
@@ -182,13 +182,9 @@ export class StatusServer {
     });
     if (!result.ok) {
       const { error } = result;
-      this.options.logger.emit(
-        'status.failed',
-        { listen: `${host}:${port}`, code: error.code, error: error.message },
-        error.code === 'EADDRINUSE'
-          ? `the status endpoint cannot listen on ${host}:${port}: the port is in use; supervision goes on without it`
-          : `the status endpoint cannot listen on ${host}:${port}: ${error.message}; supervision goes on without it`,
-      );
+      const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
+      const message = `the status endpoint cannot listen on ${host}:${port}: ${why}; supervision goes on without it`;
+      this.options.logger.emit('status.failed', { listen: `${host}:${port}`, code: error.code, error: error.message }, message);
       return { ok: false, code: error.code };
     }
     this.server.on('error', (error) => this.logError('server', error));
@@ -308,11 +304,15 @@ export class StatusServer {
     this.streams.add(res);
     res.on('close', () => {
       this.streams.delete(res);
-      if (this.streams.size === 0) this.stopKeepAlive();
+      if (this.streams.size > 0) return;
+      clearInterval(this.keepAliveTimer);
+      this.keepAliveTimer = undefined;
     });
     res.write('retry: 3000\n\n');
     this.write(res, `data: ${JSON.stringify(this.options.source.view())}\n\n`);
-    this.startKeepAlive();
+    this.keepAliveTimer ??= setInterval(() => {
+      for (const stream of [...this.streams]) this.write(stream, ': keep-alive\n\n');
+    }, this.limits.keepAliveCommentMs).unref();
   }
 
   private scheduleFlush(): void {
@@ -330,19 +330,6 @@ export class StatusServer {
       }
     }, wait);
     this.flushTimer.unref();
-  }
-
-  private startKeepAlive(): void {
-    if (this.keepAliveTimer) return;
-    this.keepAliveTimer = setInterval(() => {
-      for (const stream of [...this.streams]) this.write(stream, ': keep-alive\n\n');
-    }, this.limits.keepAliveCommentMs);
-    this.keepAliveTimer.unref();
-  }
-
-  private stopKeepAlive(): void {
-    clearInterval(this.keepAliveTimer);
-    this.keepAliveTimer = undefined;
   }
 
   /** Writes to an event stream; a client that does not read is dropped before it costs memory. */
@@ -377,13 +364,8 @@ export class StatusServer {
   }
 }
 
-function dropReason(cause: DropCause): string {
-  switch (cause) {
-    case 'deadline':
-      return 'a connection with no complete request in time was closed';
-    case 'per-source':
-      return 'too many connections from one address not being answered: the oldest was closed';
-    default:
-      return 'too many connections not being answered: the oldest was closed';
-  }
-}
+const DROP_REASONS: Record<DropCause, string> = {
+  deadline: 'a connection with no complete request in time was closed',
+  'per-source': 'too many connections from one address not being answered: the oldest was closed',
+  full: 'too many connections not being answered: the oldest was closed',
+};
