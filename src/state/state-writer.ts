@@ -1,6 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
-import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
 import type { HealthUpdate } from '../health/health-sink.js';
 import type { ChildExit, Monitor, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
 import { STATE_REFRESH_MS } from '../probes/recorded-verdict.js';
@@ -64,12 +63,15 @@ export class StateWriter implements Monitor {
 
   start(handle: SupervisorHandle): void {
     this.handle = handle;
-    this.listen(handle.events, 'state', (state) => this.onState(state));
-    this.listen(handle.events, 'prespawn', (marker) => this.onPrespawn(marker));
-    this.listen(handle.events, 'spawn', (child) => this.onSpawn(child));
-    this.listen(handle.events, 'exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs));
-    this.listen(handle.events, 'restart', (info) => this.onRestart(info.reason));
-    this.unsubscribe.push(handle.health.subscribe((update) => this.onProbe(update)));
+    const { events } = handle;
+    this.unsubscribe.push(
+      events.subscribe('state', (state) => this.onState(state)),
+      events.subscribe('prespawn', (marker) => this.onPrespawn(marker)),
+      events.subscribe('spawn', (child) => this.onSpawn(child)),
+      events.subscribe('exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs)),
+      events.subscribe('restart', (info) => this.onRestart(info.reason)),
+      handle.health.subscribe((update) => this.onProbe(update)),
+    );
     this.phase = handle.state();
     this.write();
     this.scheduleRefresh();
@@ -110,17 +112,6 @@ export class StateWriter implements Monitor {
       lastExit: this.lastExit,
       probes: this.probes,
     };
-  }
-
-  private listen<K extends keyof SupervisorEventMap>(
-    events: SupervisorEvents,
-    event: K,
-    listener: (...args: SupervisorEventMap[K]) => void,
-  ): void {
-    const emitter = events as unknown as NodeJS.EventEmitter;
-    const wrapped = listener as (...args: unknown[]) => void;
-    emitter.on(event, wrapped);
-    this.unsubscribe.push(() => emitter.off(event, wrapped));
   }
 
   private onState(state: SupervisorState): void {

@@ -272,17 +272,15 @@ export class LiveStatus {
   }
 
   private listen<K extends keyof SupervisorEventMap>(events: SupervisorEvents, event: K, listener: (...args: SupervisorEventMap[K]) => void): void {
-    const emitter = events as unknown as NodeJS.EventEmitter;
     // Supervision must never be disturbed by the status page: a failing update is dropped.
-    const wrapped = (...args: unknown[]) => {
+    const guarded = (...args: SupervisorEventMap[K]) => {
       try {
-        (listener as (...a: unknown[]) => void)(...args);
+        listener(...args);
       } catch (error) {
         this.options.onError?.(error);
       }
     };
-    emitter.on(event, wrapped);
-    this.unsubscribe.push(() => emitter.off(event, wrapped));
+    this.unsubscribe.push(events.subscribe(event, guarded));
   }
 }
 
