@@ -74,7 +74,7 @@ export class StatusMetrics {
       this.outages.inc({ backend: options.backendKind }, 0);
       this.backendUpGauge = new Gauge({
         name: name('backend_up'),
-        help: '1 while every backend probe answers, else 0 (absent until the first answer)',
+        help: '1 while the backend is ready, 0 after a confirmed outage (absent until the first of them)',
         labelNames: ['backend'],
         registers,
       });
