@@ -358,8 +358,7 @@ class Step implements Handlers {
       this.report({ probe, verdict: 'unknown', reason: `${loss.reason}; reconnecting to confirm`, latencyMs: 0, evidence: { cause: loss.cause, ...closeCodeOf(loss) } });
     }
     // Whatever the poll said before the drop is old news now.
-    this.s.poll.stale = true;
-    this.s.poll.staleSince = this.at;
+    this.pollIsStale();
     this.update();
   }
 
@@ -409,34 +408,32 @@ class Step implements Handlers {
       link.problem = result.reason;
     }
     const evidence: OutageEvidence = { probe, cause: loss.cause, lastReason: loss.reason, ...closeCodeOf(loss), ...(result ? { reconnect: result.reason } : {}) };
-    if (loss.cause === 'protocol') {
-      // The renewal of a link we closed failed: the backend is away after all, and what the poll said is old news.
-      this.s.poll.stale = true;
-      this.s.poll.staleSince = this.at;
-    }
+    // The renewal of a link we closed failed: the backend is away after all, and what the poll said is old news.
+    if (loss.cause === 'protocol') this.pollIsStale();
     this.report({ probe, verdict: 'unhealthy', reason: loss.reason, latencyMs: 0, evidence: { cause: loss.cause, ...closeCodeOf(loss), ...(result ? { reconnect: result.reason } : {}) } });
     this.outageConfirmed(evidence);
     this.update();
   }
 
   'link-failed'({ result, nextDelayMs }: EventOf<'link-failed'>): void {
-    const link = this.link();
-    const probe = result.probe;
-    link.state = 'down';
-    link.last = result;
-    link.problem = result.reason;
-    this.report(toHealthResult(result));
-    this.log('ws.retry', { probe, reason: result.reason, delayMs: nextDelayMs }, `${probe}: ${result.reason}; retrying in ${nextDelayMs}ms`);
+    const { probe, reason } = result;
+    this.attemptFailed('down', result);
+    this.log('ws.retry', { probe, reason, delayMs: nextDelayMs }, `${probe}: ${reason}; retrying in ${nextDelayMs}ms`);
     this.update();
   }
 
   'link-misconfigured'({ result }: EventOf<'link-misconfigured'>): void {
+    this.attemptFailed('misconfigured', result);
+    this.update();
+  }
+
+  /** An attempt to open the link did not bring it up. */
+  private attemptFailed(state: 'down' | 'misconfigured', result: ProbeResult): void {
     const link = this.link();
-    link.state = 'misconfigured';
+    link.state = state;
     link.last = result;
     link.problem = result.reason;
     this.report(toHealthResult(result));
-    this.update();
   }
 
   // ---- what the open link tells: heartbeats and the account ----
@@ -677,6 +674,11 @@ class Step implements Handlers {
     // Link events come only from a configured link; a stray one gets a fresh record rather than a crash.
     this.s.link ??= freshLink();
     return this.s.link;
+  }
+
+  private pollIsStale(): void {
+    this.s.poll.stale = true;
+    this.s.poll.staleSince = this.at;
   }
 
   private linkProbe(): string {
