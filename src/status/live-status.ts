@@ -132,15 +132,13 @@ export class LiveStatus {
   }
 
   view(): DashboardView {
-    const latency: Record<string, LatencySample[]> = {};
-    for (const [probe, samples] of this.latency) latency[probe] = samples;
     const view: DashboardView = {
       status: this.status(),
       health: this.health(),
       backend: this.backend,
       account: this.account,
       timeline: [...this.timeline].reverse(),
-      latency,
+      latency: Object.fromEntries(this.latency),
       now: new Date(this.now()).toISOString(),
     };
     return this.options.redact(view) as DashboardView;
