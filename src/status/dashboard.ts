@@ -84,7 +84,7 @@ const SCRIPT = `
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function wrap(tag, child) { var node = el(tag); node.appendChild(child); return node; }
   function duration(ms) {
     if (ms === null || ms === undefined || !isFinite(ms)) return '–';
     var s = Math.max(0, Math.floor(ms / 1000));
@@ -175,7 +175,7 @@ const SCRIPT = `
     }
 
     var body = $('probes');
-    clear(body);
+    body.replaceChildren();
     var names = Object.keys(s.probes).sort();
     $('no-probes').hidden = names.length > 0;
     names.forEach(function (name) {
@@ -184,40 +184,28 @@ const SCRIPT = `
       var last = samples.length ? samples[samples.length - 1].ms : probe.latencyMs;
       var row = el('tr');
       row.setAttribute('data-probe', name);
-      row.appendChild(el('td', 'mono', name));
-      var verdict = el('td');
       var badge = el('span');
       pill(badge, probe.verdict, VERDICT_TONE[probe.verdict]);
-      verdict.appendChild(badge);
-      row.appendChild(verdict);
-      row.appendChild(el('td', 'reason', probe.reason || ''));
-      row.appendChild(el('td', 'num', last === undefined || last === null ? '–' : last + ' ms'));
-      var spark = el('td');
-      spark.appendChild(sparkline(samples));
-      row.appendChild(spark);
-      row.appendChild(el('td', 'num', duration(since(probe.since))));
+      var latency = last === undefined || last === null ? '–' : last + ' ms';
+      row.append(el('td', 'mono', name), wrap('td', badge), el('td', 'reason', probe.reason || ''), el('td', 'num', latency));
+      row.append(wrap('td', sparkline(samples)), el('td', 'num', duration(since(probe.since))));
       body.appendChild(row);
     });
 
     var list = $('timeline');
-    clear(list);
+    list.replaceChildren();
     $('no-events').hidden = view.timeline.length > 0;
     view.timeline.forEach(function (entry) {
       var item = el('li', entry.kind);
       item.setAttribute('data-kind', entry.kind);
       var time = el('time', '', clock(entry.at));
       time.setAttribute('datetime', entry.at);
-      item.appendChild(time);
       var kind = el('span');
       pill(kind, entry.kind === 'restart' && entry.reason ? entry.reason : entry.kind, KIND_TONE[entry.kind], 'kind');
-      item.appendChild(kind);
       var what = el('div', 'what');
       what.appendChild(el('span', 'title', entry.title));
-      if (entry.detail) {
-        what.appendChild(document.createTextNode(' '));
-        what.appendChild(el('span', 'detail', entry.detail));
-      }
-      item.appendChild(what);
+      if (entry.detail) what.append(' ', el('span', 'detail', entry.detail));
+      item.append(time, kind, what);
       list.appendChild(item);
     });
     renderTimes();
