@@ -1,7 +1,8 @@
+import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '../log/events.js';
-import type { ParsedListenAddress } from '../net/listen-address.js';
+import { formatHostPort, type ParsedListenAddress } from '../net/listen-address.js';
 import { createAuthorizer } from './auth.js';
 import { createHostCheck } from './host-check.js';
 import { KeyedRateLimit, RateLimit } from './rate-limit.js';
@@ -172,16 +173,11 @@ export class StatusServer {
   /** Starts listening. Never throws: a port in use is logged and the watchdog goes on without the endpoint. */
   async listen(): Promise<{ ok: true; url: string; port: number } | { ok: false; code: string | undefined }> {
     const { host, port } = this.options.listen;
-    const result = await new Promise<{ ok: true } | { ok: false; error: NodeJS.ErrnoException }>((resolve) => {
-      const onError = (error: NodeJS.ErrnoException) => resolve({ ok: false, error });
-      this.server.once('error', onError);
-      this.server.listen({ host, port }, () => {
-        this.server.off('error', onError);
-        resolve({ ok: true });
-      });
-    });
-    if (!result.ok) {
-      const { error } = result;
+    try {
+      this.server.listen({ host, port });
+      await once(this.server, 'listening'); // rejects on 'error'
+    } catch (caught) {
+      const error = caught as NodeJS.ErrnoException;
       const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
       const message = `the status endpoint cannot listen on ${host}:${port}: ${why}; supervision goes on without it`;
       this.options.logger.emit('status.failed', { listen: `${host}:${port}`, code: error.code, error: error.message }, message);
@@ -189,7 +185,7 @@ export class StatusServer {
     }
     this.server.on('error', (error) => this.logError('server', error));
     const address = this.server.address() as AddressInfo;
-    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+    const url = `http://${formatHostPort(address.address, address.port)}/`;
     this.unsubscribe = this.options.source.subscribe(() => this.scheduleFlush());
     this.options.logger.emit(
       'status.listening',

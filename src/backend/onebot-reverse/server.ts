@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -107,17 +108,12 @@ export class ReverseServer {
   }
 
   /** Resolves once listening (with the bound address: port 0 picks one); rejects with the listen error. */
-  listen(): Promise<ListenAddress> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.http.once('error', onError);
-      this.http.listen(this.options.address.port, this.options.address.host, () => {
-        this.http.off('error', onError);
-        const info = this.http.address() as AddressInfo;
-        this.bound = { host: this.options.address.host, port: info.port };
-        resolve(this.bound);
-      });
-    });
+  async listen(): Promise<ListenAddress> {
+    const { host, port } = this.options.address;
+    this.http.listen(port, host);
+    await once(this.http, 'listening'); // rejects on 'error'
+    this.bound = { host, port: (this.http.address() as AddressInfo).port };
+    return this.bound;
   }
 
   address(): ListenAddress | undefined {
