@@ -88,14 +88,11 @@ export class StateWriter implements Monitor {
 
   /** Rewritten at least every STATE_REFRESH_MS, so that `check` can tell a live record from a stale one. */
   private scheduleRefresh(): void {
-    this.refresh = this.options.clock.setTimeout(
-      () => {
-        this.write();
-        this.scheduleRefresh();
-      },
-      STATE_REFRESH_MS,
-      { unref: true },
-    );
+    const refresh = () => {
+      this.write();
+      this.scheduleRefresh();
+    };
+    this.refresh = this.options.clock.setTimeout(refresh, STATE_REFRESH_MS, { unref: true });
   }
 
   /** The state as it would be written now. */
