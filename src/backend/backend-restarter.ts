@@ -76,14 +76,14 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
     if (problem === undefined) {
       this.problem = undefined;
       this.unhealthySince = undefined;
-      this.clear('due');
+      this.clear('dueTimer');
       if ((this.attempts > 0 || this.gaveUp) && this.resetTimer === undefined) {
         this.resetTimer = this.clock.setTimeout(() => this.reset(), this.options.after, { unref: true });
       }
       return;
     }
     this.problem = problem;
-    this.clear('reset');
+    this.clear('resetTimer');
     if (this.unhealthySince === undefined) {
       this.unhealthySince = this.clock.now();
       this.schedule();
@@ -106,8 +106,8 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
   /** No more runs (one in progress finishes on its own: it is restarting the backend). */
   stop(): void {
     this.stopped = true;
-    this.clear('due');
-    this.clear('reset');
+    this.clear('dueTimer');
+    this.clear('resetTimer');
   }
 
   private dueAt(): number | undefined {
@@ -117,7 +117,7 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
   }
 
   private schedule(): void {
-    this.clear('due');
+    this.clear('dueTimer');
     const due = this.dueAt();
     if (due === undefined || this.running || this.gaveUp || this.stopped) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, due - this.clock.now()));
@@ -165,14 +165,8 @@ export class BackendRestarter extends EventEmitter<BackendRestarterEvents> {
     this.emit('reset', { attempts });
   }
 
-  private clear(which: 'due' | 'reset'): void {
-    if (which === 'due' && this.dueTimer !== undefined) {
-      this.clock.clearTimeout(this.dueTimer);
-      this.dueTimer = undefined;
-    }
-    if (which === 'reset' && this.resetTimer !== undefined) {
-      this.clock.clearTimeout(this.resetTimer);
-      this.resetTimer = undefined;
-    }
+  private clear(timer: 'dueTimer' | 'resetTimer'): void {
+    this.clock.clearTimeout(this[timer]);
+    this[timer] = undefined;
   }
 }

@@ -36,99 +36,78 @@ export interface Backend {
   watcher(port: BackendHealthPort, logger: EventLog): BackendWatcher;
 }
 
-/** The protocol options of the configured backend, for its probes and its link. */
-type Kind =
-  | { kind: 'mirai'; http: { url: string; verifyKey: string; qq?: number; presence?: MiraiBotPresence }; ws: MiraiWsOptions }
-  | { kind: 'onebot'; http: { url: string; accessToken?: string }; ws: OneBotWsOptions }
-  | { kind: 'http' | 'tcp'; url: string }
-  | { kind: 'onebot-reverse'; listen: string | number; accessToken?: string };
-
-function kindOf(config: WatchdogConfig): Kind | undefined {
-  const { backend } = config;
-  if (backend.kind === 'onebot-reverse') {
-    if (backend.listen === undefined) return undefined;
-    return { kind: 'onebot-reverse', listen: backend.listen, accessToken: backend.accessToken };
-  }
-  if (backend.kind === 'none' || backend.url === undefined) return undefined;
-  const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
-  switch (backend.kind) {
-    case 'mirai': {
-      // One judge of whether backend.qq is a typo, for the poll and the link.
-      const presence = backend.qq === undefined ? {} : { qq: backend.qq, presence: new MiraiBotPresence(backend.qq, config.probes.backend.failureThreshold) };
-      const http = { url: backend.url, verifyKey: backend.verifyKey ?? '', ...presence };
-      return { kind: 'mirai', http, ws: { ...http, ...wsUrl } };
-    }
-    case 'onebot': {
-      const http = { url: backend.url, accessToken: backend.accessToken };
-      return { kind: 'onebot', http, ws: { ...http, ...wsUrl } };
-    }
-    case 'http':
-    case 'tcp':
-      return { kind: backend.kind, url: backend.url };
-  }
-}
-
 /**
  * The backend of `config` (undefined for backend.kind "none"): its probes and its watcher, with
  * the options built here once. `check` uses `oneShotProbes`, `run` uses `watcher()`.
  */
 export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backend | undefined {
-  const kind = kindOf(config);
-  if (!kind) return undefined;
+  const { backend } = config;
   const { clock } = deps;
   const ws = config.probes.websocket;
-  const policy = POLICIES[kind.kind];
   const { interval, timeout, failureThreshold } = config.probes.backend;
 
-  if (kind.kind === 'onebot-reverse') {
-    const listen = parseBackendListen(kind.listen);
-    if (!listen) throw new Error(`backend.listen: expected a port or "host:port", got ${JSON.stringify(kind.listen)}`); // validated with the config already
+  if (backend.kind === 'onebot-reverse') {
+    if (backend.listen === undefined) return undefined;
+    const listen = parseBackendListen(backend.listen);
+    if (!listen) throw new Error(`backend.listen: expected a port or "host:port", got ${JSON.stringify(backend.listen)}`); // validated with the config already
+    const policy = POLICIES[backend.kind];
     return {
-      kind: kind.kind,
+      kind: backend.kind,
       policy,
       pollProbe: undefined,
       // NapCat's link cannot be checked once: `check` reads the running watchdog's verdict instead.
       oneShotProbes: [],
       watcher(port, logger) {
         // Loaded when it starts: the listener's server brings `ws`, which other configs never load.
-        const listener = async () => new (await import('./onebot-reverse/listener.js')).NapCatListener({ listen, accessToken: kind.accessToken, clock, logger, health: port });
+        const accessToken = backend.accessToken || undefined;
+        const listener = async () => new (await import('./onebot-reverse/listener.js')).NapCatListener({ listen, accessToken, clock, logger, health: port });
         return new BackendWatcher({ policy, listener, interval, timeout, failureThreshold, port, clock, logger });
       },
     };
   }
+  if (backend.kind === 'none' || backend.url === undefined) return undefined;
 
+  const { url } = backend;
+  const wsUrl = backend.wsUrl === undefined ? {} : { wsUrl: backend.wsUrl };
+  const liveness = { pingInterval: ws.pingInterval, pongTimeout: ws.pongTimeout, clock };
   let pollProbe: Probe;
   let wsProbe: Probe | undefined;
   let link: BackendWatcherOptions['link'];
-  const liveness = { pingInterval: ws.pingInterval, pongTimeout: ws.pongTimeout, clock };
-  switch (kind.kind) {
+  switch (backend.kind) {
     case 'mirai': {
+      // One judge of whether backend.qq is a typo, for the poll and the link.
+      const presence = backend.qq === undefined ? {} : { qq: backend.qq, presence: new MiraiBotPresence(backend.qq, failureThreshold) };
+      const http = { url, verifyKey: backend.verifyKey ?? '', ...presence };
+      const wsOptions: MiraiWsOptions = { ...http, ...wsUrl };
       // Without the WebSocket probe, verifyKey is proven by a verify/bind/release round.
-      pollProbe = new MiraiHttpProbe({ ...kind.http, verifySession: !ws.enabled, clock });
+      pollProbe = new MiraiHttpProbe({ ...http, verifySession: !ws.enabled, clock });
       if (ws.enabled) {
-        wsProbe = new MiraiWsProbe(kind.ws, clock);
-        link = { probe: 'mirai-ws', open: (open) => openMiraiLink(kind.ws, liveness, open) };
+        wsProbe = new MiraiWsProbe(wsOptions, clock);
+        link = { probe: 'mirai-ws', open: (open) => openMiraiLink(wsOptions, liveness, open) };
       }
       break;
     }
     case 'onebot': {
-      pollProbe = new OneBotHttpProbe({ ...kind.http, clock });
+      const http = { url, ...(backend.accessToken ? { accessToken: backend.accessToken } : {}) };
+      const wsOptions: OneBotWsOptions = { ...http, ...wsUrl };
+      pollProbe = new OneBotHttpProbe({ ...http, clock });
       if (ws.enabled) {
-        wsProbe = new OneBotWsProbe(kind.ws, clock);
-        link = { probe: 'onebot-ws', open: (open) => openOneBotLink(kind.ws, liveness, open) };
+        wsProbe = new OneBotWsProbe(wsOptions, clock);
+        link = { probe: 'onebot-ws', open: (open) => openOneBotLink(wsOptions, liveness, open) };
       }
       break;
     }
     case 'http':
-      pollProbe = new HttpProbe(kind.url, clock);
+      pollProbe = new HttpProbe(url, clock);
       break;
     case 'tcp':
-      pollProbe = new TcpProbe(kind.url, clock);
+      pollProbe = new TcpProbe(url, clock);
       break;
   }
 
+  const policy = POLICIES[backend.kind];
   return {
-    kind: kind.kind,
+    kind: backend.kind,
     policy,
     pollProbe,
     oneShotProbes: wsProbe ? [pollProbe, wsProbe] : [pollProbe],
@@ -136,8 +115,8 @@ export function createBackend(config: WatchdogConfig, deps: BackendDeps): Backen
       if (ws.enabled && !link) {
         logger.emit(
           'config.ignored',
-          { key: 'probes.websocket.enabled', kind: config.backend.kind },
-          `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${config.backend.kind}"`,
+          { key: 'probes.websocket.enabled', kind: backend.kind },
+          `probes.websocket applies to backend.kind "mirai" and "onebot" only; ignored for "${backend.kind}"`,
         );
       }
       return new BackendWatcher({ policy, poll: pollProbe, interval, timeout, failureThreshold, port, clock, logger, link });

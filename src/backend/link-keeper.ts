@@ -71,12 +71,6 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
   private resets = 0;
   /** When the current link came up. */
   private upSince = 0;
-  /** The latest attempt's result. */
-  last: ProbeResult | undefined;
-  /** The loss that ended the latest link. */
-  lastLoss: LinkLoss | undefined;
-  /** The latest thing that went wrong: a loss or a failed attempt. */
-  private lastProblem: string | undefined;
 
   constructor(readonly options: LinkKeeperOptions) {
     super();
@@ -84,26 +78,6 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
 
   get state(): LinkState {
     return this.current;
-  }
-
-  get probe(): string {
-    return this.options.probe;
-  }
-
-  /** Why the link is not up (undefined while it is). */
-  get reason(): string | undefined {
-    switch (this.current) {
-      case 'up':
-        return undefined;
-      case 'connecting':
-        return 'connecting';
-      case 'confirming':
-        return `reconnecting after: ${this.lastLoss?.reason ?? 'a drop'}`;
-      case 'renewing':
-        return `renewing its own link after: ${this.lastLoss?.reason ?? 'a frame it does not take'}`;
-      default:
-        return this.lastProblem ?? this.current;
-    }
   }
 
   start(): void {
@@ -139,14 +113,12 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
       clock.clearTimeout(timer);
       if (this.inFlight === controller) this.inFlight = undefined;
     }
-    if (this.stopped()) {
+    // Not narrowed by the check above: stop() may have run during the await.
+    if ((this.current as LinkState) === 'stopped') {
       attempt.connection?.close();
       return;
     }
     const { result, connection } = attempt;
-    this.last = result;
-    if (result.verdict !== 'healthy' || !connection) this.lastProblem = result.reason;
-
     if (connection && result.verdict === 'healthy') {
       this.failures = 0;
       this.connection = connection;
@@ -175,15 +147,9 @@ export class LinkKeeper extends EventEmitter<LinkKeeperEvents> {
     this.schedule(delay);
   }
 
-  private stopped(): boolean {
-    return this.current === 'stopped';
-  }
-
   private onLost(connection: NonNullable<LinkAttempt['connection']>, loss: LinkLoss): void {
     if (connection !== this.connection || this.current === 'stopped') return;
     this.connection = undefined;
-    this.lastLoss = loss;
-    this.lastProblem = loss.reason;
     if (loss.cause === 'protocol') {
       // Our own limit, not the backend: renew the link quietly, at once the first time, then with
       // growing delays while it keeps happening (a backend that sends such a frame on every link).

@@ -116,21 +116,12 @@ export function peerClose(peer: Peer, at: number, id: number, code: number, reas
   const open = peer.open.filter((c) => c.id !== id);
   const lastClose = { at, code, reason };
   if (open.length > 0) return [{ ...peer, open, lastClose }, []];
-  const dropped = peer.phase === 'up' && peer.droppedAt === undefined;
+  const droppedAt = peer.phase === 'up' && peer.droppedAt === undefined ? at : peer.droppedAt;
   // A closed link is down soon, whatever interval was announced (issue 16.6).
   const closedBy = closedLinkDeadline(at, peer.intervalMs);
   const deadline = peer.deadline === undefined ? undefined : Math.min(peer.deadline, closedBy);
-  return [
-    {
-      ...peer,
-      open,
-      lastClose,
-      deadline,
-      droppedAt: dropped ? at : peer.droppedAt,
-      lastReason: `NapCat's link closed (code ${code}); waiting for it to reconnect`,
-    },
-    [],
-  ];
+  const lastReason = `NapCat's link closed (code ${code}); waiting for it to reconnect`;
+  return [{ ...peer, open, lastClose, deadline, droppedAt, lastReason }, []];
 }
 
 export function peerSignal(peer: Peer, at: number, id: number, signal: PeerSignal): Out {
@@ -191,23 +182,9 @@ function onHeartbeat(peer: Peer, at: number, id: number, signal: Extract<PeerSig
     account === 'offline'
       ? `NapCat is linked (heartbeat every ${intervalMs}ms) but its QQ account is offline`
       : `NapCat is linked, heartbeat every ${intervalMs}ms`;
-  const next: Peer = {
-    ...peer,
-    phase,
-    phaseSince,
-    open,
-    droppedAt,
-    lastHeartbeatAt: at,
-    intervalMs,
-    announcedMs,
-    deadline: heartbeatDeadline(at, intervalMs),
-    extended: false,
-    account,
-    accountSince,
-    offline,
-    lastReason,
-  };
-  return [next, effects];
+  const deadline = heartbeatDeadline(at, intervalMs);
+  const heard = { lastHeartbeatAt: at, intervalMs, announcedMs, deadline, extended: false };
+  return [{ ...peer, ...heard, phase, phaseSince, open, droppedAt, account, accountSince, offline, lastReason }, effects];
 }
 
 function onBotOffline(peer: Peer, at: number, signal: Extract<PeerSignal, { kind: 'bot-offline' }>): Out {

@@ -1,6 +1,7 @@
 import type { BackendFact, HealthResult, OutageEvidence } from '../health/types.js';
 import type { EventFields, Evidence } from '../log/events.js';
 import type { ProbeResult } from '../probes/probe.js';
+import { toHealthResult } from '../bot-probes/to-health-result.js';
 import { heartbeatIntervalOf } from './heartbeat-deadline.js';
 import { newPeer, peerClose, peerLinked, peerOpen, peerSignal, peerTick, UNKNOWN_ACCOUNT, type Peer, type PeerEffect, type PeerSignal } from './peer-links.js';
 import type { BackendPolicy } from './policy.js';
@@ -85,9 +86,6 @@ export interface ReadinessState {
   readonly stopped: boolean;
 }
 
-type AccountSignal = Extract<LinkSignal, { kind: 'account' }>;
-type HeartbeatSignal = Extract<LinkSignal, { kind: 'heartbeat' }>;
-
 /** What happened. `at`: the clock's now() when it happened. */
 export type ReadinessEvent =
   | { type: 'poll'; at: number; result: ProbeResult }
@@ -100,8 +98,8 @@ export type ReadinessEvent =
   | { type: 'link-down'; at: number; loss: LinkLoss; result: ProbeResult | undefined }
   | { type: 'link-failed'; at: number; result: ProbeResult; nextDelayMs: number }
   | { type: 'link-misconfigured'; at: number; result: ProbeResult }
-  | { type: 'account'; at: number; signal: AccountSignal }
-  | { type: 'heartbeat'; at: number; signal: HeartbeatSignal }
+  | { type: 'account'; at: number; signal: Extract<LinkSignal, { kind: 'account' }> }
+  | { type: 'heartbeat'; at: number; signal: Extract<LinkSignal, { kind: 'heartbeat' }> }
   /** NapCat opened a link to the watchdog (its handshake's X-Self-ID, if sent). */
   | { type: 'peer-open'; at: number; id: number; selfId?: number | undefined }
   | { type: 'peer-close'; at: number; id: number; code: number; reason: string }
@@ -156,7 +154,7 @@ export function initialReadiness(settings: ReadinessSettings, at = 0): Readiness
   return {
     settings,
     poll: { state: 'unknown', streak: 0, last: undefined, stale: false, staleSince: 0 },
-    link: settings.link ? { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false, resets: 0 } : undefined,
+    link: settings.link ? freshLink() : undefined,
     peers: settings.peers ? { [UNKNOWN_ACCOUNT]: newPeer(UNKNOWN_ACCOUNT, at, settings.peers.assumedIntervalMs) } : {},
     connections: {},
     accountOffline: {},
@@ -265,8 +263,12 @@ export function notReadyReason(state: ReadinessState): string | undefined {
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
-/** One transition being worked out on a draft of the state. */
-class Step {
+/** One event of each type, by its `type`. */
+type EventOf<T extends ReadinessEvent['type']> = Extract<ReadinessEvent, { type: T }>;
+type Handlers = { [T in ReadinessEvent['type']]: (event: EventOf<T>) => void };
+
+/** One transition being worked out on a draft of the state: a method per event type. */
+class Step implements Handlers {
   constructor(
     private readonly s: Draft,
     private readonly effects: ReadinessEffect[],
@@ -274,61 +276,45 @@ class Step {
   ) {}
 
   apply(event: ReadinessEvent): void {
-    switch (event.type) {
-      case 'poll':
-        return this.onPoll(event.result);
-      case 'link-up':
-        return this.onLinkUp(event.result);
-      case 'link-lost':
-        return this.onLinkLost(event.loss);
-      case 'link-reset':
-        return this.onLinkReset(event.loss, event.delayMs);
-      case 'link-blip':
-        return this.onBlip(event.loss, event.result);
-      case 'link-down':
-        return this.onLinkDown(event.loss, event.result);
-      case 'link-failed':
-        return this.onLinkFailed(event.result, event.nextDelayMs);
-      case 'link-misconfigured':
-        return this.onLinkMisconfigured(event.result);
-      case 'account':
-        return this.onAccount(event.signal);
-      case 'heartbeat':
-        return this.onHeartbeat(event.signal);
-      case 'peer-open':
-        return this.onPeerOpen(event.id, event.selfId);
-      case 'peer-close':
-        return this.onPeer(this.s.connections[event.id], (peer) => peerClose(peer, this.at, event.id, event.code, event.reason), event.id);
-      case 'peer-signal':
-        return this.onPeerSignal(event.id, event.signal);
-      case 'tick':
-        for (const key of Object.keys(this.s.peers)) this.onPeer(key, (peer) => peerTick(peer, this.at));
-        return;
-      case 'wait-start':
-        return this.onWaitStart();
-      case 'wait-end':
-        this.s.waiting = undefined;
-        this.effects.push({ type: 'cancel-timer', timer: 'waiting' });
-        return;
-      case 'waiting-tick':
-        if (!this.s.waiting) return;
-        this.logWaiting();
-        this.effects.push({ type: 'arm-timer', timer: 'waiting', ms: this.s.settings.waitingLogEvery });
-        return;
-      case 'stop':
-        this.s.stopped = true;
-        this.s.waiting = undefined;
-        this.effects.push({ type: 'cancel-timer', timer: 'waiting' }, { type: 'wake' });
-        return;
-    }
+    (this[event.type] as (event: ReadinessEvent) => void).call(this, event);
+  }
+
+  account({ signal }: EventOf<'account'>): void {
+    if (!signal.online) return this.accountWentOffline(signal.event, signal.details);
+    this.accountCameBack(signal.event, signal.details);
+  }
+
+  'peer-close'({ id, code, reason }: EventOf<'peer-close'>): void {
+    this.onPeer(this.s.connections[id], (peer) => peerClose(peer, this.at, id, code, reason), id);
+  }
+
+  tick(): void {
+    for (const key of Object.keys(this.s.peers)) this.onPeer(key, (peer) => peerTick(peer, this.at));
+  }
+
+  'wait-end'(): void {
+    this.s.waiting = undefined;
+    this.effects.push({ type: 'cancel-timer', timer: 'waiting' });
+  }
+
+  'waiting-tick'(): void {
+    if (!this.s.waiting) return;
+    this.logWaiting();
+    this.effects.push({ type: 'arm-timer', timer: 'waiting', ms: this.s.settings.waitingLogEvery });
+  }
+
+  stop(): void {
+    this.s.stopped = true;
+    this.s.waiting = undefined;
+    this.effects.push({ type: 'cancel-timer', timer: 'waiting' }, { type: 'wake' });
   }
 
   // ---- the HTTP poll ----
 
-  private onPoll(result: ProbeResult): void {
+  poll({ result }: EventOf<'poll'>): void {
     const poll = this.s.poll;
     poll.last = result;
-    this.report(toHealth(result));
+    this.report(toHealthResult(result));
     if (result.verdict === 'healthy' || result.verdict === 'misconfigured') {
       poll.state = result.verdict === 'healthy' ? 'up' : 'misconfigured';
       poll.streak = 0;
@@ -346,12 +332,12 @@ class Step {
 
   // ---- the WebSocket link ----
 
-  private onLinkUp(result: ProbeResult): void {
+  'link-up'({ result }: EventOf<'link-up'>): void {
     const link = this.link();
     const probe = result.probe;
     link.state = 'up';
     link.last = result;
-    this.report(toHealth(result));
+    this.report(toHealthResult(result));
     this.log('ws.up', { probe, reason: result.reason, latencyMs: result.latencyMs, ...(result.details ?? {}) }, `${probe}: ${result.reason}`);
     // A new session: whatever the old one said about the account is no longer known.
     delete this.s.accountOffline[''];
@@ -360,7 +346,7 @@ class Step {
     this.update();
   }
 
-  private onLinkLost(loss: LinkLoss): void {
+  'link-lost'({ loss }: EventOf<'link-lost'>): void {
     const link = this.link();
     const probe = this.linkProbe();
     link.lastLoss = loss;
@@ -372,8 +358,7 @@ class Step {
       this.report({ probe, verdict: 'unknown', reason: `${loss.reason}; reconnecting to confirm`, latencyMs: 0, evidence: { cause: loss.cause, ...closeCodeOf(loss) } });
     }
     // Whatever the poll said before the drop is old news now.
-    this.s.poll.stale = true;
-    this.s.poll.staleSince = this.at;
+    this.pollIsStale();
     this.update();
   }
 
@@ -383,7 +368,7 @@ class Step {
    * the 1st, 2nd, 4th, 8th… time, with the count, so a backend that keeps doing it is seen
    * without a line per link.
    */
-  private onLinkReset(loss: LinkLoss, delayMs: number): void {
+  'link-reset'({ loss, delayMs }: EventOf<'link-reset'>): void {
     const link = this.link();
     const probe = this.linkProbe();
     link.state = 'renewing';
@@ -401,7 +386,7 @@ class Step {
   }
 
   /** The link closed and came straight back: the backend blinked, and the bot's own link died with ours. */
-  private onBlip(loss: LinkLoss, result: ProbeResult): void {
+  'link-blip'({ loss, result }: EventOf<'link-blip'>): void {
     const link = this.link();
     const probe = this.linkProbe();
     link.last = result;
@@ -413,7 +398,7 @@ class Step {
     this.fact({ type: 'blip', probe, lostAt: loss.at, evidence });
   }
 
-  private onLinkDown(loss: LinkLoss, result: ProbeResult | undefined): void {
+  'link-down'({ loss, result }: EventOf<'link-down'>): void {
     const link = this.link();
     const probe = this.linkProbe();
     link.state = 'down';
@@ -423,39 +408,37 @@ class Step {
       link.problem = result.reason;
     }
     const evidence: OutageEvidence = { probe, cause: loss.cause, lastReason: loss.reason, ...closeCodeOf(loss), ...(result ? { reconnect: result.reason } : {}) };
-    if (loss.cause === 'protocol') {
-      // The renewal of a link we closed failed: the backend is away after all, and what the poll said is old news.
-      this.s.poll.stale = true;
-      this.s.poll.staleSince = this.at;
-    }
+    // The renewal of a link we closed failed: the backend is away after all, and what the poll said is old news.
+    if (loss.cause === 'protocol') this.pollIsStale();
     this.report({ probe, verdict: 'unhealthy', reason: loss.reason, latencyMs: 0, evidence: { cause: loss.cause, ...closeCodeOf(loss), ...(result ? { reconnect: result.reason } : {}) } });
     this.outageConfirmed(evidence);
     this.update();
   }
 
-  private onLinkFailed(result: ProbeResult, nextDelayMs: number): void {
-    const link = this.link();
-    const probe = result.probe;
-    link.state = 'down';
-    link.last = result;
-    link.problem = result.reason;
-    this.report(toHealth(result));
-    this.log('ws.retry', { probe, reason: result.reason, delayMs: nextDelayMs }, `${probe}: ${result.reason}; retrying in ${nextDelayMs}ms`);
+  'link-failed'({ result, nextDelayMs }: EventOf<'link-failed'>): void {
+    const { probe, reason } = result;
+    this.attemptFailed('down', result);
+    this.log('ws.retry', { probe, reason, delayMs: nextDelayMs }, `${probe}: ${reason}; retrying in ${nextDelayMs}ms`);
     this.update();
   }
 
-  private onLinkMisconfigured(result: ProbeResult): void {
+  'link-misconfigured'({ result }: EventOf<'link-misconfigured'>): void {
+    this.attemptFailed('misconfigured', result);
+    this.update();
+  }
+
+  /** An attempt to open the link did not bring it up. */
+  private attemptFailed(state: 'down' | 'misconfigured', result: ProbeResult): void {
     const link = this.link();
-    link.state = 'misconfigured';
+    link.state = state;
     link.last = result;
     link.problem = result.reason;
-    this.report(toHealth(result));
-    this.update();
+    this.report(toHealthResult(result));
   }
 
   // ---- what the open link tells: heartbeats and the account ----
 
-  private onHeartbeat(signal: HeartbeatSignal): void {
+  heartbeat({ signal }: EventOf<'heartbeat'>): void {
     const link = this.link();
     const probe = this.linkProbe();
     if (!link.heartbeatSeen) {
@@ -473,11 +456,6 @@ class Step {
     if (!signal.online) return this.accountWentOffline('heartbeat', {});
     // Every healthy heartbeat: nothing new, unless the account was offline.
     if (this.s.accountOffline['']) this.accountCameBack('heartbeat', {});
-  }
-
-  private onAccount(signal: AccountSignal): void {
-    if (!signal.online) return this.accountWentOffline(signal.event, signal.details);
-    this.accountCameBack(signal.event, signal.details);
   }
 
   private accountWentOffline(event: string, details: Evidence): void {
@@ -507,7 +485,7 @@ class Step {
 
   // ---- the links NapCat holds to the watchdog, per account ----
 
-  private onPeerOpen(id: number, selfId: number | undefined): void {
+  'peer-open'({ id, selfId }: EventOf<'peer-open'>): void {
     const s = this.s;
     const key = selfId === undefined ? UNKNOWN_ACCOUNT : String(selfId);
     if (!s.peers[key]) {
@@ -524,7 +502,7 @@ class Step {
     this.onPeer(key, (peer) => peerOpen(peer, this.at, id));
   }
 
-  private onPeerSignal(id: number, signal: PeerSignal): void {
+  'peer-signal'({ id, signal }: EventOf<'peer-signal'>): void {
     const s = this.s;
     let key = s.connections[id];
     if (key === undefined) return;
@@ -676,7 +654,7 @@ class Step {
     if (!s.ready && s.waiting && !s.waiting.logged && knownNotReady(s)) this.logWaiting();
   }
 
-  private onWaitStart(): void {
+  'wait-start'(): void {
     this.s.waiting = { since: this.at, logged: false };
     if (knownNotReady(this.s)) this.logWaiting();
     this.effects.push({ type: 'arm-timer', timer: 'waiting', ms: this.s.settings.waitingLogEvery });
@@ -694,8 +672,13 @@ class Step {
 
   private link(): NonNullable<Draft['link']> {
     // Link events come only from a configured link; a stray one gets a fresh record rather than a crash.
-    this.s.link ??= { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false, resets: 0 };
+    this.s.link ??= freshLink();
     return this.s.link;
+  }
+
+  private pollIsStale(): void {
+    this.s.poll.stale = true;
+    this.s.poll.staleSince = this.at;
   }
 
   private linkProbe(): string {
@@ -715,14 +698,8 @@ class Step {
   }
 }
 
-function toHealth(result: ProbeResult): HealthResult {
-  return {
-    probe: result.probe,
-    verdict: result.verdict,
-    reason: result.reason,
-    latencyMs: result.latencyMs,
-    ...(result.details ? { evidence: result.details } : {}),
-  };
+function freshLink(): NonNullable<Draft['link']> {
+  return { state: 'connecting', last: undefined, lastLoss: undefined, problem: undefined, heartbeatSeen: false, resets: 0 };
 }
 
 function closeCodeOf(loss: LinkLoss): { closeCode?: number } {

@@ -338,19 +338,19 @@ const RECEIVER_ERRORS: Record<string, number> = {
   WS_ERR_INVALID_CLOSE_CODE: 1002,
 };
 
+/** What each close code we close with says about the frame (1002: the error's own words). */
+const REFUSED_FRAMES: Readonly<Record<number, string>> = {
+  1009: `a frame larger than ${MAX_FRAME_BYTES / (1024 * 1024)} MiB, more than the watchdog's link takes`,
+  1007: 'a text frame that is not valid UTF-8',
+  1008: 'a message in too many parts',
+};
+
 /** A frame the watchdog refused: the code we close with and why, in words; undefined for other errors. */
 export function ownProtocolError(error: unknown): { closeCode: number; reason: string } | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !Object.hasOwn(RECEIVER_ERRORS, code)) return undefined;
   const closeCode = RECEIVER_ERRORS[code] as number;
-  const what =
-    closeCode === 1009
-      ? `a frame larger than ${MAX_FRAME_BYTES / (1024 * 1024)} MiB, more than the watchdog's link takes`
-      : closeCode === 1007
-        ? 'a text frame that is not valid UTF-8'
-        : closeCode === 1008
-          ? 'a message in too many parts'
-          : `an invalid WebSocket frame (${snippet((error as Error).message, 60)})`;
+  const what = REFUSED_FRAMES[closeCode] ?? `an invalid WebSocket frame (${snippet((error as Error).message, 60)})`;
   return { closeCode, reason: `${what} arrived; the watchdog closed its own link (${closeCode})` };
 }
 

@@ -67,9 +67,6 @@ interface Job {
  */
 export class HookRunner {
   private readonly hooks: readonly HookSpec[];
-  private readonly effects: HookEffects;
-  private readonly logger: HookLogger;
-  private readonly redact: (value: unknown) => unknown;
   private readonly concurrency: number;
   private readonly queueLimit: number;
   private readonly queue: Job[] = [];
@@ -81,11 +78,8 @@ export class HookRunner {
   private pumpScheduled = false;
   private readonly counts = { started: 0, succeeded: 0, failed: 0, dropped: 0 };
 
-  constructor(options: HookRunnerOptions) {
+  constructor(private readonly options: HookRunnerOptions) {
     this.hooks = options.hooks;
-    this.effects = options.effects;
-    this.logger = options.logger;
-    this.redact = options.redact;
     this.concurrency = Math.max(1, options.concurrency ?? 2);
     this.queueLimit = Math.max(1, options.queueLimit ?? 100);
   }
@@ -101,7 +95,7 @@ export class HookRunner {
     try {
       if (this.closed || typeof record?.event !== 'string' || !this.wants(record.event)) return;
       // Plain data, scrubbed once more: a record may come from anywhere, not only the logger.
-      const payload = this.redact(toPlain(record)) as Record<string, unknown>;
+      const payload = this.options.redact(toPlain(record)) as Record<string, unknown>;
       this.hooks.forEach((hook, index) => {
         if (matches(hook, record.event)) this.enqueue({ index, hook, record: payload });
       });
@@ -184,15 +178,10 @@ export class HookRunner {
     try {
       const input = `${JSON.stringify(record)}\n`;
       if (hook.command) {
-        outcome = await this.effects.runCommand({
-          command: hook.command,
-          env: hookEnv(record),
-          input,
-          timeoutMs: hook.timeout,
-          signal: this.abort.signal,
-        });
+        const { signal } = this.abort;
+        outcome = await this.options.effects.runCommand({ command: hook.command, env: hookEnv(record), input, timeoutMs: hook.timeout, signal });
       } else if (hook.url) {
-        outcome = await this.effects.postUrl({ url: hook.url, body: input, timeoutMs: hook.timeout, signal: this.abort.signal });
+        outcome = await this.options.effects.postUrl({ url: hook.url, body: input, timeoutMs: hook.timeout, signal: this.abort.signal });
       } else {
         outcome = { ok: false, reason: 'neither command nor url' };
       }
@@ -230,7 +219,7 @@ export class HookRunner {
 
   private safeEmit<E extends 'hook.failed' | 'hook.dropped'>(event: E, fields: EventFields[E], message: string): void {
     try {
-      this.logger.emit(event, fields, message);
+      this.options.logger.emit(event, fields, message);
     } catch {
       // a logger that fails must not stop the hooks either
     }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { errorReason } from '../probes/net-errors.js';
 import type { HookOutcome } from './hook-outcome.js';
 
 export interface UrlHookRun {
@@ -56,9 +57,7 @@ export function postUrlHook(run: UrlHookRun): Promise<HookOutcome> {
     };
     run.signal?.addEventListener('abort', onAbort, { once: true });
 
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      finish({ ok: false, reason: describeError(error) });
-    });
+    request.on('error', (error) => finish({ ok: false, reason: errorReason(error) }));
     request.on('response', (response) => {
       let received = 0;
       response.on('data', (chunk: Buffer) => {
@@ -74,19 +73,4 @@ export function postUrlHook(run: UrlHookRun): Promise<HookOutcome> {
     });
     request.end(body);
   });
-}
-
-function describeError(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host name does not resolve';
-    case 'ECONNRESET':
-      return 'connection reset';
-    default:
-      // Node's messages name addresses, never the URL's path or query.
-      return error.code ?? error.message.replace(/https?:\/\/\S+/g, '<url>');
-  }
 }

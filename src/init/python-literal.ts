@@ -135,7 +135,7 @@ class Parser {
     this.pos += match[0].length;
     if (/^[jJlL]/.test(this.text[this.pos] ?? '')) this.fail('a complex or long number');
     const text = match[0].replace(/_/g, '');
-    const value = /^0[xX]/.test(text) ? parseInt(text.slice(2), 16) : /^0[oO]/.test(text) ? parseInt(text.slice(2), 8) : /^0[bB]/.test(text) ? parseInt(text.slice(2), 2) : Number(text);
+    const value = Number(text); // JavaScript reads 0x, 0o and 0b too
     if (!Number.isFinite(value)) this.fail('a malformed number');
     return value;
   }
@@ -192,33 +192,13 @@ class Parser {
   }
 
   private escape(c: string): string {
-    switch (c) {
-      case 'n':
-        return '\n';
-      case 't':
-        return '\t';
-      case 'r':
-        return '\r';
-      case '0':
-        return '\0';
-      case '\n':
-        return '';
-      case '\\':
-      case "'":
-      case '"':
-        return c;
-      case 'x':
-      case 'u':
-      case 'U': {
-        const length = c === 'x' ? 2 : c === 'u' ? 4 : 8;
-        const hex = this.text.slice(this.pos, this.pos + length);
-        if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) this.fail(`a malformed \\${c} escape`);
-        this.pos += length;
-        return String.fromCodePoint(parseInt(hex, 16));
-      }
-      default:
-        return `\\${c}`;
-    }
+    if (Object.hasOwn(ESCAPES, c)) return ESCAPES[c] as string;
+    const length = HEX_ESCAPES[c];
+    if (length === undefined) return `\\${c}`; // not an escape: kept as written
+    const hex = this.text.slice(this.pos, this.pos + length);
+    if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) this.fail(`a malformed \\${c} escape`);
+    this.pos += length;
+    return String.fromCodePoint(parseInt(hex, 16));
   }
 
   /** Skips spaces, comments, line continuations, and newlines inside brackets. */
@@ -239,6 +219,11 @@ class Parser {
     throw new PythonLiteralError(`line ${line}: ${what}`);
   }
 }
+
+/** What each simple escape stands for (a backslash before a newline continues the line). */
+const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\n': '', '\\': '\\', "'": "'", '"': '"' };
+/** How many hex digits follow \x, \u and \U. */
+const HEX_ESCAPES: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
 
 /** A character for a one-line message: control and line-separator characters as \uXXXX. */
 function quoteChar(c: string): string {

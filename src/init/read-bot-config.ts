@@ -45,16 +45,8 @@ export function detectPreset(dir: string): { preset: PresetName; from: string } 
 
 /** What the bot's own config in `dir` tells about the backend, for the stacks whose files are stable. */
 export function readBotConfig(preset: PresetName, dir: string): BotConfigReading {
-  switch (preset) {
-    case 'qchatgpt':
-      return readQChatGpt(dir);
-    case 'nonebot2':
-      return readNoneBotEnv(dir);
-    case 'koishi':
-      return readKoishiPort(dir);
-    default:
-      return { facts: {}, notes: [] };
-  }
+  const readers: Partial<Record<PresetName, (dir: string) => BotConfigReading>> = { qchatgpt: readQChatGpt, nonebot2: readNoneBotEnv, koishi: readKoishiPort };
+  return readers[preset]?.(dir) ?? { facts: {}, notes: [] };
 }
 
 /** QChatGPT 2.x `config.py`: `mirai_http_api_config = {"host": …, "port": …, "verifyKey": …, "qq": …}`. */

@@ -1,4 +1,4 @@
-import type { EventLog } from '../log/events.js';
+import type { EventFields, EventLog } from '../log/events.js';
 import { EXIT } from '../exit-codes.js';
 import { acquireInstanceLock, lockPathFor, type InstanceLock, type LockDeps } from './instance-lock.js';
 import { recoverOrphan } from './orphan-recovery.js';
@@ -19,6 +19,11 @@ export async function claimInstance(
 ): Promise<Claim> {
   const { stateFile } = options;
   const lockPath = lockPathFor(stateFile);
+  const refuse = (fields: EventFields['watchdog.duplicate'], message: string, lock?: InstanceLock): Claim => {
+    logger.emit('watchdog.duplicate', fields, message);
+    lock?.release();
+    return { ok: false, exitCode: EXIT.USAGE };
+  };
   let attempt;
   try {
     attempt = await acquireInstanceLock(lockPath, { clock });
@@ -33,12 +38,11 @@ export async function claimInstance(
   }
   if (!attempt.acquired) {
     const { owner } = attempt;
-    logger.emit('watchdog.duplicate',
+    return refuse(
       { pid: owner.pid, startedAt: owner.startedAt ?? null, stateFile },
       `another bot-watchdog (pid ${owner.pid}${owner.startedAt ? `, started ${owner.startedAt}` : ''}) is running with the state file ${stateFile}: ` +
         'refusing to start a second bot on the same account (stop it first, or give this bot its own state.file)',
     );
-    return { ok: false, exitCode: EXIT.USAGE };
   }
   const { lock } = attempt;
 
@@ -50,20 +54,12 @@ export async function claimInstance(
   try {
     const outcome = await recoverOrphan(read.status === 'ok' ? read.state : undefined, { stop: options.stop, logger });
     if (outcome.kind === 'watchdog-alive') {
-      logger.emit('watchdog.duplicate',
-        { pid: outcome.pid, stateFile },
-        `another bot-watchdog (pid ${outcome.pid}) is running with the state file ${stateFile}: refusing to start a second bot on the same account`,
-      );
-      lock.release();
-      return { ok: false, exitCode: EXIT.USAGE };
+      const message = `another bot-watchdog (pid ${outcome.pid}) is running with the state file ${stateFile}: refusing to start a second bot on the same account`;
+      return refuse({ pid: outcome.pid, stateFile }, message, lock);
     }
     if (outcome.kind === 'stopped' && outcome.survivors.length > 0) {
-      logger.emit('watchdog.duplicate',
-        { pids: outcome.survivors, stateFile },
-        'the bot of a previous watchdog could not be stopped: refusing to start a second bot on the same account',
-      );
-      lock.release();
-      return { ok: false, exitCode: EXIT.USAGE };
+      const message = 'the bot of a previous watchdog could not be stopped: refusing to start a second bot on the same account';
+      return refuse({ pids: outcome.survivors, stateFile }, message, lock);
     }
   } catch (error) {
     lock.release();

@@ -79,8 +79,3 @@ function procReadable(): boolean {
     return false;
   }
 }
-
-/** Same pid, start time and boot: the same process. */
-export function sameIdentity(a: ProcessIdentity, b: ProcessIdentity): boolean {
-  return a.pid === b.pid && a.startTime === b.startTime && a.bootId === b.bootId;
-}

@@ -89,7 +89,7 @@ export async function recoverOrphan(state: StateFile | undefined, options: Orpha
   );
   const kill = options.killTree ?? defaultKillTree;
   const outcome = await kill(
-    { pid: bot.pid, startTime: bot.startTime },
+    root,
     {
       signal: options.stop.signal,
       timeout: options.stop.timeout,

@@ -1,5 +1,6 @@
 import type { HealthVerdict } from '../health/types.js';
 import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { ProcessIdentity } from './identity.js';
 
@@ -89,6 +90,36 @@ export function writeStateFile(path: string, state: StateFile): void {
   writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
 }
 
+const text = v.string('expected a string');
+const whole = v.pipe(v.number('expected a whole number'), v.integer('expected a whole number'));
+const count = v.pipe(whole, v.minValue(0, 'expected a whole number >= 0'));
+const isObject = (value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value);
+const object = <E extends v.ObjectEntries>(entries: E) => v.pipe(v.custom<object>(isObject, 'expected an object'), v.object(entries));
+const oneOf = <T extends string>(allowed: readonly T[]) => v.picklist(allowed, `expected one of ${allowed.join(', ')}`);
+const identity = {
+  pid: v.pipe(whole, v.minValue(1, 'expected a pid > 0')),
+  startTime: v.optional(count),
+  bootId: v.optional(text),
+};
+const marker = object({ name: text, value: text });
+
+/** The state file's shape; unknown extra fields are dropped. */
+const STATE = object({
+  version: v.literal(STATE_VERSION, (issue) => `unsupported version ${issue.received} (expected ${STATE_VERSION})`),
+  updatedAt: text,
+  watchdog: object({ ...identity, startedAt: text, version: text, configFile: v.nullable(text) }),
+  state: oneOf(PHASES),
+  bot: v.nullable(object({ ...identity, startedAt: text, marker, command: v.array(text, 'expected a list of strings') })),
+  spawning: v.nullish(object({ marker, at: text })),
+  restarts: count,
+  lastRestart: v.nullable(object({ reason: text, at: text })),
+  lastExit: v.nullable(object({ pid: whole, code: v.nullable(whole), signal: v.nullable(text), uptimeMs: count, at: text })),
+  probes: v.record(
+    v.string(),
+    object({ verdict: oneOf(VERDICTS), reason: v.optional(text), latencyMs: v.optional(count), at: text, since: text }),
+  ),
+});
+
 /** Parses the text of a state file; throws an Error naming the first bad field. */
 export function parseState(text: string): StateFile {
   let value: unknown;
@@ -97,112 +128,11 @@ export function parseState(text: string): StateFile {
   } catch {
     throw new Error('not valid JSON');
   }
-  const root = object(value, 'the file');
-  if (root.version !== STATE_VERSION) throw new Error(`unsupported version ${JSON.stringify(root.version)} (expected ${STATE_VERSION})`);
-  const watchdog = object(root.watchdog, 'watchdog');
-  const state: StateFile = {
-    version: STATE_VERSION,
-    updatedAt: string(root.updatedAt, 'updatedAt'),
-    watchdog: {
-      ...identity(watchdog, 'watchdog'),
-      startedAt: string(watchdog.startedAt, 'watchdog.startedAt'),
-      version: string(watchdog.version, 'watchdog.version'),
-      configFile: watchdog.configFile === null ? null : string(watchdog.configFile, 'watchdog.configFile'),
-    },
-    state: oneOf(root.state, PHASES, 'state'),
-    bot: root.bot === null ? null : bot(object(root.bot, 'bot')),
-    ...(root.spawning === undefined || root.spawning === null ? {} : { spawning: spawning(object(root.spawning, 'spawning')) }),
-    restarts: count(root.restarts, 'restarts'),
-    lastRestart: root.lastRestart === null ? null : lastRestart(object(root.lastRestart, 'lastRestart')),
-    lastExit: root.lastExit === null ? null : lastExit(object(root.lastExit, 'lastExit')),
-    probes: probes(object(root.probes, 'probes')),
-  };
-  return state;
-}
-
-type Fields = Record<string, unknown>;
-
-function spawning(fields: Fields): NonNullable<StateFile['spawning']> {
-  const marker = object(fields.marker, 'spawning.marker');
-  return {
-    marker: { name: string(marker.name, 'spawning.marker.name'), value: string(marker.value, 'spawning.marker.value') },
-    at: string(fields.at, 'spawning.at'),
-  };
-}
-
-function object(value: unknown, name: string): Fields {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${name}: expected an object`);
-  return value as Fields;
-}
-
-function string(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw new Error(`${name}: expected a string`);
-  return value;
-}
-
-function integer(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new Error(`${name}: expected a whole number`);
-  return value;
-}
-
-function count(value: unknown, name: string): number {
-  const n = integer(value, name);
-  if (n < 0) throw new Error(`${name}: expected a whole number >= 0`);
-  return n;
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string): T {
-  if (!allowed.includes(value as T)) throw new Error(`${name}: expected one of ${allowed.join(', ')}`);
-  return value as T;
-}
-
-function identity(fields: Fields, name: string): ProcessIdentity {
-  const pid = integer(fields.pid, `${name}.pid`);
-  if (pid <= 0) throw new Error(`${name}.pid: expected a pid > 0`);
-  return {
-    pid,
-    ...(fields.startTime === undefined ? {} : { startTime: count(fields.startTime, `${name}.startTime`) }),
-    ...(fields.bootId === undefined ? {} : { bootId: string(fields.bootId, `${name}.bootId`) }),
-  };
-}
-
-function bot(fields: Fields): NonNullable<StateFile['bot']> {
-  const marker = object(fields.marker, 'bot.marker');
-  const command = fields.command;
-  if (!Array.isArray(command) || !command.every((part) => typeof part === 'string')) throw new Error('bot.command: expected a list of strings');
-  return {
-    ...identity(fields, 'bot'),
-    startedAt: string(fields.startedAt, 'bot.startedAt'),
-    marker: { name: string(marker.name, 'bot.marker.name'), value: string(marker.value, 'bot.marker.value') },
-    command: command as string[],
-  };
-}
-
-function lastRestart(fields: Fields): NonNullable<StateFile['lastRestart']> {
-  return { reason: string(fields.reason, 'lastRestart.reason'), at: string(fields.at, 'lastRestart.at') };
-}
-
-function lastExit(fields: Fields): NonNullable<StateFile['lastExit']> {
-  return {
-    pid: integer(fields.pid, 'lastExit.pid'),
-    code: fields.code === null ? null : integer(fields.code, 'lastExit.code'),
-    signal: fields.signal === null ? null : string(fields.signal, 'lastExit.signal'),
-    uptimeMs: count(fields.uptimeMs, 'lastExit.uptimeMs'),
-    at: string(fields.at, 'lastExit.at'),
-  };
-}
-
-function probes(fields: Fields): Record<string, ProbeRecord> {
-  const out: Record<string, ProbeRecord> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    const probe = object(value, `probes.${name}`);
-    out[name] = {
-      verdict: oneOf(probe.verdict, VERDICTS, `probes.${name}.verdict`),
-      ...(probe.reason === undefined ? {} : { reason: string(probe.reason, `probes.${name}.reason`) }),
-      ...(probe.latencyMs === undefined ? {} : { latencyMs: count(probe.latencyMs, `probes.${name}.latencyMs`) }),
-      at: string(probe.at, `probes.${name}.at`),
-      since: string(probe.since, `probes.${name}.since`),
-    };
+  const parsed = v.safeParse(STATE, value, { abortEarly: true });
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    throw new Error(`${v.getDotPath(issue) ?? 'the file'}: ${issue.message}`);
   }
-  return out;
+  const { spawning, ...state } = parsed.output;
+  return spawning ? { ...state, spawning } : state;
 }

@@ -1,6 +1,5 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { EventLog } from '../log/events.js';
-import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
 import type { HealthUpdate } from '../health/health-sink.js';
 import type { ChildExit, Plugin, RunningChild, SupervisorHandle, SupervisorState, TreeMarker } from '../supervisor/types.js';
 import { STATE_REFRESH_MS } from '../probes/recorded-verdict.js';
@@ -64,12 +63,15 @@ export class StateWriter implements Plugin {
 
   start(handle: SupervisorHandle): void {
     this.handle = handle;
-    this.listen(handle.events, 'state', (state) => this.onState(state));
-    this.listen(handle.events, 'prespawn', (marker) => this.onPrespawn(marker));
-    this.listen(handle.events, 'spawn', (child) => this.onSpawn(child));
-    this.listen(handle.events, 'exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs));
-    this.listen(handle.events, 'restart', (info) => this.onRestart(info.reason));
-    this.unsubscribe.push(handle.health.subscribe((update) => this.onProbe(update)));
+    const { events } = handle;
+    this.unsubscribe.push(
+      events.subscribe('state', (state) => this.onState(state)),
+      events.subscribe('prespawn', (marker) => this.onPrespawn(marker)),
+      events.subscribe('spawn', (child) => this.onSpawn(child)),
+      events.subscribe('exit', (child, exit, uptimeMs) => this.onExit(child, exit, uptimeMs)),
+      events.subscribe('restart', (info) => this.onRestart(info.reason)),
+      handle.health.subscribe((update) => this.onProbe(update)),
+    );
     this.phase = handle.state();
     this.write();
     this.scheduleRefresh();
@@ -86,14 +88,11 @@ export class StateWriter implements Plugin {
 
   /** Rewritten at least every STATE_REFRESH_MS, so that `check` can tell a live record from a stale one. */
   private scheduleRefresh(): void {
-    this.refresh = this.options.clock.setTimeout(
-      () => {
-        this.write();
-        this.scheduleRefresh();
-      },
-      STATE_REFRESH_MS,
-      { unref: true },
-    );
+    const refresh = () => {
+      this.write();
+      this.scheduleRefresh();
+    };
+    this.refresh = this.options.clock.setTimeout(refresh, STATE_REFRESH_MS, { unref: true });
   }
 
   /** The state as it would be written now. */
@@ -110,17 +109,6 @@ export class StateWriter implements Plugin {
       lastExit: this.lastExit,
       probes: this.probes,
     };
-  }
-
-  private listen<K extends keyof SupervisorEventMap>(
-    events: SupervisorEvents,
-    event: K,
-    listener: (...args: SupervisorEventMap[K]) => void,
-  ): void {
-    const emitter = events as unknown as NodeJS.EventEmitter;
-    const wrapped = listener as (...args: unknown[]) => void;
-    emitter.on(event, wrapped);
-    this.unsubscribe.push(() => emitter.off(event, wrapped));
   }
 
   private onState(state: SupervisorState): void {

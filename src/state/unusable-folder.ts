@@ -1,28 +1,21 @@
 import { dirname } from 'node:path';
 
-/** What a file-system error means, in words an operator can act on. */
+/** What a file-system error means, in words an operator can act on, by its code. */
+const FS_ERRORS: Readonly<Record<string, string>> = {
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is exceeded',
+  EFBIG: 'a file size limit is exceeded (ulimit -f)',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'a part of the path is not a folder',
+  EISDIR: 'a folder is in the way',
+};
+
 export function describeFsError(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;
-  switch (code) {
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    case 'EDQUOT':
-      return 'the disk quota is exceeded';
-    case 'EFBIG':
-      return 'a file size limit is exceeded (ulimit -f)';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-    case 'EEXIST':
-      return 'a part of the path is not a folder';
-    case 'EISDIR':
-      return 'a folder is in the way';
-    default:
-      return message ?? String(error);
-  }
+  return (code !== undefined && Object.hasOwn(FS_ERRORS, code) ? FS_ERRORS[code] : undefined) ?? message ?? String(error);
 }
 
 /**

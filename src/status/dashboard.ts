@@ -84,7 +84,7 @@ const SCRIPT = `
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function wrap(tag, child) { var node = el(tag); node.appendChild(child); return node; }
   function duration(ms) {
     if (ms === null || ms === undefined || !isFinite(ms)) return '–';
     var s = Math.max(0, Math.floor(ms / 1000));
@@ -107,15 +107,17 @@ const SCRIPT = `
   var VERDICT_TONE = { healthy: 'ok', unhealthy: 'bad', misconfigured: 'warn', unknown: '' };
   var KIND_TONE = { restart: 'warn', giveup: 'bad', spawn: 'ok', exit: '', stop: 'warn', probe: 'info', backend: 'info', account: 'info' };
 
+  function svg(tag, attrs, parent) {
+    var node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    Object.keys(attrs).forEach(function (name) { node.setAttribute(name, String(attrs[name])); });
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
   function sparkline(samples) {
-    var ns = 'http://www.w3.org/2000/svg', w = 132, h = 30, pad = 3;
-    var svg = document.createElementNS(ns, 'svg');
-    svg.setAttribute('class', 'spark');
-    svg.setAttribute('width', String(w));
-    svg.setAttribute('height', String(h));
-    svg.setAttribute('viewBox', '0 0 ' + w + ' ' + h);
-    svg.setAttribute('role', 'img');
-    if (!samples || samples.length === 0) return svg;
+    var w = 132, h = 30, pad = 3;
+    var root = svg('svg', { class: 'spark', width: w, height: h, viewBox: '0 0 ' + w + ' ' + h, role: 'img' });
+    if (!samples || samples.length === 0) return root;
     var max = 1;
     samples.forEach(function (s) { if (s.ms > max) max = s.ms; });
     var step = samples.length > 1 ? (w - 2 * pad) / (samples.length - 1) : 0;
@@ -124,26 +126,15 @@ const SCRIPT = `
       var y = h - pad - (s.ms / max) * (h - 2 * pad);
       return [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
     });
-    var area = document.createElementNS(ns, 'polygon');
-    area.setAttribute('class', 'area');
-    area.setAttribute('points', points.map(function (p) { return p.join(','); }).join(' ') + ' ' + points[points.length - 1][0] + ',' + (h - pad) + ' ' + points[0][0] + ',' + (h - pad));
-    svg.appendChild(area);
-    var line = document.createElementNS(ns, 'polyline');
-    line.setAttribute('points', points.map(function (p) { return p.join(','); }).join(' '));
-    svg.appendChild(line);
+    var line = points.map(function (p) { return p.join(','); }).join(' ');
+    var base = ' ' + points[points.length - 1][0] + ',' + (h - pad) + ' ' + points[0][0] + ',' + (h - pad);
+    svg('polygon', { class: 'area', points: line + base }, root);
+    svg('polyline', { points: line }, root);
     samples.forEach(function (s, i) {
-      if (s.verdict !== 'unhealthy') return;
-      var dot = document.createElementNS(ns, 'circle');
-      dot.setAttribute('class', 'fail');
-      dot.setAttribute('cx', String(points[i][0]));
-      dot.setAttribute('cy', String(points[i][1]));
-      dot.setAttribute('r', '2.5');
-      svg.appendChild(dot);
+      if (s.verdict === 'unhealthy') svg('circle', { class: 'fail', cx: points[i][0], cy: points[i][1], r: 2.5 }, root);
     });
-    var title = document.createElementNS(ns, 'title');
-    title.textContent = samples.length + ' checks, max ' + max + ' ms';
-    svg.appendChild(title);
-    return svg;
+    svg('title', {}, root).textContent = samples.length + ' checks, max ' + max + ' ms';
+    return root;
   }
 
   function renderTimes() {
@@ -184,7 +175,7 @@ const SCRIPT = `
     }
 
     var body = $('probes');
-    clear(body);
+    body.replaceChildren();
     var names = Object.keys(s.probes).sort();
     $('no-probes').hidden = names.length > 0;
     names.forEach(function (name) {
@@ -193,40 +184,28 @@ const SCRIPT = `
       var last = samples.length ? samples[samples.length - 1].ms : probe.latencyMs;
       var row = el('tr');
       row.setAttribute('data-probe', name);
-      row.appendChild(el('td', 'mono', name));
-      var verdict = el('td');
       var badge = el('span');
       pill(badge, probe.verdict, VERDICT_TONE[probe.verdict]);
-      verdict.appendChild(badge);
-      row.appendChild(verdict);
-      row.appendChild(el('td', 'reason', probe.reason || ''));
-      row.appendChild(el('td', 'num', last === undefined || last === null ? '–' : last + ' ms'));
-      var spark = el('td');
-      spark.appendChild(sparkline(samples));
-      row.appendChild(spark);
-      row.appendChild(el('td', 'num', duration(since(probe.since))));
+      var latency = last === undefined || last === null ? '–' : last + ' ms';
+      row.append(el('td', 'mono', name), wrap('td', badge), el('td', 'reason', probe.reason || ''), el('td', 'num', latency));
+      row.append(wrap('td', sparkline(samples)), el('td', 'num', duration(since(probe.since))));
       body.appendChild(row);
     });
 
     var list = $('timeline');
-    clear(list);
+    list.replaceChildren();
     $('no-events').hidden = view.timeline.length > 0;
     view.timeline.forEach(function (entry) {
       var item = el('li', entry.kind);
       item.setAttribute('data-kind', entry.kind);
       var time = el('time', '', clock(entry.at));
       time.setAttribute('datetime', entry.at);
-      item.appendChild(time);
       var kind = el('span');
       pill(kind, entry.kind === 'restart' && entry.reason ? entry.reason : entry.kind, KIND_TONE[entry.kind], 'kind');
-      item.appendChild(kind);
       var what = el('div', 'what');
       what.appendChild(el('span', 'title', entry.title));
-      if (entry.detail) {
-        what.appendChild(document.createTextNode(' '));
-        what.appendChild(el('span', 'detail', entry.detail));
-      }
-      item.appendChild(what);
+      if (entry.detail) what.append(' ', el('span', 'detail', entry.detail));
+      item.append(time, kind, what);
       list.appendChild(item);
     });
     renderTimes();

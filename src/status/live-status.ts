@@ -1,18 +1,10 @@
 import type { StateFile } from '../state/state-file.js';
 import { buildStatusReport, type StatusReport } from '../state/status-report.js';
 import type { SupervisorEventMap, SupervisorEvents } from '../supervisor/supervisor-events.js';
-import type { HealthResult } from '../health/types.js';
+import type { BackendFact, HealthResult } from '../health/types.js';
 import type { ChildExit, RunningChild, StopRequest, SupervisorHandle } from '../supervisor/types.js';
-
-/** A probe's result as the health sink recorded it, with the wall-clock time. */
-export type ProbeReport = Omit<HealthResult, 'evidence'> & { at: number };
 import { healthOf, type Health } from './health.js';
 import type { StatusMetrics } from './metrics.js';
-
-/** The probes that judge the backend (the others watch the bot itself). */
-export const BACKEND_PROBES: ReadonlySet<string> = new Set(['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws', 'onebot-reverse', 'http', 'tcp']);
-/** Backend probes whose healthy answer means the bot's QQ account is logged in. */
-const ACCOUNT_PROBES: ReadonlySet<string> = new Set(['mirai-http', 'mirai-ws', 'onebot-http', 'onebot-ws']);
 
 export type TimelineKind = 'spawn' | 'stop' | 'exit' | 'restart' | 'giveup' | 'probe' | 'backend' | 'account';
 
@@ -30,7 +22,7 @@ export interface LatencySample {
   /** Unix milliseconds. */
   at: number;
   ms: number;
-  verdict: ProbeReport['verdict'];
+  verdict: HealthResult['verdict'];
 }
 
 export interface BackendView {
@@ -67,11 +59,6 @@ export interface LiveStatusOptions {
   metrics: StatusMetrics;
   /** Removes secrets from anything shown. */
   redact: (value: unknown) => unknown;
-  /**
-   * Derive backend outages and the account from probe reports and `backend-down` restarts (until
-   * the backend code reports them itself through `backendOutage()`, `backendState()`, `accountOnline()`).
-   */
-  deriveBackend?: boolean;
   /** A failed update of the view (a bug): reported, never thrown into the supervisor. */
   onError?: (error: unknown) => void;
   /** Wall-clock milliseconds: the watchdog's clock. */
@@ -81,15 +68,15 @@ export interface LiveStatusOptions {
 }
 
 /**
- * The live model behind the status endpoint: fed by the supervisor's events, it keeps the
- * metrics, a timeline of what happened, each probe's recent latencies, and the backend and
+ * The live model behind the status endpoint: fed by the supervisor's events and the health sink's
+ * updates (probe results; the backend's facts for outages, readiness and the QQ account), it keeps
+ * the metrics, a timeline of what happened, each probe's recent latencies, and the backend and
  * account state, and tells subscribers (the dashboard's event stream) when anything changed.
  */
 export class LiveStatus {
   private readonly timeline: TimelineEntry[] = [];
   private readonly latency = new Map<string, LatencySample[]>();
-  private readonly verdicts = new Map<string, ProbeReport['verdict']>();
-  private readonly backendVerdicts = new Map<string, ProbeReport>();
+  private readonly verdicts = new Map<string, HealthResult['verdict']>();
   private backend: BackendView;
   private account: AccountView = { state: 'unknown' };
   private lastStop: StopRequest | undefined;
@@ -114,9 +101,8 @@ export class LiveStatus {
     this.listen(handle.events, 'giveup', (info) => this.onGiveup(info));
     this.unsubscribe.push(
       handle.health.subscribe((update) => {
-        if (update.kind !== 'probe') return;
-        const { result, at } = update;
-        this.onProbe({ probe: result.probe, verdict: result.verdict, reason: result.reason, latencyMs: result.latencyMs, at });
+        if (update.kind === 'probe') this.onProbe(update.result, update.at);
+        else if (update.kind === 'backend') this.onFact(update.fact);
       }),
     );
     this.listen(handle.events, 'state', () => this.changed());
@@ -146,27 +132,25 @@ export class LiveStatus {
   }
 
   view(): DashboardView {
-    const latency: Record<string, LatencySample[]> = {};
-    for (const [probe, samples] of this.latency) latency[probe] = samples;
     const view: DashboardView = {
       status: this.status(),
       health: this.health(),
       backend: this.backend,
       account: this.account,
       timeline: [...this.timeline].reverse(),
-      latency,
+      latency: Object.fromEntries(this.latency),
       now: new Date(this.now()).toISOString(),
     };
     return this.options.redact(view) as DashboardView;
   }
 
-  /** A confirmed outage of the backend began (the backend code calls this; derived from `backend-down` restarts until then). */
+  /** A confirmed outage of the backend began. */
   backendOutage(): void {
     this.options.metrics.backendOutage();
     this.changed();
   }
 
-  /** The backend as a whole is up or down (the backend code may call this; derived from its probes until then). */
+  /** The backend as a whole is up or down. */
   backendState(up: boolean, reason?: string): void {
     const state = up ? 'up' : 'down';
     this.options.metrics.backendUp(up);
@@ -210,7 +194,6 @@ export class LiveStatus {
   private onRestart(info: SupervisorEventMap['restart'][0]): void {
     const at = this.now();
     this.options.metrics.restart(info.reason, at);
-    if (info.reason === 'backend-down' && this.options.deriveBackend !== false) this.options.metrics.backendOutage();
     const stop = this.lastStop;
     this.lastStop = undefined;
     const cause = stop && stop.reason === info.reason ? evidenceText(stop.evidence) : this.lastExitText(info.reason);
@@ -224,11 +207,11 @@ export class LiveStatus {
     this.changed();
   }
 
-  private onProbe(report: ProbeReport): void {
+  private onProbe(report: HealthResult, at: number): void {
     this.options.metrics.probe(report);
     if (report.latencyMs !== undefined && Number.isFinite(report.latencyMs)) {
       const samples = this.latency.get(report.probe) ?? [];
-      samples.push({ at: report.at, ms: Math.max(0, Math.round(report.latencyMs * 10) / 10), verdict: report.verdict });
+      samples.push({ at, ms: Math.max(0, Math.round(report.latencyMs * 10) / 10), verdict: report.verdict });
       if (samples.length > this.samplesPerProbe) samples.splice(0, samples.length - this.samplesPerProbe);
       this.latency.set(report.probe, samples);
     }
@@ -239,22 +222,24 @@ export class LiveStatus {
     if (previous !== report.verdict && (bad(report.verdict) || (report.verdict === 'healthy' && bad(previous)))) {
       this.add({ kind: 'probe', title: `${report.probe}: ${report.verdict}`, reason: report.verdict, ...(report.reason ? { detail: report.reason } : {}) });
     }
-    if (BACKEND_PROBES.has(report.probe) && this.options.deriveBackend !== false) this.deriveBackend(report);
     this.changed();
   }
 
-  /** Backend up = every backend probe that can judge answers; down = one says unhealthy. */
-  private deriveBackend(report: ProbeReport): void {
-    this.backendVerdicts.set(report.probe, report);
-    const reports = [...this.backendVerdicts.values()];
-    const failing = reports.find((r) => r.verdict === 'unhealthy');
-    if (failing) {
-      this.backendState(false, `${failing.probe}: ${failing.reason ?? 'unhealthy'}`);
-      this.accountOnline(undefined);
-    } else if (reports.some((r) => r.verdict === 'healthy')) {
-      this.backendState(true);
-      const proof = reports.find((r) => ACCOUNT_PROBES.has(r.probe) && r.verdict === 'healthy');
-      if (proof && this.account.state !== 'offline') this.accountOnline(true, `${proof.probe}: ${proof.reason ?? 'healthy'}`);
+  /** The backend's facts say what the probes alone cannot: outages, readiness, the QQ account. */
+  private onFact(fact: BackendFact): void {
+    switch (fact.type) {
+      case 'down':
+        this.backendOutage();
+        this.backendState(false, `${fact.probe}: ${fact.evidence.lastReason}`);
+        return this.accountOnline(undefined);
+      case 'ready':
+        this.backendState(true);
+        // Ready means the account is logged in (mirai's bot list, OneBot's status), unless it said otherwise since.
+        if (this.account.state !== 'offline') this.accountOnline(true, 'the backend is ready');
+        return;
+      case 'account-offline':
+      case 'account-online':
+        return this.accountOnline(fact.type === 'account-online', fact.evidence.type);
     }
   }
 
@@ -285,17 +270,15 @@ export class LiveStatus {
   }
 
   private listen<K extends keyof SupervisorEventMap>(events: SupervisorEvents, event: K, listener: (...args: SupervisorEventMap[K]) => void): void {
-    const emitter = events as unknown as NodeJS.EventEmitter;
     // Supervision must never be disturbed by the status page: a failing update is dropped.
-    const wrapped = (...args: unknown[]) => {
+    const guarded = (...args: SupervisorEventMap[K]) => {
       try {
-        (listener as (...a: unknown[]) => void)(...args);
+        listener(...args);
       } catch (error) {
         this.options.onError?.(error);
       }
     };
-    emitter.on(event, wrapped);
-    this.unsubscribe.push(() => emitter.off(event, wrapped));
+    this.unsubscribe.push(events.subscribe(event, guarded));
   }
 }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Counter as CounterType, Gauge as GaugeType, Histogram as HistogramType, Registry as RegistryType } from 'prom-client';
-import type { RestartReason } from '../supervisor/restart-reasons.js';
+import { REASON_RULES } from '../supervisor/restart-reasons.js';
 import type { HealthResult } from '../health/types.js';
 
 // prom-client is CommonJS: required, not imported (no named-export parse on every start).
@@ -8,20 +8,6 @@ const require = createRequire(import.meta.url);
 const { Counter, Gauge, Histogram, Registry } = require('prom-client') as typeof import('prom-client');
 
 export const METRIC_PREFIX = 'bot_watchdog_';
-
-/** Every restart reason, so each counter series exists (at 0) before its first restart: rate() and increase() then see the first one. */
-const RESTART_REASONS: Record<RestartReason, true> = {
-  exited: true,
-  sighup: true,
-  'backend-down': true,
-  'account-relogin': true,
-  'heartbeat-stale': true,
-  'link-lost': true,
-  'link-stalled': true,
-  'output-match': true,
-  'output-silent': true,
-  scheduled: true,
-};
 
 /** Seconds. From a local socket check (1 ms) to a poll that runs into its timeout (3 s by default). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -60,13 +46,13 @@ export class StatusMetrics {
     this.now = options.now;
     this.monotonic = options.monotonic;
     this.backendKind = options.backendKind;
-    const registry = new Registry();
-    this.registry = registry;
-    const registers = [registry];
+    this.registry = new Registry();
+    const registers = [this.registry];
     const name = (suffix: string) => `${METRIC_PREFIX}${suffix}`;
 
     this.restarts = new Counter({ name: name('restarts_total'), help: 'Restarts of the bot, by reason', labelNames: ['reason'], registers });
-    for (const reason of Object.keys(RESTART_REASONS)) this.restarts.inc({ reason }, 0);
+    // Every reason's series exists (at 0) before its first restart: rate() and increase() then see the first one.
+    for (const reason of Object.keys(REASON_RULES)) this.restarts.inc({ reason }, 0);
     this.botUpGauge = new Gauge({ name: name('bot_up'), help: '1 while the bot runs, else 0', registers });
     const uptime: GaugeType = new Gauge({
       name: name('bot_uptime_seconds'),
@@ -74,11 +60,7 @@ export class StatusMetrics {
       registers,
       collect: () => uptime.set(this.botSince === undefined ? 0 : Math.max(0, (this.monotonic() - this.botSince) / 1000)),
     });
-    this.lastRestartGauge = new Gauge({
-      name: name('last_restart_timestamp_seconds'),
-      help: 'Unix time of the last restart of the bot; 0 before the first',
-      registers,
-    });
+    this.lastRestartGauge = new Gauge({ name: name('last_restart_timestamp_seconds'), help: 'Unix time of the last restart of the bot; 0 before the first', registers });
     this.probeUp = new Gauge({ name: name('probe_up'), help: '1 while the probe\'s last verdict is healthy, else 0', labelNames: ['probe'], registers });
     this.probeLatency = new Histogram({
       name: name('probe_latency_seconds'),
@@ -92,7 +74,7 @@ export class StatusMetrics {
       this.outages.inc({ backend: options.backendKind }, 0);
       this.backendUpGauge = new Gauge({
         name: name('backend_up'),
-        help: '1 while every backend probe answers, else 0 (absent until the first answer)',
+        help: '1 while the backend is ready, 0 after a confirmed outage (absent until the first of them)',
         labelNames: ['backend'],
         registers,
       });

@@ -1,7 +1,8 @@
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '../log/events.js';
-import type { ParsedListenAddress } from '../net/listen-address.js';
+import { formatHostPort, type ParsedListenAddress } from '../net/listen-address.js';
 import { createAuthorizer } from './auth.js';
 import { createHostCheck } from './host-check.js';
 import { KeyedRateLimit, RateLimit } from './rate-limit.js';
@@ -142,7 +143,7 @@ export class StatusServer {
       // Node answers a slow request 408 at headersTimeout/requestTimeout (checked every
       // timeoutCheckMs); this cuts the rest, giving Node's check up to a second to answer first.
       deadlineMs: this.limits.requestTimeoutMs + Math.min(2 * this.limits.timeoutCheckMs, 1000),
-      onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause)),
+      onDrop: (_socket, source, cause) => this.refusals.note(source, DROP_REASONS[cause]),
       clock: options.clock,
     });
     this.server = createServer(
@@ -164,7 +165,7 @@ export class StatusServer {
       // Garbage, oversized headers, a timeout: answer if the socket still can, and let it go.
       if (socket.writable && !socket.destroyed) {
         const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       }
       socket.destroy();
     });
@@ -173,28 +174,19 @@ export class StatusServer {
   /** Starts listening. Never throws: a port in use is logged and the watchdog goes on without the endpoint. */
   async listen(): Promise<{ ok: true; url: string; port: number } | { ok: false; code: string | undefined }> {
     const { host, port } = this.options.listen;
-    const result = await new Promise<{ ok: true } | { ok: false; error: NodeJS.ErrnoException }>((resolve) => {
-      const onError = (error: NodeJS.ErrnoException) => resolve({ ok: false, error });
-      this.server.once('error', onError);
-      this.server.listen({ host, port }, () => {
-        this.server.off('error', onError);
-        resolve({ ok: true });
-      });
-    });
-    if (!result.ok) {
-      const { error } = result;
-      this.options.logger.emit(
-        'status.failed',
-        { listen: `${host}:${port}`, code: error.code, error: error.message },
-        error.code === 'EADDRINUSE'
-          ? `the status endpoint cannot listen on ${host}:${port}: the port is in use; supervision goes on without it`
-          : `the status endpoint cannot listen on ${host}:${port}: ${error.message}; supervision goes on without it`,
-      );
+    try {
+      this.server.listen({ host, port });
+      await once(this.server, 'listening'); // rejects on 'error'
+    } catch (caught) {
+      const error = caught as NodeJS.ErrnoException;
+      const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.message;
+      const message = `the status endpoint cannot listen on ${host}:${port}: ${why}; supervision goes on without it`;
+      this.options.logger.emit('status.failed', { listen: `${host}:${port}`, code: error.code, error: error.message }, message);
       return { ok: false, code: error.code };
     }
     this.server.on('error', (error) => this.logError('server', error));
     const address = this.server.address() as AddressInfo;
-    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/`;
+    const url = `http://${formatHostPort(address.address, address.port)}/`;
     this.unsubscribe = this.options.source.subscribe(() => this.scheduleFlush());
     this.options.logger.emit(
       'status.listening',
@@ -378,13 +370,8 @@ export class StatusServer {
   }
 }
 
-function dropReason(cause: DropCause): string {
-  switch (cause) {
-    case 'deadline':
-      return 'a connection with no complete request in time was closed';
-    case 'per-source':
-      return 'too many connections from one address not being answered: the oldest was closed';
-    default:
-      return 'too many connections not being answered: the oldest was closed';
-  }
-}
+const DROP_REASONS: Record<DropCause, string> = {
+  deadline: 'a connection with no complete request in time was closed',
+  'per-source': 'too many connections from one address not being answered: the oldest was closed',
+  full: 'too many connections not being answered: the oldest was closed',
+};

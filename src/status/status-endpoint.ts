@@ -1,5 +1,4 @@
 import type { Clock } from '../clock/clock.js';
-import type { HealthUpdate } from '../health/health-sink.js';
 import type { EventLog } from '../log/events.js';
 import type { WatchdogConfig } from '../config/load-config.js';
 import { parseListenAddress } from '../net/listen-address.js';
@@ -18,8 +17,6 @@ export interface StatusEndpointOptions {
   logger: EventLog;
   clock: Clock;
   limits?: Partial<StatusLimits>;
-  /** See LiveStatusOptions.deriveBackend. */
-  deriveBackend?: boolean;
   /**
    * The state file's writer, already a plug-in of the same supervisor: `/status` is then its very
    * snapshot. Without it the endpoint keeps its own copy (the same code, writing nothing).
@@ -32,9 +29,7 @@ export interface StatusEndpointOptions {
  * dashboard at `/` and its event stream `/events`, all fed by the supervisor's events. It keeps
  * its own in-memory copy of the state (the state file's own code, writing nothing), so `/status`
  * is exactly what `bot-watchdog status --json` prints. A port in use is logged and supervision
- * goes on without the endpoint.
- *
- * With `deriveBackend: false` the backend and the account come from the backend's facts, as the
+ * goes on without the endpoint. The backend and the account come from the backend's facts, as the
  * health sink publishes them (outages, ready, the QQ account), not guessed from probe verdicts.
  */
 export class StatusEndpoint implements Plugin {
@@ -46,7 +41,6 @@ export class StatusEndpoint implements Plugin {
   private readonly ownState: StateWriter | undefined;
   private readonly server: StatusServer;
   private listening: { url: string; port: number } | undefined;
-  private offEvents: (() => void) | undefined;
 
   constructor(private readonly options: StatusEndpointOptions) {
     const { config, logger } = options;
@@ -65,7 +59,6 @@ export class StatusEndpoint implements Plugin {
       metrics: this.metrics,
       redact,
       now: () => options.clock.wallNow(),
-      deriveBackend: options.deriveBackend,
       onError: (error) => logger.emit('status.error', { where: 'update', error: (error as Error).message }, `status endpoint: ${(error as Error).message}`),
     });
     this.server = new StatusServer({
@@ -88,8 +81,6 @@ export class StatusEndpoint implements Plugin {
   async start(handle: SupervisorHandle): Promise<void> {
     this.ownState?.start(handle);
     this.live.start(handle);
-    // The backend's facts say what the probes alone cannot: outages, the QQ account.
-    if (this.options.deriveBackend === false) this.offEvents = handle.health.subscribe((update) => this.onUpdate(update));
     const result = await this.server.listen();
     if (result.ok) this.listening = { url: result.url, port: result.port };
   }
@@ -99,33 +90,7 @@ export class StatusEndpoint implements Plugin {
     return this.listening;
   }
 
-  private onUpdate(update: HealthUpdate): void {
-    if (update.kind !== 'backend') return;
-    const { fact } = update;
-    switch (fact.type) {
-      case 'down':
-        this.live.backendOutage();
-        this.live.backendState(false, `${fact.probe}: ${fact.evidence.lastReason}`);
-        this.live.accountOnline(undefined);
-        break;
-      case 'ready':
-        this.live.backendState(true);
-        // Ready means the account is logged in (mirai's bot list, OneBot's status), unless it said otherwise since.
-        if (this.live.view().account.state !== 'offline') this.live.accountOnline(true, 'the backend is ready');
-        break;
-      case 'account-offline':
-        this.live.accountOnline(false, fact.evidence.type);
-        break;
-      case 'account-online':
-        this.live.accountOnline(true, fact.evidence.type);
-        break;
-      default:
-        break;
-    }
-  }
-
   async stop(): Promise<void> {
-    this.offEvents?.();
     this.ownState?.stop();
     this.live.stop();
     await this.server.close();
@@ -138,6 +103,5 @@ export class StatusEndpoint implements Plugin {
  */
 export function createStatusEndpoint(config: WatchdogConfig, logger: EventLog, clock: Clock, before: readonly Plugin[] = []): StatusEndpoint {
   const stateWriter = before.find((plugin): plugin is StateWriter => plugin instanceof StateWriter);
-  // Backend and account state come from the backend's facts (not guessed from probe verdicts).
-  return new StatusEndpoint({ config, logger, clock, deriveBackend: false, stateWriter });
+  return new StatusEndpoint({ config, logger, clock, stateWriter });
 }

@@ -14,4 +14,11 @@ export interface SupervisorEventMap {
 }
 
 /** Typed events the supervisor emits for plug-ins (state file, metrics, probes). Probe results go through the health sink. */
-export class SupervisorEvents extends EventEmitter<SupervisorEventMap> {}
+export class SupervisorEvents extends EventEmitter<SupervisorEventMap> {
+  /** Adds `listener` to `event`; returns the function that removes it. */
+  subscribe<K extends keyof SupervisorEventMap>(event: K, listener: (...args: SupervisorEventMap[K]) => void): () => void {
+    const emitter = this as unknown as NodeJS.EventEmitter;
+    emitter.on(event, listener as (...args: unknown[]) => void);
+    return () => emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+}

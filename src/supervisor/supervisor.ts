@@ -144,24 +144,11 @@ export class Supervisor {
    * backend gate: a bot started while its backend is down could not connect.
    */
   hangup(): void {
-    if (this.shutdownSignal) return;
-    switch (this.currentState) {
-      case 'running':
-        if (!this.requestRestart('sighup')) this.hangupPending = true;
-        break;
-      case 'stopping':
-        this.hangupPending = true;
-        break;
-      case 'backoff':
-        this.hangupPending = true;
-        this.interrupt.abort();
-        break;
-      case 'waiting-backend':
-        this.log.emit('watchdog.sighup',{ state: this.currentState }, 'SIGHUP: the bot starts as soon as the backend is ready');
-        break;
-      default:
-        break;
-    }
+    const state = this.currentState;
+    if (this.shutdownSignal || (state === 'running' && this.requestRestart('sighup'))) return;
+    if (state === 'running' || state === 'stopping' || state === 'backoff') this.hangupPending = true;
+    if (state === 'backoff') this.interrupt.abort();
+    if (state === 'waiting-backend') this.log.emit('watchdog.sighup', { state }, 'SIGHUP: the bot starts as soon as the backend is ready');
   }
 
   async run(): Promise<number> {
@@ -297,22 +284,14 @@ export class Supervisor {
     const gate = this.deps.gate as BackendGate;
     if (gate.isReady()) return true;
     this.setState('waiting-backend');
-    const interrupt = this.freshInterrupt();
     const done = new AbortController();
-    const abortBoth = () => done.abort();
-    interrupt.addEventListener('abort', abortBoth, { once: true });
+    // Ends with the first of: ready, the timeout, an interrupt (shutdown, SIGHUP).
+    const signal = AbortSignal.any([this.freshInterrupt(), done.signal]);
     let timedOut = false;
-    const waits: Promise<void>[] = [gate.waitUntilReady(done.signal)];
-    if (timeoutMs > 0) {
-      waits.push(
-        this.deps.clock.sleep(timeoutMs, done.signal).then(() => {
-          if (!done.signal.aborted) timedOut = true;
-        }),
-      );
-    }
+    const waits: Promise<void>[] = [gate.waitUntilReady(signal)];
+    if (timeoutMs > 0) waits.push(this.deps.clock.sleep(timeoutMs, signal).then(() => { timedOut = !signal.aborted; }));
     await Promise.race(waits);
     done.abort();
-    interrupt.removeEventListener('abort', abortBoth);
     return !timedOut && gate.isReady();
   }
 

@@ -11,7 +11,7 @@ import { RateLimit } from '../../src/status/rate-limit.js';
 import { memoryLogger } from '../helpers/log-sink.js';
 import { sampleState } from '../state/sample-state.js';
 
-function setup(backendKind = 'mirai', options: { deriveBackend?: boolean } = {}) {
+function setup(backendKind = 'mirai') {
   const clock = new FakeClock(Date.parse('2026-05-01T10:00:00.000Z'), 1000);
   const now = () => clock.wallNow();
   const mono = () => clock.now();
@@ -19,7 +19,7 @@ function setup(backendKind = 'mirai', options: { deriveBackend?: boolean } = {})
   const handle = new FakeHandle(clock);
   const writer = new StateWriter({ file: '/x/state.json', configFile: undefined, command: ['bot'], version: '0.0.0', logger: memoryLogger().logger, clock: handle.clock, persist: () => {} });
   const metrics = new StatusMetrics({ backendKind, now, monotonic: mono });
-  const live = new LiveStatus({ snapshot: () => writer.snapshot(), stateFile: '/x/state.json', backendKind, metrics, redact: createRedactor([]), now, ...options });
+  const live = new LiveStatus({ snapshot: () => writer.snapshot(), stateFile: '/x/state.json', backendKind, metrics, redact: createRedactor([]), now });
   writer.start(handle);
   live.start(handle);
   const value = async (name: string, labels = '') => {
@@ -52,12 +52,13 @@ test('metrics follow the supervisor: bot up and uptime, restarts by reason, last
   assert.equal(await value('bot_watchdog_probe_latency_seconds_bucket', '{le="0.0025",probe="heartbeat"}'), 1);
 });
 
-test('backend and account: derived from the backend probes and backend-down restarts; absent while unknown', async () => {
+test('backend and account: from the backend\'s facts through the health sink; absent while unknown', async () => {
   const { handle, live, value } = setup('mirai');
   assert.equal(await value('bot_watchdog_backend_up', '{backend="mirai"}'), undefined);
   assert.equal(await value('bot_watchdog_account_online', '{backend="mirai"}'), undefined);
   assert.equal(await value('bot_watchdog_backend_outages_total', '{backend="mirai"}'), 0);
   handle.health.report({ probe: 'mirai-http', verdict: 'healthy', reason: 'bot 123 present', latencyMs: 5});
+  handle.health.fact({ type: 'ready', probe: 'mirai-http' });
   handle.health.report({ probe: 'heartbeat', verdict: 'unhealthy', reason: '', latencyMs: 0});
   assert.equal(live.view().backend.state, 'up', 'bot probes do not judge the backend');
   assert.equal(await value('bot_watchdog_backend_up', '{backend="mirai"}'), 1);
@@ -65,6 +66,7 @@ test('backend and account: derived from the backend probes and backend-down rest
   assert.equal(live.view().account.state, 'online');
 
   handle.health.report({ probe: 'mirai-ws', verdict: 'unhealthy', reason: 'closed (1006)', latencyMs: 0});
+  handle.health.fact({ type: 'down', probe: 'mirai-ws', evidence: { probe: 'mirai-ws', lastReason: 'closed (1006)' } });
   handle.events.emit('restart', { reason: 'backend-down', attempt: 0, delayMs: 0 });
   const view = live.view();
   assert.deepEqual([view.backend.state, view.backend.reason], ['down', 'mirai-ws: closed (1006)']);
@@ -77,24 +79,25 @@ test('backend and account: derived from the backend probes and backend-down rest
     ['restart', 'backend down', 'mirai-ws: unhealthy', 'heartbeat: unhealthy', 'QQ account online', 'backend up'],
   );
 
-  // What the backend code will call itself.
-  live.accountOnline(false, 'BotOfflineEventDropped');
+  handle.health.fact({ type: 'account-offline', probe: 'mirai-ws', evidence: { type: 'BotOfflineEventDropped' } });
   assert.equal(await value('bot_watchdog_account_online', '{backend="mirai"}'), 0);
-  assert.equal(live.view().account.state, 'offline');
-  live.backendOutage();
-  assert.equal(await value('bot_watchdog_backend_outages_total', '{backend="mirai"}'), 2);
+  assert.deepEqual([live.view().account.state, live.view().account.detail], ['offline', 'BotOfflineEventDropped']);
+  handle.health.fact({ type: 'ready', probe: 'mirai-ws' });
+  assert.equal(live.view().account.state, 'offline', 'ready does not overrule an account known offline');
+  handle.health.fact({ type: 'account-online', probe: 'mirai-ws', evidence: { type: 'BotOnlineEvent' } });
+  assert.equal(await value('bot_watchdog_account_online', '{backend="mirai"}'), 1);
 });
 
-test('with deriveBackend: false only the backend code reports outages (nothing counted twice)', async () => {
-  const { handle, live, value } = setup('onebot', { deriveBackend: false });
+test('probe verdicts and backend-down restarts count no outage by themselves: only the backend\'s facts do (nothing counted twice)', async () => {
+  const { handle, live, value } = setup('onebot');
   handle.health.report({ probe: 'onebot-ws', verdict: 'unhealthy', reason: 'x', latencyMs: 0});
   handle.events.emit('restart', { reason: 'backend-down', attempt: 0, delayMs: 0 });
   assert.equal(await value('bot_watchdog_backend_outages_total', '{backend="onebot"}'), 0);
   assert.equal(live.view().backend.state, 'unknown');
-  live.backendState(false, 'onebot-ws: x');
-  live.backendOutage();
+  handle.health.fact({ type: 'down', probe: 'onebot-ws', evidence: { probe: 'onebot-ws', lastReason: 'x' } });
   assert.equal(await value('bot_watchdog_backend_outages_total', '{backend="onebot"}'), 1);
   assert.equal(await value('bot_watchdog_backend_up', '{backend="onebot"}'), 0);
+  assert.equal(live.view().backend.reason, 'onebot-ws: x');
 });
 
 test('without a backend there are no backend or account series', async () => {

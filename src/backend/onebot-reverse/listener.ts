@@ -2,15 +2,10 @@ import type { Clock, TimerHandle } from '../../clock/clock.js';
 import type { HealthReporter } from '../../health/types.js';
 import type { EventLog } from '../../log/events.js';
 import { formatListenAddress, type ListenAddress } from '../../net/listen-address.js';
-import { ReverseServer, type ConnectionInfo } from './server.js';
-import type { OneBotSignal } from './signals.js';
+import { ReverseServer, type ReverseServerHandlers } from './server.js';
 
 /** What the listener reports: the facts of NapCat's links, for the one reducer (src/backend/readiness.ts). */
-export interface NapCatLinkFacts {
-  open(info: ConnectionInfo): void;
-  close(id: number, code: number, reason: string): void;
-  signal(id: number, signal: Exclude<OneBotSignal, { kind: 'garbage' }>): void;
-}
+export type NapCatLinkFacts = Pick<ReverseServerHandlers, 'open' | 'close' | 'signal'>;
 
 export interface NapCatListenerOptions {
   /** `backend.listen`, parsed (port 0 picks a free port, for tests). */
@@ -74,13 +69,9 @@ export class NapCatListener {
 
   private async tryListen(): Promise<void> {
     const { options } = this;
-    const limits: { maxConnections?: number; maxPayload?: number; handshakeTimeout?: number } = {};
-    if (options.maxConnections !== undefined) limits.maxConnections = options.maxConnections;
-    if (options.maxPayload !== undefined) limits.maxPayload = options.maxPayload;
-    if (options.handshakeTimeout !== undefined) limits.handshakeTimeout = options.handshakeTimeout;
-    const log = options.logger;
+    const { listen, accessToken, clock, logger: log, health: _health, listenRetryMs: _retry, ...limits } = options;
     const server = new ReverseServer(
-      { address: options.listen, accessToken: options.accessToken, clock: options.clock, ...limits },
+      { address: listen, accessToken, clock, ...limits },
       {
         open: (info) => {
           const { id, selfId, role, path, remote } = info;

@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { once } from 'node:events';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { integerOf, snippet } from '../untrusted.js';
-import type { ListenAddress } from '../../net/listen-address.js';
+import { formatHostPort, type ListenAddress } from '../../net/listen-address.js';
 import { readSignal, type OneBotSignal } from './signals.js';
 import { PendingSockets, sourceOf, type DropCause } from '../../net/pending-sockets.js';
 import { SourceLog } from '../../net/source-log.js';
@@ -51,8 +52,6 @@ export interface ReverseServerOptions {
   clock: Clock;
 }
 
-const STATUS_TEXT = { 401: 'Unauthorized', 403: 'Forbidden', 426: 'Upgrade Required', 503: 'Service Unavailable' } as const;
-
 /**
  * The watchdog's end of the reverse WebSocket: NapCat dials it as one of its "WebSocket clients"
  * and pushes every event. Any path is accepted. Bad input (garbage HTTP, a bad handshake, binary or
@@ -66,7 +65,6 @@ export class ReverseServer {
   private readonly secret: Buffer | undefined;
   private readonly pending: PendingSockets;
   private readonly refusals: SourceLog;
-  private readonly handshakeTimeout: number;
   private nextId = 1;
   private bound: ListenAddress | undefined;
 
@@ -77,7 +75,6 @@ export class ReverseServer {
     this.maxConnections = options.maxConnections ?? 8;
     this.secret = options.accessToken ? digest(options.accessToken) : undefined;
     const handshakeTimeout = options.handshakeTimeout ?? 5000;
-    this.handshakeTimeout = handshakeTimeout;
     const clock = options.clock;
     this.refusals = new SourceLog(
       (source, reason, count) => this.on.refused(503, count > 1 ? `${reason} (${count} refused or cut from ${source} since the last report)` : reason, source),
@@ -90,7 +87,7 @@ export class ReverseServer {
       maxPerSource: options.maxPendingPerSource ?? 8,
       deadlineMs: handshakeTimeout,
       clock,
-      onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause, this.handshakeTimeout)),
+      onDrop: (_socket, source, cause) => this.refusals.note(source, dropReason(cause, handshakeTimeout)),
     });
     this.http = createServer({
       // A backstop only: the pending sockets' own deadline (reported) comes first.
@@ -111,17 +108,12 @@ export class ReverseServer {
   }
 
   /** Resolves once listening (with the bound address: port 0 picks one); rejects with the listen error. */
-  listen(): Promise<ListenAddress> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.http.once('error', onError);
-      this.http.listen(this.options.address.port, this.options.address.host, () => {
-        this.http.off('error', onError);
-        const info = this.http.address() as AddressInfo;
-        this.bound = { host: this.options.address.host, port: info.port };
-        resolve(this.bound);
-      });
-    });
+  async listen(): Promise<ListenAddress> {
+    const { host, port } = this.options.address;
+    this.http.listen(port, host);
+    await once(this.http, 'listening'); // rejects on 'error'
+    this.bound = { host, port: (this.http.address() as AddressInfo).port };
+    return this.bound;
   }
 
   address(): ListenAddress | undefined {
@@ -219,21 +211,15 @@ function digest(secret: string): Buffer {
 }
 
 function reject(socket: Duplex, status: 401 | 403 | 503): void {
-  const body = `${STATUS_TEXT[status]}\n`;
+  const body = `${STATUS_CODES[status]}\n`;
   // Destroyed once the answer is flushed: a client that never closes its side cannot hold the socket.
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
 }
 
 function dropReason(cause: DropCause, deadlineMs: number): string {
-  switch (cause) {
-    case 'deadline':
-      return `no WebSocket handshake within ${deadlineMs}ms: cut`;
-    case 'per-source':
-      return 'too many connections from one address without a finished handshake: the oldest was cut';
-    default:
-      return 'too many connections without a finished handshake: the oldest was cut';
-  }
+  if (cause === 'deadline') return `no WebSocket handshake within ${deadlineMs}ms: cut`;
+  return `too many connections ${cause === 'per-source' ? 'from one address ' : ''}without a finished handshake: the oldest was cut`;
 }
 
 function pathOf(url: string | undefined): string {
@@ -242,7 +228,7 @@ function pathOf(url: string | undefined): string {
 
 function remoteOf(req: IncomingMessage): string {
   const { remoteAddress, remotePort } = req.socket;
-  return remoteAddress ? `${remoteAddress.includes(':') ? `[${remoteAddress}]` : remoteAddress}:${remotePort ?? 0}` : 'unknown';
+  return remoteAddress ? formatHostPort(remoteAddress, remotePort ?? 0) : 'unknown';
 }
 
 function toBuffer(data: RawData): Buffer {

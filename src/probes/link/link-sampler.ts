@@ -178,14 +178,8 @@ export class LinkSampler {
         unknown.delete(socket.inode);
         const owner = owners.get(socket.inode) as ProcInfo;
         if (socket.state === TCP_ESTABLISHED) {
-          const connection: TreeConnection = {
-            pid: owner.pid,
-            localAddress: socket.localAddress,
-            localPort: socket.localPort,
-            remoteAddress: socket.remoteAddress,
-            remotePort: socket.remotePort,
-            rxQueue: socket.rxQueue,
-          };
+          const { localAddress, localPort, remoteAddress, remotePort, rxQueue } = socket;
+          const connection: TreeConnection = { pid: owner.pid, localAddress, localPort, remoteAddress, remotePort, rxQueue };
           found.connections.push(connection);
           if (query.accept(connection)) {
             found.links.push(connection);
