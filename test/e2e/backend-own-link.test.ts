@@ -31,6 +31,9 @@ test('one oversized and one invalid frame on the watchdog\'s link: ws.reset each
   assert.match(String(reset['reason']), /a frame larger than 1 MiB/);
   assert.match(String(reset['msg']), /not a fault of the backend nor of the bot/);
   await waitUntil(() => ours().length === 1 && ours()[0]?.id !== first, 10_000);
+  // The fake lists a connection once upgraded; the watchdog's link is up once its first frame
+  // (mirai's session) was taken: a frame sent before that fails the attempt, not the link.
+  await nth(run, 'ws.up', 2, (r) => r['probe'] === 'mirai-ws');
 
   // 2. A frame no WebSocket server may send (a reserved opcode: 1002).
   const second = ours()[0]?.id;

@@ -17,7 +17,9 @@ import { msSince, startWatchdog } from './bot-probe-helpers.js';
 import { PYTHON, requireBotRuntime, requireTool } from '../helpers/require-tool.js';
 import { freePort } from '../helpers/free-port.js';
 
-const STARTUP_GRACE_MS = 1500;
+// Ends early once the bot is up (listening and linked); the bound for a new bot that starts slowly
+// on a loaded machine (Python took over 2.5 s to listen at a load average of 7).
+const STARTUP_GRACE_MS = 6000;
 
 
 function botConfig(name: string, port: number, link: Record<string, unknown>): Record<string, unknown> {
