@@ -59,7 +59,7 @@ export const PRESET_RUNTIMES: Record<PresetName, PresetRuntime | undefined> = {
  * timings"): NapCat relinks a dropped client every 5 s, a real NoneBot2 listens ~1 s after its
  * start, a healthy bot reads its link within milliseconds even under a flood.
  */
-export const REVERSE_TIMINGS = { linkGrace: '8s', stall: '20s', startupGrace: '60s', initialDelay: '300ms' } as const;
+export const REVERSE_TIMINGS = { linkGrace: '8s', stall: '20s', startupGrace: '60s', initialDelay: '300ms', hungTimeout: '0s' } as const;
 
 /** The config object for a preset (without `$schema`), with what was found in the bot's config. */
 export function presetConfig(name: PresetName, facts: BotFacts = {}): Record<string, unknown> {
@@ -121,6 +121,7 @@ export function presetConfig(name: PresetName, facts: BotFacts = {}): Record<str
         // A deaf or hung bot is certain once judged, and NapCat's next redial decides when the new
         // one answers: the first restart after 0.3 s, not 1 s; repeated ones still back off.
         restart: { initialDelay: REVERSE_TIMINGS.initialDelay },
+        stop: { hungTimeout: REVERSE_TIMINGS.hungTimeout },
         startup: { grace: REVERSE_TIMINGS.startupGrace },
       };
     }

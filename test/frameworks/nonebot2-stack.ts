@@ -16,7 +16,8 @@ export async function start(t: TestContext, link: Record<string, unknown>) {
   const config = noneBotPreset(python, ports);
   config['probes'].link = { ...config['probes'].link, interval: '200ms', ...link };
   config['startup'] = { grace: `${STARTUP_GRACE_MS}ms` };
-  config['stop'] = { timeout: '2s' };
+  // The preset's stop.hungTimeout kept (a hung NoneBot2 is SIGKILLed at once); a shorter stop.timeout.
+  config['stop'] = { ...config['stop'], timeout: '2s' };
   const run = startWatchdog(t, config);
   const napcat = NapCatInstance.start({
     botUrl: `ws://127.0.0.1:${ports.bot}/onebot/v11/ws`,

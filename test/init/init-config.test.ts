@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BACKEND_KINDS } from '../../src/config/constants.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { PRESET_NAMES, presetConfig } from '../../src/init/presets.js';
+import { stopTimeoutFor } from '../../src/supervisor/restart-reasons.js';
 import { BIN } from '../helpers/watchdog-process.js';
 
 function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -108,6 +109,11 @@ for (const preset of PRESET_NAMES) {
       assert.equal(run.code, 0, run.stderr);
       const loaded = loadConfig({ configFile: join(dir, 'watchdog.config.json'), env: { MIRAI_VERIFY_KEY: 'k' } });
       assert.deepEqual(loaded.command, (config as { command: string[] }).command);
+      if (reverse) {
+        // A link-stalled bot (its loop blocked) is SIGKILLed at once; a deaf one still gets stop.timeout to shut down.
+        assert.equal(stopTimeoutFor('link-stalled', loaded.stop), 0);
+        assert.equal(stopTimeoutFor('link-lost', loaded.stop), 10_000);
+      }
       const shown = cli(['config'], dir, { MIRAI_VERIFY_KEY: 'k-from-env' });
       assert.equal(shown.code, 0, shown.stderr);
     },
