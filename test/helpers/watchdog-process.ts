@@ -20,11 +20,22 @@ export interface WatchdogRun {
   kill: (signal?: NodeJS.Signals) => void;
 }
 
-/** Watchdogs still running when the test file ends (a failed test) get SIGTERM, and stop their bots. */
+/**
+ * Watchdogs still running when the test file ends (a failed test) get SIGTERM, and stop their
+ * bots. So they do when the test runner stops the file (its timeout sends SIGTERM, which ends a
+ * process without an 'exit' event): a watchdog is never left behind, orphaned, with its bot.
+ */
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+const stopLive = () => {
   for (const child of live) child.kill('SIGTERM');
-});
+};
+process.once('exit', stopLive);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    stopLive();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+  });
+}
 
 /**
  * Runs the real CLI (bin/bot-watchdog.js, built code) with JSON logs, capturing its stdout (the
