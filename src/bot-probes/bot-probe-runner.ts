@@ -55,9 +55,7 @@ export class BotProbeRunner<P extends Probe> implements Plugin {
     this.unfollow = followRuns(
       handle,
       (child) => this.arm(child),
-      (child) => {
-        if (this.armed?.child.pid === child.pid) this.disarm();
-      },
+      () => this.disarm(),
     );
   }
 

@@ -68,9 +68,7 @@ export class OutputWatcher implements Plugin {
     this.unfollow = followRuns(
       handle,
       (child) => this.arm(child),
-      (child) => {
-        if (this.armed?.child.pid === child.pid) this.disarm();
-      },
+      () => this.disarm(),
     );
   }
 
