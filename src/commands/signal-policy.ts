@@ -10,6 +10,8 @@
  *
  * Signals not in the table keep their default on purpose (see `LEFT_AT_DEFAULT`).
  */
+import { SourceLog } from '../net/source-log.js';
+
 export type SignalAction = 'stop' | 'restart' | 'ignore';
 
 export const SIGNAL_POLICY: Readonly<Partial<Record<NodeJS.Signals, SignalAction>>> = {
@@ -73,21 +75,13 @@ export interface SignalHandlers {
  * function that removes them all. `now` is monotonic milliseconds (the Clock's).
  */
 export function installSignalPolicy(target: SignalTarget, handlers: SignalHandlers, now: () => number): () => void {
-  const lastLogged = new Map<NodeJS.Signals, number>();
-  const unlogged = new Map<NodeJS.Signals, number>();
+  // The same rate limit as for refused connections, with the signal as the source.
+  const ignored = new SourceLog((signal, _reason, count) => handlers.ignored(signal as NodeJS.Signals, count), now, IGNORED_LOG_WINDOW_MS);
   const listener = (signal: NodeJS.Signals) => {
     const action = SIGNAL_POLICY[signal];
     if (action === 'stop') return handlers.stop(signal);
     if (action === 'restart') return handlers.restart(signal);
-    const count = (unlogged.get(signal) ?? 0) + 1;
-    const last = lastLogged.get(signal);
-    if (last !== undefined && now() - last < IGNORED_LOG_WINDOW_MS) {
-      unlogged.set(signal, count);
-      return;
-    }
-    lastLogged.set(signal, now());
-    unlogged.set(signal, 0);
-    handlers.ignored(signal, count);
+    ignored.note(signal, 'ignored');
   };
   const signals = Object.keys(SIGNAL_POLICY) as NodeJS.Signals[];
   for (const signal of signals) target.on(signal, listener);
